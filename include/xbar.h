@@ -1,0 +1,385 @@
+/*
+ * xbar.h - the public API of libxbar: simulated training on analog in-memory
+ * computing (AIMC) crossbar tiles.
+ *
+ * This header is the manual. Every parameter is documented with its unit and
+ * default. Symbols follow docs/model.md and the paper "Towards Exact
+ * Gradient-based Training on Analog In-memory Computing" (Wu, Gokmen, Rasch,
+ * Chen, NeurIPS 2024).
+ *
+ * Conventions
+ *   - Matrices are row-major. A tile has `rows` outputs and `cols` inputs;
+ *     W[i*cols + j] is row i (output / d index), column j (input / x index).
+ *   - Outputs first, then inputs, then sizes (as in BLAS).
+ *   - Functions return xbar_status (or NULL); they never print or exit.
+ *     xbar_last_error() gives a one-line message naming the offending
+ *     parameter and value (thread-local).
+ *   - Sign convention (as aihwkit): xbar_tile_update(x, d, lr) moves W in
+ *     expectation by -lr * d x^T. A pulse is "up" when it increases w.
+ *   - All randomness is counter-based (Philox4x32-10): every draw is a pure
+ *     function of (seed, stream, counter). Results are bit-identical for any
+ *     thread count. No global RNG state.
+ *   - Ownership: _new() returns an object owned by the caller, released with
+ *     _free() (which accepts NULL). Pointers returned by accessors are views
+ *     into object-owned memory, valid until the object is freed.
+ */
+#ifndef XBAR_H
+#define XBAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XBAR_VERSION_MAJOR 0
+#define XBAR_VERSION_MINOR 1
+#define XBAR_VERSION_PATCH 0
+/** Runtime version as MAJOR*10000 + MINOR*100 + PATCH. */
+int xbar_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum {
+    XBAR_OK = 0,
+    XBAR_EINVAL = 1, /* a parameter is out of range; see xbar_last_error() */
+    XBAR_ENOMEM = 2, /* allocation failed */
+    XBAR_EIO = 3,    /* a file could not be read or written */
+    XBAR_EFORMAT = 4 /* a file's content is malformed */
+} xbar_status;
+
+/** Message of the last failing call on this thread ("" if none). */
+const char *xbar_last_error(void);
+/** Short name of a status code ("ok", "invalid argument", ...). */
+const char *xbar_strerror(xbar_status s);
+
+/* ------------------------------------------------------------------------ */
+/* Counter-based random numbers (Philox4x32-10, Salmon et al. SC'11)        */
+/* ------------------------------------------------------------------------ */
+
+/** The raw bijection: out = Philox4x32-10(ctr, key). Matches Random123. */
+void xbar_philox4x32_10(uint32_t out[4], const uint32_t ctr[4], const uint32_t key[2]);
+
+/**
+ * Four uniforms in (0, 1) (never 0, never 1) as a pure function of
+ * (seed, stream, counter): key = seed, ctr = {counter lo, counter hi,
+ * stream lo, stream hi}. Each uniform has 24 random bits (float32 exact).
+ */
+void xbar_rng_uniform4(float u[4], uint64_t seed, uint64_t stream, uint64_t counter);
+/** Four standard normals (Box-Muller on the same block as uniform4). */
+void xbar_rng_normal4(float z[4], uint64_t seed, uint64_t stream, uint64_t counter);
+/** Double-precision normal pair from one block (two 53-bit uniforms). */
+void xbar_rng_normal2d(double z[2], uint64_t seed, uint64_t stream, uint64_t counter);
+/** Fill n uniforms / normals, block k of 4 using counter = counter0 + k. */
+void xbar_rng_uniform_fill(float *u, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0);
+void xbar_rng_normal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0);
+
+/**
+ * Stream ids: a purpose tag (high 8 bits), an object id (next 24 bits) and
+ * an index (low 32 bits, e.g. an update step). Use this so that draws made
+ * for different purposes never collide.
+ */
+static inline uint64_t xbar_stream(uint32_t purpose, uint32_t object, uint32_t index)
+{
+    return ((uint64_t)(purpose & 0xffu) << 56) | ((uint64_t)(object & 0xffffffu) << 32) | index;
+}
+/** Purpose tags used by the library (callers may use 128..255). */
+enum {
+    XBAR_RNG_DTOD = 1,      /* device-to-device draws at construction */
+    XBAR_RNG_C2C = 2,       /* cycle-to-cycle noise of pulses */
+    XBAR_RNG_BITS_X = 3,    /* stochastic bit streams of x lines */
+    XBAR_RNG_BITS_D = 4,    /* stochastic bit streams of d lines */
+    XBAR_RNG_ROUND = 5,     /* stochastic rounding of pulse counts */
+    XBAR_RNG_READ = 6,      /* read noise in forward / backward / transfer */
+    XBAR_RNG_USER = 128
+};
+
+/* ------------------------------------------------------------------------ */
+/* Devices: the response of one resistive element to one pulse              */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Device models. The response factors q+(w), q-(w) are the step of one up /
+ * down pulse divided by the nominal step dw_min (spec: paper.md §2).
+ * F = (q- + q+)/2, G = (q- - q+)/2.
+ */
+typedef enum {
+    /** Asymmetric linear device of the paper: q± = 1 ∓ (w - sym_point)/tau,
+     *  bounds [sym_point - tau, sym_point + tau]. No variation by default. */
+    XBAR_DEV_ALD = 0,
+    /** aihwkit ConstantStepDevice: steps s_up, s_dn, hard bounds. */
+    XBAR_DEV_CONSTANT_STEP,
+    /** aihwkit LinearStepDevice: step_up = s_up(1 - gamma_up w/w_max),
+     *  step_dn = s_dn(1 - gamma_down w/w_min); multiplicative c2c. */
+    XBAR_DEV_LINEAR_STEP,
+    /** aihwkit SoftBoundsDevice = the paper's soft-bounds / linear-step
+     *  device (App. C): q+ = 1 - w/tau_max, q- = 1 - w/tau_min. */
+    XBAR_DEV_SOFT_BOUNDS,
+    /** aihwkit SoftBoundsReferenceDevice: soft bounds on g = w + reference,
+     *  additive c2c by default (mult_noise = 0). The paper's toy device. */
+    XBAR_DEV_SOFT_BOUNDS_REF,
+    /** aihwkit PowStepDevice = the paper's power step (App. C):
+     *  q+ = ((b_max - w)/R)^gamma_up, q- = ((w - b_min)/R)^gamma_down. */
+    XBAR_DEV_POW_STEP,
+    /** aihwkit ExpStepDevice (A_up, A_down, gamma_up, gamma_down, a, b). */
+    XBAR_DEV_EXP_STEP,
+    /** aihwkit PiecewiseStepDevice: linear interpolation of node tables. */
+    XBAR_DEV_PIECEWISE_STEP,
+    /** The paper's exponential step (App. C, Fig. 6):
+     *  q+ = 1 - exp(-gamma_up (b_max - w)/R), q- = 1 - exp(-gamma_down (w - b_min)/R). */
+    XBAR_DEV_EXP_PAPER,
+    /** Zero-shifted power response of the 2025 follow-up (F25 K.1):
+     *  q± = (1 ∓ w/tau)^gamma_res. */
+    XBAR_DEV_POW_ZS,
+    /** Zero-shifted exponential response (F25 K.1):
+     *  q± = (exp(gamma_res (1 ∓ w/tau)) - 1)/(exp(gamma_res) - 1). */
+    XBAR_DEV_EXP_ZS,
+    XBAR_DEV_COUNT_ /* number of models */
+} xbar_device_model;
+
+#define XBAR_PIECEWISE_MAX 32
+
+/** Device configuration (plain struct; see xbar_device_defaults()). */
+typedef struct {
+    xbar_device_model model;
+    float dw_min;       /* nominal step per pulse, weight units. Default 0.001 (ALD: 0.001) */
+    float w_max, w_min; /* bounds, weight units. Default 0.6 / -0.6. ALD, POW_ZS, EXP_ZS:
+                           derived from tau and sym_point (w_max = sym_point + tau, ...) */
+    float tau;          /* ALD / zero-shifted models: asymmetry = half dynamic range. Default 1 */
+    float sym_point;    /* ALD: symmetric point w⋄. Default 0 */
+    float up_down;      /* systematic up/down step asymmetry (aihwkit). Default 0 */
+    /* device-to-device variation (relative std of a Gaussian draw per device) */
+    float dw_min_dtod;  /* step gain spread. Default 0.3 (ALD and paper forms: 0) */
+    float up_down_dtod; /* asymmetry spread. Default 0.01 (ALD and paper forms: 0) */
+    float w_max_dtod;   /* upper-bound spread. Default 0.3 (ALD and paper forms: 0) */
+    float w_min_dtod;   /* lower-bound spread. Default 0.3 (ALD and paper forms: 0) */
+    /* cycle-to-cycle noise */
+    float dw_min_std;   /* relative std of each pulse's step. Default 0.3 (ALD and paper forms: 0) */
+    int mult_noise;     /* 1: step*(1 + std*xi); 0: step + s*std*xi (additive).
+                           Default 1, SOFT_BOUNDS_REF and ALD 0 (as aihwkit) */
+    /* model-specific */
+    float gamma_up, gamma_down;     /* LINEAR_STEP slopes (default 0/0); POW_STEP and EXP_PAPER
+                                       exponents are derived from pow_gamma / pow_up_down;
+                                       EXP_STEP: its own gammas (default 12.44625 / 12.78785) */
+    int mean_bound_reference;       /* LINEAR_STEP: use configured w_max/w_min. Default 1 */
+    float pow_gamma, pow_up_down;   /* POW_STEP / EXP_PAPER: exponent and its up/down skew.
+                                       Default 1 / 0 */
+    float exp_A_up, exp_A_down, exp_a, exp_b; /* EXP_STEP. Default 0.00081, 0.36833, 0.244, 0.2425 */
+    float reference_mean;           /* SOFT_BOUNDS_REF: reference offset. Default 0 */
+    float gamma_res;                /* POW_ZS / EXP_ZS exponent. Default 2 */
+    int piecewise_n;                /* PIECEWISE_STEP: number of nodes (>= 2). Default 2 */
+    float piecewise_up[XBAR_PIECEWISE_MAX], piecewise_down[XBAR_PIECEWISE_MAX]; /* default 1 */
+    uint64_t construction_seed;     /* seed of the device-to-device draws. Default 0 */
+} xbar_device_params;
+
+/** Defaults of a model: aihwkit 0.9.0's for the aihwkit models (variation on),
+ *  no variation for the paper's ideal devices (ALD, EXP_PAPER, POW_ZS, EXP_ZS). */
+xbar_device_params xbar_device_defaults(xbar_device_model model);
+/** Same with every variation and noise switched off (dtod and c2c = 0). */
+xbar_device_params xbar_device_ideal(xbar_device_model model);
+/** NULL if the parameters are valid, else a message naming key and value. */
+const char *xbar_device_check(const xbar_device_params *p);
+/** Model name ("ald", "constant_step", ...) and the inverse (-1 if unknown). */
+const char *xbar_device_model_name(xbar_device_model m);
+int xbar_device_model_from_name(const char *name);
+
+/**
+ * Per-device parameters of n devices, struct of arrays (drawn at
+ * construction, aihwkit's construction formulas):
+ *   b_max = w_max(1 + w_max_dtod ξ), b_min = w_min(1 + w_min_dtod ξ),
+ *   gain = 1 + dw_min_dtod ξ, r = up_down_dtod ξ,
+ *   s_up = (min(up_down,0) + gain + r) dw_min, s_dn = (-max(up_down,0) + gain - r) dw_min.
+ */
+typedef struct {
+    xbar_device_params p; /* the configuration they were drawn from */
+    size_t n;
+    float *b_max, *b_min; /* per-device bounds */
+    float *s_up, *s_dn;   /* per-device nominal up / down step (> 0) */
+    float *a_up, *a_dn;   /* model-specific: slopes (LINEAR_STEP, SOFT_BOUNDS), exponents
+                             (POW_STEP, EXP_PAPER); unused otherwise */
+    float *ref;           /* SOFT_BOUNDS_REF reference, ALD: -sym_point; else 0 */
+    float granularity;    /* weight granularity used by update management */
+} xbar_devices;
+
+/** Draw n devices from p with stream `object` of seed p->construction_seed. */
+xbar_status xbar_devices_init(xbar_devices *d, const xbar_device_params *p, size_t n, uint32_t object);
+void xbar_devices_free(xbar_devices *d);
+
+/** One pulse on device i at weight w: up (up != 0) or down, with c2c normal
+ *  xi (ignored when dw_min_std = 0). Returns the new weight, clipped to the
+ *  device bounds. Float32 arithmetic in aihwkit's order. */
+float xbar_device_pulse(const xbar_devices *d, size_t i, float w, int up, float xi);
+/** n noise-free pulses in one direction (exact closed form where one exists). */
+float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsigned n);
+/** Response factors q+(w), q-(w) of device i (step / dw_min, noise-free). */
+void xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn);
+/** F(w) = (q- + q+)/2 and G(w) = (q- - q+)/2 of device i. */
+void xbar_device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G);
+/** Symmetric point of device i (G = 0), by closed form or bisection. */
+double xbar_device_symmetric_point(const xbar_devices *d, size_t i);
+/** Clip w to the bounds of device i. */
+float xbar_device_clip(const xbar_devices *d, size_t i, float w);
+
+/* ------------------------------------------------------------------------ */
+/* Tiles: a crossbar of rows x cols devices                                 */
+/* ------------------------------------------------------------------------ */
+
+/** How a desired update is turned into pulses (DESIGN.md, "three schemes"). */
+typedef enum {
+    /** The paper's discrete-time model (eq. 7): W += ΔW⊙F(W) - |ΔW|⊙G(W). */
+    XBAR_SCHEME_EXPECTED = 0,
+    /** Per element n = |ΔW|/dw_min pulses (stochastic rounding, optional cap),
+     *  applied one by one through the device response. */
+    XBAR_SCHEME_COUNT,
+    /** aihwkit StochasticCompressed: per sample rank-1 bit streams of length
+     *  BL, update and BL management; samples applied in order. */
+    XBAR_SCHEME_STOCHASTIC,
+    /** aihwkit DeterministicImplicit: pulse count rint(BL*dh*xh) per weight. */
+    XBAR_SCHEME_IMPLICIT
+} xbar_scheme;
+
+typedef struct {
+    xbar_scheme scheme;       /* default XBAR_SCHEME_STOCHASTIC */
+    int desired_bl;           /* max bit length BL of the pulse trains. Default 31 */
+    int update_bl_management; /* BL = min(ceil(lr xmax dmax / g), desired_bl). Default 1 */
+    int update_management;    /* balance x and d probabilities. Default 1 (forced on by UBLM) */
+    int count_cap;            /* COUNT: max pulses per element per update (0 = none). Default 0 */
+    int count_stochastic_round; /* COUNT: 1 stochastic rounding, 0 round to nearest. Default 1 */
+} xbar_update_params;
+
+xbar_update_params xbar_update_defaults(void);
+
+/** Read (MVM) non-idealities. The full IO model arrives later. */
+typedef struct {
+    float w_noise;     /* additive weight-read noise: each output gets w_noise*||x||_2*ξ
+                          (aihwkit ADDITIVE_CONSTANT). Default 0 */
+    int perfect;       /* 1: exact W x, no noise at all. Default 0 */
+} xbar_io_params;
+
+xbar_io_params xbar_io_defaults(void);
+
+typedef struct {
+    size_t rows, cols;          /* outputs, inputs (> 0) */
+    xbar_device_params device;
+    xbar_update_params update;
+    xbar_io_params forward;     /* forward reads */
+    xbar_io_params backward;    /* backward reads */
+    uint64_t seed;              /* seed of all cycle-to-cycle / read / bit-stream draws */
+    uint32_t id;                /* distinguishes tiles sharing a seed (stream object id) */
+} xbar_tile_config;
+
+xbar_tile_config xbar_tile_config_defaults(size_t rows, size_t cols);
+/** NULL if valid, else a message naming the key and value. */
+const char *xbar_tile_config_check(const xbar_tile_config *c);
+
+typedef struct xbar_tile xbar_tile;
+
+/** Create a tile; weights start at 0 clipped to the device bounds. NULL on error. */
+xbar_tile *xbar_tile_new(const xbar_tile_config *c);
+void xbar_tile_free(xbar_tile *t);
+const xbar_tile_config *xbar_tile_get_config(const xbar_tile *t);
+const xbar_devices *xbar_tile_devices(const xbar_tile *t);
+
+/** Set W (rows x cols, leading dimension ldw), clipped to the device bounds. */
+void xbar_tile_set_weights(xbar_tile *t, const float *W, size_t ldw);
+void xbar_tile_get_weights(const xbar_tile *t, float *W, size_t ldw);
+/** View of the weights (rows*cols, row-major). Writes bypass the device. */
+float *xbar_tile_weights(xbar_tile *t);
+
+/** Y[b][rows] = W X[b][cols] (+ read noise), for b < batch. */
+xbar_status xbar_tile_forward(xbar_tile *t, float *Y, const float *X, size_t batch);
+/** Z[b][cols] = W^T D[b][rows] (+ read noise), for b < batch. */
+xbar_status xbar_tile_backward(xbar_tile *t, float *Z, const float *D, size_t batch);
+
+/**
+ * Pulsed update with a mini-batch: desired ΔW = -lr Σ_b D[b] X[b]^T.
+ * STOCHASTIC / IMPLICIT: one rank-1 pulsed update per sample, in order.
+ * EXPECTED / COUNT: the summed ΔW applied at once.
+ * lr >= 0 (weight units per gradient unit).
+ */
+xbar_status xbar_tile_update(xbar_tile *t, const float *X, const float *D, size_t batch, float lr);
+/** Apply a desired dense increment dW (rows x cols) with the EXPECTED or
+ *  COUNT scheme (STOCHASTIC tiles use COUNT here). */
+xbar_status xbar_tile_apply_delta(xbar_tile *t, const float *dW);
+/** Read column j through the forward read path: y = W e_j (+ noise of std
+ *  read_noise per output, 0 = exact). y has rows entries. */
+xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_noise);
+/** Total device pulses fired on this tile so far. */
+uint64_t xbar_tile_pulse_count(const xbar_tile *t);
+/** Number of update calls made so far (the step index of RNG streams). */
+uint64_t xbar_tile_update_count(const xbar_tile *t);
+
+/** Update-management quantities of one sample (aihwkit formulas). */
+typedef struct {
+    int bl;             /* bit length BL; 0 means skip (max|x| or max|d| = 0) */
+    double A, B;        /* probability scales of d and x lines */
+} xbar_um;
+xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xmax, double dmax,
+                               double granularity);
+
+/* ------------------------------------------------------------------------ */
+/* Optimizers ("analog weights"): how a logical weight matrix is learned    */
+/* ------------------------------------------------------------------------ */
+
+typedef enum {
+    XBAR_OPT_DIGITAL = 0, /* float weights, W -= lr * grad */
+    XBAR_OPT_ANALOG_SGD,  /* one tile, W updated through pulses */
+    XBAR_OPT_TIKI_TAKA    /* fast tile A + slow tile C, transfer A -> C */
+} xbar_opt_kind;
+
+typedef struct {
+    xbar_opt_kind kind;        /* default XBAR_OPT_ANALOG_SGD */
+    /* Tiki-Taka (paper §3.3 / §3.4). In the paper's symbols beta = fast_lr
+     * (rate of P = -A) and alpha = lr * transfer_lr (rate of W = C). */
+    float fast_lr;             /* lr of the fast tile A; replaces the step's lr (aihwkit 1.0). Default 0.01 */
+    float transfer_lr;         /* transfer rate multiplier: C += transfer_lr*lr*A[:,j]. Default 1 */
+    int transfer_every;        /* transfer after every n updates. Default 1 */
+    int transfer_columns;      /* columns per transfer, cyclic; 0 = all (the paper's analysis). Default 1 */
+    float transfer_read_noise; /* std of the noisy read of A's columns (weight units). Default 0 */
+    float gamma;               /* visible weight W = C + gamma*A. Default 0 */
+    xbar_update_params transfer_update; /* how C is written. Default xbar_update_defaults() */
+} xbar_opt_params;
+
+xbar_opt_params xbar_opt_defaults(xbar_opt_kind kind);
+const char *xbar_opt_check(const xbar_opt_params *o);
+const char *xbar_opt_kind_name(xbar_opt_kind k);
+int xbar_opt_kind_from_name(const char *name);
+
+typedef struct xbar_aw xbar_aw;
+
+/** A learned rows x cols weight. `tile` configures the analog tile(s) (A and C
+ *  share it, with ids tile->id and tile->id + 1); ignored for DIGITAL except sizes. */
+xbar_aw *xbar_aw_new(const xbar_opt_params *o, const xbar_tile_config *tile);
+void xbar_aw_free(xbar_aw *a);
+/** Visible weights W (rows x cols) into W. */
+void xbar_aw_get_weights(const xbar_aw *a, float *W);
+void xbar_aw_set_weights(xbar_aw *a, const float *W);
+/** Forward / backward through the visible weight (tile read path for analog). */
+xbar_status xbar_aw_forward(xbar_aw *a, float *Y, const float *X, size_t batch);
+xbar_status xbar_aw_backward(xbar_aw *a, float *Z, const float *D, size_t batch);
+/** One optimizer step from per-sample factors: gradient = Σ_b D[b] X[b]^T. */
+xbar_status xbar_aw_update(xbar_aw *a, const float *X, const float *D, size_t batch, float lr);
+/** One optimizer step from a dense gradient G (rows x cols): desired ΔW = -lr*G. */
+xbar_status xbar_aw_step_dense(xbar_aw *a, const float *G, float lr);
+/** The fast tile A (Tiki-Taka) or the only tile (Analog SGD); NULL if none. */
+xbar_tile *xbar_aw_fast_tile(xbar_aw *a);
+/** The tile holding the visible weight (C for Tiki-Taka); NULL for DIGITAL. */
+xbar_tile *xbar_aw_slow_tile(xbar_aw *a);
+uint64_t xbar_aw_pulse_count(const xbar_aw *a);
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/** Threads used by the library's parallel loops (default 1; the library never
+ *  starts threads the caller did not ask for). Results do not depend on it. */
+void xbar_set_threads(int n);
+int xbar_get_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XBAR_H */

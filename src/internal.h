@@ -1,0 +1,16 @@
+/* internal.h - helpers shared by the library's .c files; not installed. */
+#ifndef XBAR_INTERNAL_H
+#define XBAR_INTERNAL_H
+
+#include "xbar.h"
+
+/** Record a printf-style message for xbar_last_error() and return s. */
+xbar_status xbar_fail(xbar_status s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Same, returning NULL (for constructors). */
+void *xbar_fail_null(xbar_status s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Format into a thread-local buffer and return it (for *_check functions). */
+const char *xbar_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static inline float xbar_clampf(float w, float lo, float hi) { return w < lo ? lo : (w > hi ? hi : w); }
+
+#endif
