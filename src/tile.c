@@ -1,0 +1,186 @@
+/* tile.c - crossbar tile: weights + per-device arrays, set/get with clipping,
+ * forward / backward MVM through BLAS with additive weight-read noise, noisy
+ * column reads. The pulse schemes live in pulse.c. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tile_internal.h"
+
+xbar_update_params xbar_update_defaults(void)
+{
+    xbar_update_params u = {.scheme = XBAR_SCHEME_STOCHASTIC,
+                            .desired_bl = 31,
+                            .update_bl_management = 1,
+                            .update_management = 1,
+                            .count_cap = 0,
+                            .count_stochastic_round = 1};
+    return u;
+}
+
+xbar_io_params xbar_io_defaults(void)
+{
+    xbar_io_params io = {.w_noise = 0.0f, .perfect = 0};
+    return io;
+}
+
+xbar_tile_config xbar_tile_config_defaults(size_t rows, size_t cols)
+{
+    xbar_tile_config c = {.rows = rows,
+                          .cols = cols,
+                          .device = xbar_device_defaults(XBAR_DEV_ALD),
+                          .update = xbar_update_defaults(),
+                          .forward = xbar_io_defaults(),
+                          .backward = xbar_io_defaults(),
+                          .seed = 0,
+                          .id = 0};
+    return c;
+}
+
+const char *xbar_tile_config_check(const xbar_tile_config *c)
+{
+    if (c->rows == 0 || c->cols == 0) return xbar_msg("tile size %zux%zu: must be positive", c->rows, c->cols);
+    const char *why = xbar_device_check(&c->device);
+    if (why) return why;
+    const xbar_update_params *u = &c->update;
+    if ((unsigned)u->scheme > XBAR_SCHEME_IMPLICIT) return xbar_msg("update.scheme = %d: unknown", (int)u->scheme);
+    if (u->desired_bl < 1) return xbar_msg("update.desired_bl = %d: must be >= 1", u->desired_bl);
+    if (u->count_cap < 0) return xbar_msg("update.count_cap = %d: must be >= 0", u->count_cap);
+    if (!(c->forward.w_noise >= 0.0f) || !isfinite(c->forward.w_noise))
+        return xbar_msg("io.w_noise = %g: must be >= 0", (double)c->forward.w_noise);
+    if (!(c->backward.w_noise >= 0.0f) || !isfinite(c->backward.w_noise))
+        return xbar_msg("io.w_noise = %g: must be >= 0", (double)c->backward.w_noise);
+    return NULL;
+}
+
+xbar_tile *xbar_tile_new(const xbar_tile_config *c)
+{
+    const char *why = xbar_tile_config_check(c);
+    if (why) return xbar_fail_null(XBAR_EINVAL, "%s", why);
+    xbar_tile *t = calloc(1, sizeof *t);
+    if (!t) return xbar_fail_null(XBAR_ENOMEM, "tile: out of memory");
+    t->c = *c;
+    size_t n = c->rows * c->cols;
+    t->w = calloc(2 * n, sizeof(float));
+    if (!t->w || xbar_devices_init(&t->dev, &c->device, n, c->id) != XBAR_OK) {
+        xbar_tile_free(t);
+        return NULL;
+    }
+    t->scratch = t->w + n;
+    for (size_t k = 0; k < n; k++) t->w[k] = xbar_device_clip(&t->dev, k, 0.0f);
+    return t;
+}
+
+void xbar_tile_free(xbar_tile *t)
+{
+    if (!t) return;
+    xbar_devices_free(&t->dev);
+    free(t->w);
+    free(t->bits);
+    free(t->px);
+    free(t->bl);
+    free(t);
+}
+
+const xbar_tile_config *xbar_tile_get_config(const xbar_tile *t) { return &t->c; }
+const xbar_devices *xbar_tile_devices(const xbar_tile *t) { return &t->dev; }
+float *xbar_tile_weights(xbar_tile *t) { return t->w; }
+uint64_t xbar_tile_pulse_count(const xbar_tile *t) { return t->n_pulses; }
+uint64_t xbar_tile_update_count(const xbar_tile *t) { return t->n_updates; }
+
+void xbar_tile_set_weights(xbar_tile *t, const float *W, size_t ldw)
+{
+    for (size_t i = 0; i < t->c.rows; i++)
+        for (size_t j = 0; j < t->c.cols; j++) {
+            size_t k = i * t->c.cols + j;
+            t->w[k] = xbar_device_clip(&t->dev, k, W[i * ldw + j]);
+        }
+}
+
+void xbar_tile_get_weights(const xbar_tile *t, float *W, size_t ldw)
+{
+    for (size_t i = 0; i < t->c.rows; i++) memcpy(W + i * ldw, t->w + i * t->c.cols, t->c.cols * sizeof(float));
+}
+
+/* ---- reads --------------------------------------------------------------- */
+
+/* Add w_noise*||in_b||*ξ to every output of every sample (aihwkit ADDITIVE_CONSTANT). */
+static void add_read_noise(xbar_tile *t, float *out, const float *in, size_t batch, size_t n_out,
+                           size_t n_in, float w_noise)
+{
+    uint64_t stream = xbar_stream(XBAR_RNG_READ, t->c.id, (uint32_t)t->n_reads);
+    float z[4];
+    for (size_t b = 0; b < batch; b++) {
+        double s2 = 0;
+        for (size_t j = 0; j < n_in; j++) s2 += (double)in[b * n_in + j] * in[b * n_in + j];
+        float scale = w_noise * (float)sqrt(s2);
+        for (size_t i = 0; i < n_out; i++) {
+            size_t k = b * n_out + i;
+            if ((k & 3) == 0 || i == 0) xbar_rng_normal4(z, t->c.seed, stream, k >> 2);
+            out[k] += scale * z[k & 3];
+        }
+    }
+}
+
+xbar_status xbar_tile_forward(xbar_tile *t, float *Y, const float *X, size_t batch)
+{
+    const size_t m = t->c.rows, n = t->c.cols;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)m, (int)n, 1.0f, X, (int)n, t->w,
+                (int)n, 0.0f, Y, (int)m);
+    if (!t->c.forward.perfect && t->c.forward.w_noise > 0.0f) add_read_noise(t, Y, X, batch, m, n, t->c.forward.w_noise);
+    t->n_reads++;
+    return XBAR_OK;
+}
+
+xbar_status xbar_tile_backward(xbar_tile *t, float *Z, const float *D, size_t batch)
+{
+    const size_t m = t->c.rows, n = t->c.cols;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)n, (int)m, 1.0f, D, (int)m, t->w,
+                (int)n, 0.0f, Z, (int)n);
+    if (!t->c.backward.perfect && t->c.backward.w_noise > 0.0f)
+        add_read_noise(t, Z, D, batch, n, m, t->c.backward.w_noise);
+    t->n_reads++;
+    return XBAR_OK;
+}
+
+xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_noise)
+{
+    if (j >= t->c.cols) return xbar_fail(XBAR_EINVAL, "read_col: column %zu >= %zu", j, t->c.cols);
+    const size_t m = t->c.rows, n = t->c.cols;
+    for (size_t i = 0; i < m; i++) y[i] = t->w[i * n + j];
+    if (read_noise > 0.0f) {
+        uint64_t stream = xbar_stream(XBAR_RNG_READ, t->c.id, (uint32_t)t->n_reads);
+        float z[4];
+        for (size_t i = 0; i < m; i++) {
+            if ((i & 3) == 0) xbar_rng_normal4(z, t->c.seed, stream, i >> 2);
+            y[i] += read_noise * z[i & 3];
+        }
+    }
+    t->n_reads++;
+    return XBAR_OK;
+}
+
+/* ---- updates ------------------------------------------------------------- */
+
+xbar_status xbar_tile_update(xbar_tile *t, const float *X, const float *D, size_t batch, float lr)
+{
+    if (!(lr >= 0.0f) || !isfinite(lr)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)lr);
+    if (batch == 0 || lr == 0.0f) {
+        t->n_updates++;
+        return XBAR_OK;
+    }
+    xbar_scheme s = t->c.update.scheme;
+    if (s == XBAR_SCHEME_STOCHASTIC || s == XBAR_SCHEME_IMPLICIT) return xbar_pulse_rank1(t, X, D, batch, lr);
+    const size_t m = t->c.rows, n = t->c.cols;
+    /* scratch = -lr * D^T X  (rows x cols) */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)batch, -lr, D, (int)m, X, (int)n,
+                0.0f, t->scratch, (int)n);
+    return xbar_pulse_dense(t, t->scratch, s);
+}
+
+xbar_status xbar_tile_apply_delta(xbar_tile *t, const float *dW)
+{
+    xbar_scheme s = t->c.update.scheme == XBAR_SCHEME_EXPECTED ? XBAR_SCHEME_EXPECTED : XBAR_SCHEME_COUNT;
+    return xbar_pulse_dense(t, dW, s);
+}
