@@ -192,7 +192,7 @@ xbar_status lsq_run(const lsq_setup *s, lsq_kind kind, lsq_result *r)
     const double tau = tau_of(&dev);
 
     size_t nA = thm3 ? 0 : (size_t)R * D;
-    float *mem = calloc(nA + (size_t)R * 3 + (size_t)D * 4 + 8 + (size_t)K * 4, sizeof(float));
+    float *mem = calloc(nA + (size_t)R * 4 + (size_t)D * 2 + 4 + (size_t)K * 4, sizeof(float));
     double *g = calloc((size_t)D + 2, sizeof(double));
     float *gf = calloc((size_t)D + 2, sizeof(float));
     if (!mem || !g || !gf) {
@@ -204,9 +204,9 @@ xbar_status lsq_run(const lsq_setup *s, lsq_kind kind, lsq_result *r)
     p.res = p.b + R;
     float *y = p.res + R, *d = y + R;
     p.wstar = d + R;
-    float *w = p.wstar + D + 1, *wz = w + D + 2;
+    float *w = p.wstar + D + 1;
     r->n = K;
-    r->loss = wz + D + 2;
+    r->loss = w + D + 2;
     r->grad2 = r->loss + K;
     r->winf = r->grad2 + K;
     r->pinf = r->winf + K;

@@ -36,7 +36,7 @@ typedef struct {
     double bias_true;      /* b = A W* + bias_true */
     int half;              /* 1: training loss = MSE/2, 0: MSE */
     int iterations;        /* K */
-    char init[32];         /* "zero", "const:X" (weights and bias = X), "gd:N" (N noise-free GD steps) */
+    char init[256];        /* "zero", "const:X" (weights and bias = X), "gd:N" (N noise-free GD steps) */
     double noise;          /* gradient-noise std per parameter (dynamic) / w_noise (pulse) / sigma (thm3) */
     int noise_correction;  /* pulse: w_noise = noise / s_A (mean singular value of A) */
     double lr;             /* alpha; Tiki-Taka: SGD lr that scales the transfer */

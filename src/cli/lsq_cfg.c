@@ -1,0 +1,258 @@
+/* lsq_cfg.c - key table, presets and curve expansion of `xbar lsq`.
+ * Preset settings follow the authors' released scripts where they differ from
+ * the paper text (spec paper.md §5.8); docs/results.md lists them. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lsq_cfg.h"
+
+#define S(f) offsetof(lsq_cfg, s.f)
+#define DV(f) offsetof(lsq_cfg, s.device.f)
+#define UP(f) offsetof(lsq_cfg, s.update.f)
+#define OP(f) offsetof(lsq_cfg, s.opt.f)
+#define TU(f) offsetof(lsq_cfg, s.opt.transfer_update.f)
+
+static const char *const problems[] = {"lsq", "thm3", NULL};
+static const char *const models[] = {"ald", "constant_step", "linear_step", "soft_bounds", "soft_bounds_ref",
+                                     "pow_step", "exp_step", "piecewise_step", "exp_paper", "pow_zs", "exp_zs",
+                                     NULL};
+static const char *const schemes[] = {"expected", "count", "stochastic", "implicit", NULL};
+
+const cfg_key lsq_keys[] = {
+    {"lsq", "preset", CFG_STRING, offsetof(lsq_cfg, preset), .doc = "preset this configuration started from (informational)"},
+    {"lsq", "kinds", CFG_STRING, offsetof(lsq_cfg, kinds), .flags = CFG_NONEMPTY,
+     .doc = "curves: comma list of digital, analog_dynamic, analog_pulse, tt_dynamic, tt_pulse"},
+    {"lsq", "sweep_key", CFG_STRING, offsetof(lsq_cfg, sweep_key), .doc = "section.key varied across curves (empty: none)"},
+    {"lsq", "sweep_values", CFG_STRING, offsetof(lsq_cfg, sweep_values), .doc = "comma list of values of sweep_key"},
+    {"lsq", "ema", CFG_DOUBLE, offsetof(lsq_cfg, ema), .min = 0, .max = 1, .flags = CFG_MIN | CFG_MAX_EXCL,
+     .doc = "plot smoothing factor c of s = c*s + (1-c)*loss (plots only)"},
+    {"lsq", "problem", CFG_ENUM, S(problem), .choices = problems,
+     .doc = "lsq: f = MSE(A w + c, b); thm3: Theorem 3 instance f = L/2 ||W - W*||^2 with two-point noise"},
+    {"lsq", "dim", CFG_INT, S(dim), .min = 1, .max = 1000000, .flags = CFG_MIN | CFG_MAX, .doc = "D: number of weights"},
+    {"lsq", "rows", CFG_INT, S(rows), .min = 1, .max = 1000000, .flags = CFG_MIN | CFG_MAX, .doc = "D_out: rows of A"},
+    {"lsq", "w_star_scale", CFG_DOUBLE, S(w_star_scale), .doc = "W* = w_star_scale*N(0,1) (thm3: the value w*)"},
+    {"lsq", "a_scale", CFG_DOUBLE, S(a_scale), .flags = CFG_POS, .doc = "A = a_scale*N(0,1)"},
+    {"lsq", "bias_true", CFG_DOUBLE, S(bias_true), .doc = "b = A W* + bias_true"},
+    {"lsq", "half", CFG_BOOL, S(half), .doc = "training loss MSE/2 (1) or MSE (0); plotted f = loss/D"},
+    {"lsq", "iterations", CFG_INT, S(iterations), .min = 1, .max = 100000000, .flags = CFG_MIN | CFG_MAX,
+     .doc = "K: gradient steps (full batch)"},
+    {"lsq", "init", CFG_STRING, S(init), .flags = CFG_NONEMPTY,
+     .doc = "initial point: zero, const:X (weights and bias = X, tile clips), gd:N (N noise-free GD steps)"},
+    {"lsq", "noise", CFG_DOUBLE, S(noise), .flags = CFG_NONNEG,
+     .doc = "noise std: gradient noise per parameter (dynamic), weight-read noise w_noise (pulse), sigma (thm3)"},
+    {"lsq", "noise_correction", CFG_BOOL, S(noise_correction), .doc = "pulse: w_noise = noise / mean singular value of A"},
+    {"lsq", "lr", CFG_DOUBLE, S(lr), .flags = CFG_NONNEG, .doc = "alpha: learning rate (Tiki-Taka: transfer rate scale)"},
+    {"lsq", "L", CFG_DOUBLE, S(L), .flags = CFG_POS, .doc = "thm3: smoothness constant L"},
+    {"lsq", "states", CFG_INT, S(states), .flags = CFG_NONNEG, .doc = "> 0: dw_min = tau/states"},
+    {"lsq", "data_seed", CFG_U64, S(data_seed), .doc = "seed of A and W*"},
+    {"lsq", "seed", CFG_U64, S(seed), .doc = "seed of gradient noise, reads and pulses (--seed)"},
+    {"device", "model", CFG_ENUM, DV(model), .choices = models, .doc = "device model (docs/model.md)"},
+    {"device", "tau", CFG_FLOAT, DV(tau), .flags = CFG_POS, .doc = "ALD asymmetry tau: weights in [-tau, tau] (weight units)"},
+    {"device", "sym_point", CFG_FLOAT, DV(sym_point), .doc = "ALD symmetric point (weight units)"},
+    {"device", "dw_min", CFG_FLOAT, DV(dw_min), .flags = CFG_POS, .doc = "response granularity dw_min (weight units per pulse)"},
+    {"device", "w_max", CFG_FLOAT, DV(w_max), .doc = "upper bound (non-ALD models, weight units)"},
+    {"device", "w_min", CFG_FLOAT, DV(w_min), .doc = "lower bound (non-ALD models, weight units)"},
+    {"device", "up_down", CFG_FLOAT, DV(up_down), .doc = "systematic up/down step asymmetry"},
+    {"device", "dw_min_dtod", CFG_FLOAT, DV(dw_min_dtod), .flags = CFG_NONNEG, .doc = "device-to-device step spread (relative)"},
+    {"device", "up_down_dtod", CFG_FLOAT, DV(up_down_dtod), .flags = CFG_NONNEG, .doc = "device-to-device asymmetry spread"},
+    {"device", "w_max_dtod", CFG_FLOAT, DV(w_max_dtod), .flags = CFG_NONNEG, .doc = "device-to-device upper-bound spread"},
+    {"device", "w_min_dtod", CFG_FLOAT, DV(w_min_dtod), .flags = CFG_NONNEG, .doc = "device-to-device lower-bound spread"},
+    {"device", "dw_min_std", CFG_FLOAT, DV(dw_min_std), .flags = CFG_NONNEG, .doc = "cycle-to-cycle step noise (relative std)"},
+    {"device", "mult_noise", CFG_BOOL, DV(mult_noise), .doc = "c2c noise multiplicative (1) or additive (0)"},
+    {"device", "gamma_up", CFG_FLOAT, DV(gamma_up), .doc = "linear_step / exp_step up gamma"},
+    {"device", "gamma_down", CFG_FLOAT, DV(gamma_down), .doc = "linear_step / exp_step down gamma"},
+    {"device", "pow_gamma", CFG_FLOAT, DV(pow_gamma), .flags = CFG_POS, .doc = "pow_step / exp_paper exponent"},
+    {"device", "pow_up_down", CFG_FLOAT, DV(pow_up_down), .doc = "pow_step / exp_paper exponent skew"},
+    {"device", "gamma_res", CFG_FLOAT, DV(gamma_res), .flags = CFG_POS, .doc = "pow_zs / exp_zs exponent"},
+    {"device", "reference_mean", CFG_FLOAT, DV(reference_mean), .doc = "soft_bounds_ref reference offset"},
+    {"device", "construction_seed", CFG_U64, DV(construction_seed), .doc = "seed of device-to-device draws"},
+    {"update", "scheme", CFG_ENUM, UP(scheme), .choices = schemes,
+     .doc = "pulse scheme: expected (eq. 7), count, stochastic (aihwkit), implicit"},
+    {"update", "desired_bl", CFG_INT, UP(desired_bl), .min = 1, .max = 1 << 20, .flags = CFG_MIN | CFG_MAX,
+     .doc = "maximal bit length BL of a pulse train"},
+    {"update", "bl_management", CFG_BOOL, UP(update_bl_management), .doc = "update BL management"},
+    {"update", "update_management", CFG_BOOL, UP(update_management), .doc = "update management (x/d balancing)"},
+    {"update", "count_cap", CFG_INT, UP(count_cap), .flags = CFG_NONNEG, .doc = "count scheme: max pulses per element and update (0 none)"},
+    {"update", "stochastic_round", CFG_BOOL, UP(count_stochastic_round), .doc = "count scheme: stochastic rounding of |dW|/dw_min"},
+    {"optimizer", "fast_lr", CFG_FLOAT, OP(fast_lr), .flags = CFG_NONNEG, .doc = "Tiki-Taka beta: learning rate of the fast tile A = -P"},
+    {"optimizer", "transfer_lr", CFG_FLOAT, OP(transfer_lr), .flags = CFG_NONNEG, .doc = "Tiki-Taka: C += transfer_lr*lr*A[:,j]"},
+    {"optimizer", "transfer_every", CFG_INT, OP(transfer_every), .min = 1, .flags = CFG_MIN, .doc = "transfer after every n updates"},
+    {"optimizer", "transfer_columns", CFG_INT, OP(transfer_columns), .flags = CFG_NONNEG,
+     .doc = "columns per transfer, cyclic (0 = all: the paper's analysis)"},
+    {"optimizer", "transfer_read_noise", CFG_FLOAT, OP(transfer_read_noise), .flags = CFG_NONNEG,
+     .doc = "std of the noisy read of A's columns (weight units)"},
+    {"optimizer", "gamma", CFG_FLOAT, OP(gamma), .doc = "visible weight W = C + gamma*A"},
+    {"transfer", "scheme", CFG_ENUM, TU(scheme), .choices = schemes, .doc = "pulse scheme writing C"},
+    {"transfer", "desired_bl", CFG_INT, TU(desired_bl), .min = 1, .max = 1 << 20, .flags = CFG_MIN | CFG_MAX,
+     .doc = "maximal bit length when writing C"},
+    {"transfer", "bl_management", CFG_BOOL, TU(update_bl_management), .doc = "update BL management when writing C"},
+    {"transfer", "update_management", CFG_BOOL, TU(update_management), .doc = "update management when writing C"},
+    CFG_END};
+
+lsq_cfg lsq_cfg_defaults(void)
+{
+    lsq_cfg c;
+    memset(&c, 0, sizeof c);
+    strcpy(c.kinds, "digital,analog_pulse");
+    c.ema = 0.0;
+    c.s = lsq_setup_defaults();
+    return c;
+}
+
+/* Presets: assignments applied in order over the defaults (spec paper.md §5). */
+typedef struct {
+    const char *name;
+    const char *const *set;
+} preset;
+
+static const char *const p_fig1[] = {
+    "lsq.kinds=digital,analog_pulse", "lsq.sweep_key=lsq.lr", "lsq.sweep_values=0.2,0.1,0.05,0.03",
+    "lsq.dim=40", "lsq.rows=100", "lsq.w_star_scale=0.45", "lsq.a_scale=1", "lsq.half=0",
+    "lsq.iterations=2500", "lsq.noise=0.0015811388", "device.model=ald", "device.tau=3",
+    "device.dw_min=1e-4", "update.scheme=stochastic", "update.desired_bl=800", "lsq.ema=0.9", NULL};
+static const char *const p_fig3[] = {
+    "lsq.kinds=digital,analog_dynamic,analog_pulse", "lsq.sweep_key=device.tau", "lsq.sweep_values=1,1.5,2,2.5",
+    "lsq.dim=40", "lsq.rows=100", "lsq.w_star_scale=0.3", "lsq.a_scale=0.5", "lsq.half=1", "lsq.lr=0.03",
+    "lsq.iterations=2500", "lsq.noise=0.1", "lsq.noise_correction=1", "lsq.states=300", "device.model=ald",
+    "update.scheme=stochastic", "update.desired_bl=5000", "lsq.ema=0.8", NULL};
+static const char *const p_fig4_tau[] = {
+    "lsq.kinds=digital,analog_pulse", "lsq.sweep_key=device.tau", "lsq.sweep_values=2,3,5,10,20,50",
+    "lsq.dim=50", "lsq.rows=100", "lsq.w_star_scale=0.5", "lsq.a_scale=1", "lsq.half=1", "lsq.lr=0.1",
+    "lsq.iterations=400", "lsq.noise=0.028284271", "device.model=ald", "device.dw_min=1e-4",
+    "update.scheme=stochastic", "update.desired_bl=5000", "lsq.ema=0.8", NULL};
+static const char *const p_fig4_sigma[] = {
+    "lsq.kinds=analog_pulse", "lsq.sweep_key=lsq.noise", "lsq.sweep_values=0.031622777,0.1,0.31622777,1",
+    "lsq.dim=50", "lsq.rows=100", "lsq.w_star_scale=0.5", "lsq.a_scale=1", "lsq.half=1", "lsq.lr=0.1",
+    "lsq.iterations=200", "device.model=ald", "device.tau=2", "device.dw_min=1e-4", "update.scheme=stochastic",
+    "update.desired_bl=5000", "lsq.ema=0.8", NULL};
+static const char *const p_fig4_init[] = {
+    "lsq.kinds=analog_pulse", "lsq.sweep_key=lsq.init",
+    "lsq.sweep_values=const:1000,const:100,const:10,const:1,const:0.01,gd:10,gd:20,gd:30", "lsq.dim=50",
+    "lsq.rows=100", "lsq.w_star_scale=0.5", "lsq.a_scale=1", "lsq.bias_true=0.1", "lsq.half=0", "lsq.lr=0.1",
+    "lsq.iterations=50", "lsq.noise=0.0014142136", "device.model=ald", "device.tau=1", "device.dw_min=1e-4",
+    "update.scheme=stochastic", "update.desired_bl=400", "lsq.ema=0", NULL};
+static const char *const p_thm3[] = {
+    "lsq.problem=thm3", "lsq.kinds=analog_dynamic", "lsq.sweep_key=lsq.lr", "lsq.sweep_values=0.02,0.01,0.005",
+    "lsq.dim=100", "lsq.L=1", "lsq.w_star_scale=0.2", "lsq.noise=1", "lsq.iterations=200000", "device.model=ald",
+    "device.tau=1", "device.dw_min=1e-4", "update.scheme=expected", "lsq.ema=0", NULL};
+static const char *const p_tt[] = {
+    "lsq.kinds=digital,analog_pulse,tt_pulse", "lsq.sweep_key=", "lsq.sweep_values=", "lsq.dim=40", "lsq.rows=100",
+    "lsq.w_star_scale=0.3", "lsq.a_scale=1", "lsq.half=1", "lsq.lr=0.1", "lsq.iterations=2000",
+    "lsq.noise=0.02", "device.model=ald", "device.tau=1", "device.dw_min=1e-3", "update.scheme=stochastic",
+    "update.desired_bl=100", "optimizer.fast_lr=0.1", "optimizer.transfer_lr=1", "optimizer.transfer_every=1",
+    "optimizer.transfer_columns=0", "transfer.scheme=stochastic", "transfer.desired_bl=100", "lsq.ema=0.9", NULL};
+
+static const preset presets[] = {{"fig1", p_fig1},         {"fig3", p_fig3},           {"fig4-tau", p_fig4_tau},
+                                 {"fig4-sigma", p_fig4_sigma}, {"fig4-init", p_fig4_init}, {"thm3", p_thm3},
+                                 {"tt", p_tt},             {NULL, NULL}};
+
+const char *const lsq_preset_names[] = {"fig1", "fig3", "fig4-tau", "fig4-sigma", "fig4-init", "thm3", "tt", NULL};
+
+int lsq_cfg_preset(lsq_cfg *c, const char *name, char *err, size_t n)
+{
+    for (const preset *p = presets; p->name; p++) {
+        if (strcmp(p->name, name)) continue;
+        *c = lsq_cfg_defaults();
+        snprintf(c->preset, sizeof c->preset, "%s", name);
+        for (const char *const *a = p->set; *a; a++)
+            if (cfg_set(lsq_keys, c, *a, err, n)) return -1;
+        return 0;
+    }
+    snprintf(err, n, "unknown preset %s (one of: fig1, fig3, fig4-tau, fig4-sigma, fig4-init, thm3, tt)", name);
+    return -1;
+}
+
+/* Next comma-separated token of *p into buf (trimmed); 0 at the end. */
+static int next_token(const char **p, char *buf, size_t n)
+{
+    const char *s = *p;
+    while (*s == ' ' || *s == ',') s++;
+    if (!*s) return 0;
+    size_t k = 0;
+    while (*s && *s != ',') {
+        if (k + 1 < n) buf[k++] = *s;
+        s++;
+    }
+    while (k && buf[k - 1] == ' ') k--;
+    buf[k] = 0;
+    *p = s;
+    return 1;
+}
+
+/* Does the sweep key change a digital curve? Device and pulse keys do not. */
+static int affects_digital(const char *key)
+{
+    return strncmp(key, "device.", 7) && strncmp(key, "update.", 7) && strncmp(key, "optimizer.", 10) &&
+           strncmp(key, "transfer.", 9) && strcmp(key, "lsq.states") && strcmp(key, "lsq.noise_correction");
+}
+
+int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t n)
+{
+    char kind[64], val[64];
+    const char *kp = c->kinds;
+    int count = 0, sweep = c->sweep_key[0] != 0;
+    if (sweep && !cfg_find(lsq_keys, c->sweep_key)) {
+        snprintf(err, n, "lsq.sweep_key = %s: unknown key", c->sweep_key);
+        return -1;
+    }
+    if (sweep && !strncmp(c->sweep_key, "lsq.sweep", 9)) {
+        snprintf(err, n, "lsq.sweep_key = %s: cannot sweep the sweep", c->sweep_key);
+        return -1;
+    }
+    while (next_token(&kp, kind, sizeof kind)) {
+        int k = lsq_kind_from_name(kind);
+        if (k < 0) {
+            snprintf(err, n, "lsq.kinds = %s: unknown kind %s (digital, analog_dynamic, analog_pulse, tt_dynamic, tt_pulse)",
+                     c->kinds, kind);
+            return -1;
+        }
+        const char *vp = c->sweep_values;
+        int nv = 0;
+        do {
+            int have = sweep && next_token(&vp, val, sizeof val);
+            if (sweep && !have) {
+                if (nv == 0) {
+                    snprintf(err, n, "lsq.sweep_values = %s: empty while lsq.sweep_key = %s", c->sweep_values, c->sweep_key);
+                    return -1;
+                }
+                break;
+            }
+            if (count >= max) {
+                snprintf(err, n, "too many curves (at most %d)", max);
+                return -1;
+            }
+            lsq_cfg tmp = *c;
+            lsq_curve *cv = &out[count];
+            cv->kind = (lsq_kind)k;
+            cv->value[0] = 0;
+            if (have) {
+                char as[CFG_STR_MAX + 80], why[256];
+                snprintf(as, sizeof as, "%s=%s", c->sweep_key, val);
+                if (cfg_set(lsq_keys, &tmp, as, why, sizeof why)) {
+                    snprintf(err, n, "lsq.sweep_values: %s", why);
+                    return -1;
+                }
+                snprintf(cv->value, sizeof cv->value, "%s", val);
+            }
+            cv->s = tmp.s;
+            const char *bad = lsq_setup_check(&cv->s, cv->kind);
+            if (bad) {
+                snprintf(err, n, "%s%s%s", bad, have ? " (curve " : "", have ? val : "");
+                if (have) strncat(err, ")", n - strlen(err) - 1);
+                return -1;
+            }
+            const char *short_key = sweep ? strchr(c->sweep_key, '.') + 1 : "";
+            if (have) snprintf(cv->name, sizeof cv->name, "%s %s=%s", kind, short_key, val);
+            else snprintf(cv->name, sizeof cv->name, "%s", kind);
+            count++;
+            nv++;
+            if (have && k == LSQ_DIGITAL && !affects_digital(c->sweep_key)) {
+                snprintf(cv->name, sizeof cv->name, "%s", kind);
+                cv->value[0] = 0;
+                break;
+            }
+        } while (sweep);
+    }
+    return count;
+}

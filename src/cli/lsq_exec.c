@@ -1,0 +1,164 @@
+/* lsq_exec.c - see lsq_exec.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvout.h"
+#include "jsonout.h"
+#include "lsq_exec.h"
+#include "outdir.h"
+#include "plot.h"
+
+void lsq_outcome_free(lsq_outcome *o)
+{
+    if (!o) return;
+    for (int i = 0; i < o->n; i++) lsq_result_free(&o->res[i]);
+    o->n = 0;
+}
+
+static int write_metrics(const lsq_outcome *o, const char *path, char *err, size_t n)
+{
+    static const char *const cols[] = {"curve", "kind", "value", "iteration", "loss", "grad_norm2", "winf_over_tau",
+                                       "pinf_over_tau", NULL};
+    csv_writer *w = csv_open(path, cols, err, n);
+    if (!w) return -1;
+    for (int c = 0; c < o->n; c++) {
+        const lsq_result *r = &o->res[c];
+        for (int k = 0; k < r->n; k++) {
+            csv_str(w, o->curve[c].name);
+            csv_str(w, lsq_kind_name(o->curve[c].kind));
+            csv_str(w, o->curve[c].value);
+            csv_i64(w, k);
+            csv_num(w, r->loss[k]);
+            csv_num(w, r->grad2[k]);
+            csv_num(w, r->winf[k]);
+            csv_num(w, r->pinf[k]);
+            csv_end_row(w);
+        }
+    }
+    return csv_close(w, err, n);
+}
+
+static int write_summary(const lsq_cfg *c, const lsq_outcome *o, const char *path, char *err, size_t n)
+{
+    cJSON *s = json_summary_new("lsq");
+    if (!s) return snprintf(err, n, "out of memory"), -1;
+    cJSON_AddStringToObject(s, "preset", c->preset);
+    json_add_config(s, "config", lsq_keys, c);
+    cJSON *arr = cJSON_AddArrayToObject(s, "curves");
+    for (int i = 0; i < o->n; i++) {
+        const lsq_result *r = &o->res[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "name", o->curve[i].name);
+        cJSON_AddStringToObject(e, "kind", lsq_kind_name(o->curve[i].kind));
+        cJSON_AddStringToObject(e, "value", o->curve[i].value);
+        cJSON_AddNumberToObject(e, "final_error", r->final_error);
+        cJSON_AddNumberToObject(e, "S_K", r->S_K);
+        cJSON_AddNumberToObject(e, "sigma2", r->sigma2);
+        cJSON_AddNumberToObject(e, "bound_4sigma2_SK", r->bound_4sigma2_SK);
+        cJSON_AddNumberToObject(e, "grad2_mean", r->grad2_mean);
+        cJSON_AddNumberToObject(e, "ratio", r->ratio);
+        cJSON_AddNumberToObject(e, "ratio_paper", r->ratio_paper);
+        cJSON_AddNumberToObject(e, "winf_max", r->winf_max);
+        cJSON_AddNumberToObject(e, "w_noise", r->w_noise);
+        cJSON_AddNumberToObject(e, "pulses", (double)r->pulses);
+        cJSON_AddNumberToObject(e, "iterations", r->n);
+        cJSON_AddNumberToObject(e, "seconds", r->seconds);
+        cJSON_AddItemToArray(arr, e);
+    }
+    int rc = json_write_file(s, path, err, n);
+    cJSON_Delete(s);
+    return rc;
+}
+
+/* One PNG: smoothed loss (thm3: ||grad f||^2) against iteration, log-y. */
+static int write_plot(const lsq_cfg *c, const lsq_outcome *o, const char *path, char *err, size_t n)
+{
+    int K = o->res[0].n, stride = K > 2000 ? K / 2000 : 1, np = (K + stride - 1) / stride;
+    int thm3 = c->s.problem == LSQ_PROBLEM_THM3;
+    double *buf = malloc(sizeof(double) * (size_t)(np * (o->n + 1)));
+    plot_series *ser = calloc((size_t)o->n, sizeof *ser);
+    if (!buf || !ser) {
+        free(buf);
+        free(ser);
+        return snprintf(err, n, "out of memory"), -1;
+    }
+    double *x = buf;
+    for (int i = 0; i < np; i++) x[i] = (double)i * stride;
+    for (int cv = 0; cv < o->n; cv++) {
+        const float *v = thm3 ? o->res[cv].grad2 : o->res[cv].loss;
+        double *y = buf + (size_t)np * (cv + 1), s = v[0];
+        for (int k = 0, i = 0; k < K; k++) {
+            s = c->ema * s + (1 - c->ema) * v[k];
+            if (k % stride == 0) y[i++] = s;
+        }
+        ser[cv].name = o->curve[cv].name;
+        ser[cv].x = x;
+        ser[cv].y = y;
+        ser[cv].n = (size_t)np;
+    }
+    char title[160];
+    snprintf(title, sizeof title, "xbar lsq %s", c->preset[0] ? c->preset : "");
+    plot_spec sp = {.title = title,
+                    .xlabel = "iteration k",
+                    .ylabel = thm3 ? "||grad f(W_k)||^2" : "f(W_k) - f*",
+                    .logy = 1,
+                    .series = ser,
+                    .nseries = o->n};
+    int rc = plot_lines(path, &sp, err, n);
+    free(buf);
+    free(ser);
+    return rc;
+}
+
+int lsq_execute(const lsq_cfg *c, const char *out, int force, int quiet, lsq_outcome *res, char *err, size_t n)
+{
+    lsq_outcome *o = calloc(1, sizeof *o);
+    if (!o) return snprintf(err, n, "out of memory"), 1;
+    int nc = lsq_cfg_curves(c, o->curve, LSQ_MAX_CURVES, err, n);
+    if (nc < 0) {
+        free(o);
+        return 2;
+    }
+    out_ctx od;
+    if (out_begin(out, force, &od, err, n)) {
+        free(o);
+        return 2;
+    }
+    int rc = 0;
+    for (int i = 0; i < nc && !rc; i++) {
+        if (!quiet) fprintf(stderr, "  lsq %s: curve %d/%d %s ...", c->preset, i + 1, nc, o->curve[i].name);
+        xbar_status st = lsq_run(&o->curve[i].s, o->curve[i].kind, &o->res[i]);
+        o->n = i + 1;
+        if (st != XBAR_OK) {
+            snprintf(err, n, "curve %s: %s", o->curve[i].name, xbar_last_error());
+            rc = st == XBAR_EINVAL ? 2 : 1;
+            break;
+        }
+        if (!quiet) fprintf(stderr, " final %.3g (%.1f s)\n", o->res[i].final_error, o->res[i].seconds);
+    }
+    if (!rc) {
+        FILE *f = fopen(out_path(&od, "config.ini"), "w");
+        if (!f || cfg_write_ini(lsq_keys, c, f) || fclose(f)) {
+            snprintf(err, n, "cannot write %s", out_path(&od, "config.ini"));
+            rc = 1;
+        }
+    }
+    if (!rc && write_metrics(o, out_path(&od, "metrics.csv"), err, n)) rc = 1;
+    if (!rc && write_summary(c, o, out_path(&od, "summary.json"), err, n)) rc = 1;
+    if (!rc) {
+        char png[CFG_STR_MAX + 16];
+        snprintf(png, sizeof png, "%s.png", c->preset[0] ? c->preset : "lsq");
+        if (write_plot(c, o, out_path(&od, png), err, n)) rc = 1;
+    }
+    if (!rc && out_commit(&od, err, n)) rc = 1;
+    if (rc) out_abort(&od);
+    if (res && !rc) {
+        *res = *o;
+    } else {
+        lsq_outcome_free(o);
+    }
+    free(o);
+    return rc;
+}
