@@ -17,7 +17,7 @@ typedef struct {
 
 /** One curve: its name, kind, sweep value and fully resolved setup. */
 typedef struct {
-    char name[96];
+    char name[160];
     char value[64];
     lsq_kind kind;
     lsq_setup s;

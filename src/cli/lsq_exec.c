@@ -3,12 +3,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csvout.h"
 #include "jsonout.h"
 #include "lsq_exec.h"
 #include "outdir.h"
 #include "plot.h"
+
+/* Create the missing parent directories of path (mkdir -p of its dirname). */
+static void mkdir_parents(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        mkdir(buf, 0777);
+        *p = '/';
+    }
+}
 
 void lsq_outcome_free(lsq_outcome *o)
 {
@@ -98,7 +112,7 @@ static int write_plot(const lsq_cfg *c, const lsq_outcome *o, const char *path, 
         ser[cv].y = y;
         ser[cv].n = (size_t)np;
     }
-    char title[160];
+    char title[CFG_STR_MAX + 16];
     snprintf(title, sizeof title, "xbar lsq %s", c->preset[0] ? c->preset : "");
     plot_spec sp = {.title = title,
                     .xlabel = "iteration k",
@@ -122,6 +136,7 @@ int lsq_execute(const lsq_cfg *c, const char *out, int force, int quiet, lsq_out
         return 2;
     }
     out_ctx od;
+    mkdir_parents(out);
     if (out_begin(out, force, &od, err, n)) {
         free(o);
         return 2;

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages needed to build and test xbar.
+# Idempotent: packages already installed are left alone, and the package
+# lists are refreshed only when something has to be installed.
+set -euo pipefail
+
+packages=(
+  cmake
+  gcc
+  make
+  pkg-config
+  libopenblas-dev
+  libinih-dev
+  libcjson-dev
+  gnuplot-nox
+  zlib1g-dev
+)
+
+installed() {
+  local status
+  status=$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) || return 1
+  [[ "$status" == "install ok installed" ]]
+}
+
+missing=()
+for p in "${packages[@]}"; do
+  installed "$p" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+if ((EUID == 0)); then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "setup: need root to install: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

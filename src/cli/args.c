@@ -1,0 +1,193 @@
+/* args.c - common subcommand flags (see args.h). */
+#include "args.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(char *err, size_t n, const char *fmt, ...)
+{
+    if (err && n) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "xbar %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* ----------------------------------------------------------------- values */
+
+static int to_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    if (!isdigit((unsigned char)s[0])) return -1;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (*end || errno == ERANGE) return -1;
+    *v = (uint64_t)x;
+    return 0;
+}
+
+static int to_int(const char *s, int *v)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (end == s || *end || errno == ERANGE || x < INT_MIN || x > INT_MAX) return -1;
+    *v = (int)x;
+    return 0;
+}
+
+static int to_double(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (end == s || *end || !isfinite(x) || (errno == ERANGE && fabs(x) > 1)) return -1;
+    *v = x;
+    return 0;
+}
+
+/* Store value into an extra flag. */
+static int set_extra(const arg_extra *e, const char *val, char *err, size_t n)
+{
+    switch (e->kind) {
+    case ARG_FLAG: *(int *)e->ptr = 1; return 0;
+    case ARG_STRING: *(const char **)e->ptr = val; return 0;
+    case ARG_INT:
+        if (to_int(val, e->ptr)) return fail(err, n, "--%s %s: not an integer", e->name, val);
+        return 0;
+    case ARG_U64:
+        if (to_u64(val, e->ptr)) return fail(err, n, "--%s %s: not a non-negative integer", e->name, val);
+        return 0;
+    case ARG_DOUBLE:
+        if (to_double(val, e->ptr)) return fail(err, n, "--%s %s: not a finite number", e->name, val);
+        return 0;
+    }
+    return fail(err, n, "--%s: bad flag kind", e->name);
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+enum { F_CONFIG, F_SET, F_SEED, F_OUT, F_FORCE, F_THREADS, F_QUIET, F_HELP, F_NCOMMON };
+static const struct { const char *name, *metavar, *help; } common[F_NCOMMON] = {
+    [F_CONFIG] = { "config", "FILE", "read settings from an INI file" },
+    [F_SET] = { "set", "S.K=V", "override one setting (repeatable, after --config)" },
+    [F_SEED] = { "seed", "N", "random seed (unsigned 64-bit integer)" },
+    [F_OUT] = { "out", "DIR", "output directory (config.ini, metrics.csv, summary.json, plots)" },
+    [F_FORCE] = { "force", NULL, "replace an existing output directory" },
+    [F_THREADS] = { "threads", "N", "worker threads (results do not depend on it)" },
+    [F_QUIET] = { "quiet", NULL, "no progress output" },
+    [F_HELP] = { "help", NULL, "show this help" },
+};
+
+int args_parse(cli_args *a, const char *cmd, int argc, char **argv, const arg_extra *extra, char *err, size_t n)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "-h")) arg = "--help";
+        if (strncmp(arg, "--", 2) || !arg[2])
+            return fail(err, n, "unexpected argument '%s' (see xbar %s --help)", arg, cmd);
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        int c = -1;
+        const arg_extra *e = NULL;
+        for (int k = 0; k < F_NCOMMON && c < 0; k++)
+            if (strlen(common[k].name) == len && !strncmp(common[k].name, name, len)) c = k;
+        for (const arg_extra *x = extra; c < 0 && x && x->name && !e; x++)
+            if (strlen(x->name) == len && !strncmp(x->name, name, len)) e = x;
+        if (c < 0 && !e) return fail(err, n, "unknown flag --%.*s (see xbar %s --help)", (int)len, name, cmd);
+        int takes = e ? e->kind != ARG_FLAG : common[c].metavar != NULL;
+        const char *val = NULL;
+        if (takes) {
+            if (eq) val = eq + 1;
+            else if (i + 1 < argc) val = argv[++i];
+            else return fail(err, n, "--%.*s: missing value", (int)len, name);
+        } else if (eq) {
+            return fail(err, n, "--%.*s takes no value", (int)len, name);
+        }
+        if (e) {
+            if (set_extra(e, val, err, n)) return -1;
+            continue;
+        }
+        switch (c) {
+        case F_CONFIG:
+            if (a->config) return fail(err, n, "--config given twice (use --set for overrides)");
+            a->config = val;
+            break;
+        case F_SET:
+            if (a->nsets == ARGS_SET_MAX) return fail(err, n, "more than %d --set flags", ARGS_SET_MAX);
+            a->sets[a->nsets++] = val;
+            break;
+        case F_SEED:
+            if (to_u64(val, &a->seed)) return fail(err, n, "--seed %s: not a non-negative integer", val);
+            a->seed_set = 1;
+            break;
+        case F_OUT:
+            if (!val[0]) return fail(err, n, "--out: empty directory name");
+            a->out = val;
+            break;
+        case F_FORCE: a->force = 1; break;
+        case F_THREADS:
+            if (to_int(val, &a->threads) || a->threads < 1)
+                return fail(err, n, "--threads %s: not a positive integer", val);
+            break;
+        case F_QUIET: a->quiet = 1; break;
+        case F_HELP: a->help = 1; return 0;
+        }
+    }
+    return 0;
+}
+
+int args_apply_config(const cli_args *a, const cfg_key *tab, void *obj, char *err, size_t n)
+{
+    if (a->config && cfg_load_file(tab, obj, a->config, err, n)) return -1;
+    for (int i = 0; i < a->nsets; i++)
+        if (cfg_set(tab, obj, a->sets[i], err, n)) return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ usage */
+
+static void flag_line(FILE *f, const char *name, const char *metavar, const char *help)
+{
+    char left[64];
+    snprintf(left, sizeof left, "--%s%s%s", name, metavar ? " " : "", metavar ? metavar : "");
+    fprintf(f, "  %-20s %s\n", left, help ? help : "");
+}
+
+void args_usage(FILE *f, const char *cmd, const char *summary, const arg_extra *extra, const cfg_key *tab,
+                const void *defaults)
+{
+    static const char *const metavars[] = { [ARG_FLAG] = NULL, [ARG_STRING] = "S", [ARG_INT] = "N",
+                                            [ARG_U64] = "N", [ARG_DOUBLE] = "X" };
+    fprintf(f, "usage: xbar %s [flags]\n", cmd);
+    if (summary) fprintf(f, "%s\n", summary);
+    if (extra && extra->name) {
+        fprintf(f, "\nflags of %s:\n", cmd);
+        for (const arg_extra *e = extra; e->name; e++)
+            flag_line(f, e->name, e->kind == ARG_FLAG ? NULL : e->metavar ? e->metavar : metavars[e->kind], e->help);
+    }
+    fprintf(f, "\ncommon flags:\n");
+    for (int k = 0; k < F_NCOMMON; k++) flag_line(f, common[k].name, common[k].metavar, common[k].help);
+    if (tab && tab->section) {
+        fprintf(f, "\nsettings (--set section.key=value, or [section] key = value in --config; defaults shown):\n");
+        cfg_print_help(tab, defaults, f);
+    }
+}

@@ -1,0 +1,137 @@
+/*
+ * cfg.h - table-driven configuration for the xbar command-line program.
+ *
+ * A command keeps its settings in a plain C struct and describes every field
+ * in a table of cfg_key entries (one per INI key). The table drives:
+ *   - loading an INI file          cfg_load_file()   (unknown keys are errors)
+ *   - `--set section.key=value`    cfg_set()
+ *   - writing the resolved config  cfg_write_ini()   (re-runnable with --config)
+ *   - usage text with defaults     cfg_print_help()
+ * Range checks run when a value is set; a value outside its range is rejected
+ * with a message that names the key, the value and the rule. Checks that
+ * involve several fields are the command's job, after loading.
+ *
+ * Not thread-safe (no globals of its own, but inih is called underneath).
+ *
+ * Example
+ *   typedef struct { float dw_min; int steps; int kind; cfg_list lrs; } my_cfg;
+ *   static const char *const kinds[] = { "softbounds", "linear", NULL };
+ *   static const cfg_key my_keys[] = {
+ *     { "device", "dw_min", CFG_FLOAT, offsetof(my_cfg, dw_min), .flags = CFG_POS,
+ *       .doc = "pulse granularity (conductance units)" },
+ *     { "train", "steps", CFG_INT, offsetof(my_cfg, steps), .min = 1, .flags = CFG_MIN,
+ *       .doc = "number of SGD steps" },
+ *     { "device", "kind", CFG_ENUM, offsetof(my_cfg, kind), .choices = kinds },
+ *     { "train", "lr", CFG_FLOAT_LIST, offsetof(my_cfg, lrs), .flags = CFG_POS, .list_max = 8 },
+ *     CFG_END
+ *   };
+ */
+#ifndef XBAR_CLI_CFG_H
+#define XBAR_CLI_CFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/** Field types. The C type stored at `offset` is given for each. */
+typedef enum {
+    CFG_FLOAT,      /* float; written with the shortest exact %g form (<= 9 digits)  */
+    CFG_DOUBLE,     /* double; shortest exact %g form (<= 17 digits)                 */
+    CFG_INT,        /* int; decimal integer                                          */
+    CFG_U64,        /* uint64_t; non-negative decimal integer                        */
+    CFG_BOOL,       /* int 0/1; accepts true/false, yes/no, on/off, 1/0              */
+    CFG_STRING,     /* char[CFG_STR_MAX]; copied, at most CFG_STR_MAX-1 bytes        */
+    CFG_ENUM,       /* int, the index of the value in `choices` (exact match)        */
+    CFG_FLOAT_LIST  /* cfg_list; comma- or space-separated numbers                   */
+} cfg_type;
+
+/** Flags: which bounds apply (each number, or each list element). */
+enum {
+    CFG_MIN = 1 << 0,      /* value >= min                        */
+    CFG_MIN_EXCL = 1 << 1, /* value >  min                        */
+    CFG_MAX = 1 << 2,      /* value <= max                        */
+    CFG_MAX_EXCL = 1 << 3, /* value <  max                        */
+    CFG_NONNEG = 1 << 4,   /* value >= 0 (min is ignored)         */
+    CFG_POS = 1 << 5,      /* value >  0 (min is ignored)         */
+    CFG_NONEMPTY = 1 << 6  /* CFG_STRING / CFG_FLOAT_LIST: not empty */
+};
+
+#define CFG_STR_MAX 256 /* size of a CFG_STRING field, terminator included */
+#define CFG_LIST_MAX 32 /* capacity of a cfg_list                          */
+
+/** Storage of a CFG_FLOAT_LIST field. Values are kept as doubles. */
+typedef struct {
+    int n;                 /* number of values in use */
+    double v[CFG_LIST_MAX];
+} cfg_list;
+
+/** One key of a configuration table. Tables end with CFG_END. */
+typedef struct {
+    const char *section;   /* INI section, e.g. "device" (NULL ends the table)   */
+    const char *key;       /* key inside the section, e.g. "dw_min"             */
+    cfg_type type;
+    size_t offset;         /* offsetof(struct, field)                           */
+    double min, max;       /* bounds, active only with the flags above          */
+    unsigned flags;
+    const char *const *choices; /* CFG_ENUM: NULL-terminated value names        */
+    int list_max;          /* CFG_FLOAT_LIST: most values (0 = CFG_LIST_MAX)    */
+    const char *doc;       /* unit and meaning, written as a comment            */
+} cfg_key;
+
+#define CFG_END { NULL, NULL, CFG_INT, 0, 0, 0, 0, NULL, 0, NULL }
+
+/** The key `section`.`key` of `tab`, or NULL. */
+const cfg_key *cfg_get_key(const cfg_key *tab, const char *section, const char *key);
+
+/** Same, from a dotted name "section.key". */
+const cfg_key *cfg_find(const cfg_key *tab, const char *dotted);
+
+/**
+ * Parse `value` for key `k` and store it into `obj`.
+ * @return 0, or -1 with err = "must be > 0" style reason (no key, no value).
+ */
+int cfg_set_value(const cfg_key *k, void *obj, const char *value, char *err, size_t errlen);
+
+/**
+ * Apply one override "section.key=value" (spaces around '=' allowed).
+ * @return 0, or -1 with err, e.g.
+ *   "--set device.dw_min=-1: must be > 0"
+ *   "--set device.foo=1: unknown key device.foo (keys of [device]: dw_min, kind)"
+ */
+int cfg_set(const cfg_key *tab, void *obj, const char *assignment, char *err, size_t errlen);
+
+/**
+ * Read an INI file into `obj` (fields not in the file keep their values).
+ * Unknown sections or keys, duplicate keys, syntax errors and bad values are
+ * errors; the first one is reported and nothing after it is applied:
+ *   "cannot read config FILE: No such file or directory"
+ *   "FILE:LINE: unknown key section.key"
+ *   "FILE:LINE: [section] key = VALUE: must be > 0"
+ *   "FILE:LINE: syntax error (expected [section] or key = value)"
+ * Lines are limited to inih's buffer (about 200 characters).
+ * @return 0 or -1.
+ */
+int cfg_load_file(const cfg_key *tab, void *obj, const char *path, char *err, size_t errlen);
+
+/**
+ * Format the value of `k` in `obj` as written to INI files (numbers in the
+ * shortest form that reads back bit-identical). Truncates to buflen.
+ */
+void cfg_format_value(const cfg_key *k, const void *obj, char *buf, size_t buflen);
+
+/**
+ * Write every key of `tab` as INI, grouped by section in table order, each
+ * preceded by a "; doc (rule)" comment line. Loading the output with
+ * cfg_load_file() reproduces `obj` exactly (strings: without leading or
+ * trailing blanks, and without " ;", which inih reads as a comment).
+ * @return 0, or -1 if a write failed.
+ */
+int cfg_write_ini(const cfg_key *tab, const void *obj, FILE *f);
+
+/** Usage text: one line "  section.key = value   doc (rule)" per key. */
+void cfg_print_help(const cfg_key *tab, const void *obj, FILE *f);
+
+/** Human-readable rule of `k`, e.g. "> 0", "in [0, 1]", "one of: a, b" ("" if none). */
+void cfg_describe_rule(const cfg_key *k, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * commands.h - the subcommands of the xbar program.
+ *
+ * Each command is `int cmd_NAME(int argc, char **argv)`, called with argv[0]
+ * = the command name and the remaining arguments after it. It parses its
+ * flags with args_parse (args.h), prints errors as one line
+ * "xbar NAME: message" on stderr (cli_error), and returns the exit code:
+ *   0  success
+ *   1  runtime failure (a computation or file write failed)
+ *   2  bad input (flags, config, data)
+ * To add a command: declare it here and add a row to the table in main.c.
+ */
+#ifndef XBAR_CLI_COMMANDS_H
+#define XBAR_CLI_COMMANDS_H
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/** The paper's least-squares experiments (cmd_lsq.c). */
+int cmd_lsq(int argc, char **argv);
+/** The paper's figures and tables, quick or full (cmd_reproduce.c). */
+int cmd_reproduce(int argc, char **argv);
+
+#endif

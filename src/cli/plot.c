@@ -1,0 +1,169 @@
+/* plot.c - PNG line plots through gnuplot (see plot.h). POSIX only. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include "plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NOT_FOUND "gnuplot not found: install gnuplot-nox (scripts/setup.sh)"
+
+/* Distinct line colours (then repeating). */
+static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                       "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" };
+
+int plot_available(void)
+{
+    const char *path = getenv("PATH");
+    if (!path) path = "/usr/bin:/bin";
+    char buf[4096];
+    while (*path) {
+        size_t len = strcspn(path, ":");
+        snprintf(buf, sizeof buf, "%.*s/gnuplot", len ? (int)len : 1, len ? path : ".");
+        if (!access(buf, X_OK)) return 1;
+        path += len + (path[len] == ':');
+    }
+    return 0;
+}
+
+/* s as a gnuplot single-quoted string ('' stands for '). */
+static void put_quoted(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; s && *s; s++) {
+        if (*s == '\'') fputc('\'', f);
+        if (*s != '\n') fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+static int write_data(const char *path, const plot_spec *sp)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    for (int s = 0; s < sp->nseries; s++) {
+        const plot_series *ser = &sp->series[s];
+        if (s) fputs("\n\n", f); /* a new gnuplot "index" */
+        fprintf(f, "# %d\n", s);
+        if (ser->n == 0) fputs("NaN NaN\n", f);
+        for (size_t i = 0; i < ser->n; i++) {
+            double x = ser->x ? ser->x[i] : (double)i, y = ser->y[i];
+            int ok = isfinite(x) && isfinite(y) && !(sp->logx && x <= 0) && !(sp->logy && y <= 0);
+            if (ok) fprintf(f, "%.9g %.9g\n", x, y);
+            else fputs("NaN NaN\n", f);
+        }
+    }
+    int rc = ferror(f) ? -1 : 0;
+    return fclose(f) || rc ? -1 : 0;
+}
+
+static int write_script(const char *path, const char *png, const char *dat, const plot_spec *sp)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fputs("if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+          "  set terminal pngcairo size 800,600 enhanced font ',12'\n"
+          "} else {\n"
+          "  set terminal png size 800,600 enhanced\n"
+          "}\n", f);
+    fputs("set output ", f), put_quoted(f, png), fputc('\n', f);
+    if (sp->title) fputs("set title ", f), put_quoted(f, sp->title), fputs(" noenhanced\n", f);
+    if (sp->xlabel) fputs("set xlabel ", f), put_quoted(f, sp->xlabel), fputs(" noenhanced\n", f);
+    if (sp->ylabel) fputs("set ylabel ", f), put_quoted(f, sp->ylabel), fputs(" noenhanced\n", f);
+    fputs("set grid lc rgb '#dddddd' lw 1\nset border lw 1.2\nset tics nomirror out\n", f);
+    fputs(sp->key_outside ? "set key outside right top\n" : "set key inside right top opaque box lc rgb '#bbbbbb'\n", f);
+    if (sp->logx) fputs("set logscale x 10\nset format x '10^{%L}'\n", f);
+    if (sp->logy) fputs("set logscale y 10\nset format y '10^{%L}'\n", f);
+    if (sp->ymin < sp->ymax) fprintf(f, "set yrange [%.9g:%.9g]\n", sp->ymin, sp->ymax);
+    int nc = (int)(sizeof colours / sizeof *colours);
+    for (int i = 0; i < nc; i++) fprintf(f, "set linetype %d lc rgb '%s' lw 2 dt solid\n", i + 1, colours[i]);
+    fprintf(f, "set linetype cycle %d\n", nc);
+    fputs("plot", f);
+    for (int s = 0; s < sp->nseries; s++) {
+        const char *name = sp->series[s].name;
+        fputs(s ? ", \\\n     " : " ", f);
+        put_quoted(f, s ? "" : dat);
+        fprintf(f, " index %d using 1:2 with lines lt %d ", s, s + 1);
+        if (name && name[0]) fputs("title ", f), put_quoted(f, name), fputs(" noenhanced", f);
+        else fputs("notitle", f);
+    }
+    fputs("\nset output\n", f);
+    int rc = ferror(f) ? -1 : 0;
+    return fclose(f) || rc ? -1 : 0;
+}
+
+/* Last non-empty line of the file at path, into buf. */
+static void last_line(const char *path, char *buf, size_t n)
+{
+    buf[0] = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[strspn(line, " \t^")] && snprintf(buf, n, "%s", line) >= (int)n) buf[n - 1] = 0;
+    }
+    fclose(f);
+}
+
+/* Run gnuplot on script with stdout and stderr into log. Returns its exit status, -1, or 127. */
+static int run_gnuplot(const char *script, const char *log)
+{
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        int null = open("/dev/null", O_RDONLY);
+        if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
+        if (null >= 0) dup2(null, 0);
+        execlp("gnuplot", "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int plot_lines(const char *png, const plot_spec *sp, char *err, size_t n)
+{
+    if (!plot_available()) return snprintf(err, n, NOT_FOUND), -1;
+    if (sp->nseries < 1) return snprintf(err, n, "plot %s: no series", png), -1;
+    size_t len = strlen(png) + 8;
+    char *dat = malloc(3 * len);
+    if (!dat) return snprintf(err, n, "plot %s: out of memory", png), -1;
+    char *gp = dat + len, *log = gp + len;
+    snprintf(dat, len, "%s.dat", png);
+    snprintf(gp, len, "%s.gp", png);
+    snprintf(log, len, "%s.log", png);
+    int rc = -1;
+    if (write_data(dat, sp)) {
+        snprintf(err, n, "cannot write %s: %s", dat, strerror(errno));
+    } else if (write_script(gp, png, dat, sp)) {
+        snprintf(err, n, "cannot write %s: %s", gp, strerror(errno));
+    } else {
+        int st = run_gnuplot(gp, log);
+        struct stat sb;
+        if (st == 127) {
+            snprintf(err, n, NOT_FOUND);
+        } else if (st != 0 || stat(png, &sb) || sb.st_size == 0) {
+            char why[400];
+            last_line(log, why, sizeof why);
+            snprintf(err, n, "gnuplot failed on %s: %s", png, why[0] ? why : "no output");
+            remove(png);
+        } else {
+            rc = 0;
+        }
+    }
+    remove(dat), remove(gp), remove(log);
+    free(dat);
+    return rc;
+}

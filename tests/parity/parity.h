@@ -1,0 +1,57 @@
+/*
+ * parity.h - shared helpers of the aihwkit parity cases.
+ *
+ * Each case lives in tests/parity/caseN.c and exposes
+ *     int parity_caseN(const char *dir);
+ * returning PARITY_PASS, PARITY_FAIL or PARITY_SKIP (its JSON file is absent).
+ * test_parity.c registers the cases in one table. Fixture conventions and
+ * tolerance rules: shared/fixtures/aihwkit/README.md.
+ */
+#ifndef XBAR_PARITY_H
+#define XBAR_PARITY_H
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "xbar.h"
+
+enum { PARITY_PASS = 0, PARITY_FAIL = 1, PARITY_SKIP = 77 };
+
+int parity_case1(const char *dir);
+int parity_case2(const char *dir);
+
+/* ---- JSON ---- */
+
+/* Load dir/file into *root: PARITY_PASS, PARITY_SKIP (file absent, a line is
+ * printed) or PARITY_FAIL (unreadable or malformed). Free with cJSON_Delete. */
+int parity_load(const char *dir, const char *file, cJSON **root);
+/* Number at key (def if absent or not a number). */
+double parity_num(const cJSON *obj, const char *key, double def);
+/* Floats of a numeric array (at most max); the count read, -1 if not an array. */
+int parity_floats(const cJSON *arr, float *out, int max);
+/* A matrix given as a list of rows (or one flat list = one row) as malloc'd
+ * row-major float32; NULL if ragged or not numeric. */
+float *parity_matrix(const cJSON *m, size_t *rows, size_t *cols);
+
+/* ---- Devices ---- */
+
+/* Device parameters from an aihwkit device class name and its JSON fields
+ * (unnamed fields keep xbar's defaults of that model). 0 if the class is unknown. */
+int parity_device(const cJSON *dev, const char *device_class, xbar_device_params *p);
+/* Overwrite the per-device arrays with aihwkit's `hidden_parameters`
+ * (per-weight lists, or one number for all). Returns the number of fields set. */
+int parity_set_hidden(xbar_devices *d, const cJSON *hidden);
+
+/* ---- Statistics (README "Statistics" and "Statistical tolerance") ---- */
+
+typedef struct {
+    double n, mean, std, se_mean, se_std;
+} parity_stat;
+
+/* Summary of n samples: std with n-1, se_std from the fourth central moment. */
+parity_stat parity_stat_of(const double *x, size_t n);
+/* Summary stored in the JSON (n, mean, std, se_mean, se_std). */
+parity_stat parity_stat_json(const cJSON *o);
+/* |m_impl - m_ref| <= k sqrt(se_impl^2 + se_ref^2) + floor for the mean and
+ * for the std. Raises *zmax to the larger z = |diff| / combined SE. 1 if both pass. */
+int parity_stat_ok(const parity_stat *impl, const parity_stat *ref, double k, double floor, double *zmax);
+
+#endif
