@@ -133,6 +133,7 @@ const char *xbar_device_check(const xbar_device_params *p)
                             p->tau);
         if (m != XBAR_DEV_ALD && p->gamma_res <= 0) BAD("gamma_res", p->gamma_res, "must be > 0");
     } else {
+        /* aihwkit: [w_min, w_max] contains 0; strictly where a step divides by a bound */
         const int strict = m == XBAR_DEV_LINEAR_STEP || m == XBAR_DEV_SOFT_BOUNDS || m == XBAR_DEV_SOFT_BOUNDS_REF;
         if (p->w_max < 0 || (strict && p->w_max == 0)) BAD("w_max", p->w_max, strict ? "must be > 0" : "must be >= 0");
         if (p->w_min > 0 || (strict && p->w_min == 0)) BAD("w_min", p->w_min, strict ? "must be < 0" : "must be <= 0");

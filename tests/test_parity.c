@@ -8,7 +8,10 @@
 #include "parity/parity.h"
 #include "util.h"
 
-/* One line per case; add tests/parity/caseN.c and register it here. */
+/* The cases: add tests/parity/caseN.c, declare it and add one row. */
+int parity_case1(const char *dir);
+int parity_case2(const char *dir);
+
 static const struct {
     const char *name;
     int (*run)(const char *dir);

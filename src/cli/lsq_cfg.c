@@ -137,8 +137,8 @@ static const char *const p_thm3[] = {
     "lsq.dim=100", "lsq.L=1", "lsq.w_star_scale=0.2", "lsq.noise=1", "lsq.iterations=200000", "device.model=ald",
     "device.tau=1", "device.dw_min=1e-4", "update.scheme=expected", "lsq.ema=0", NULL};
 static const char *const p_tt[] = {
-    "lsq.kinds=digital,analog_pulse,tt_pulse", "lsq.sweep_key=", "lsq.sweep_values=", "lsq.dim=40", "lsq.rows=100",
-    "lsq.w_star_scale=0.3", "lsq.a_scale=1", "lsq.half=1", "lsq.lr=0.1", "lsq.iterations=2000",
+    "lsq.kinds=digital,analog_pulse,tt_pulse", "lsq.sweep_key=lsq.lr", "lsq.sweep_values=0.1,0.03,0.01",
+    "lsq.dim=40", "lsq.rows=100", "lsq.w_star_scale=0.3", "lsq.a_scale=1", "lsq.half=1", "lsq.iterations=3000",
     "lsq.noise=0.02", "device.model=ald", "device.tau=1", "device.dw_min=1e-3", "update.scheme=stochastic",
     "update.desired_bl=100", "optimizer.fast_lr=0.1", "optimizer.transfer_lr=1", "optimizer.transfer_every=1",
     "optimizer.transfer_columns=0", "transfer.scheme=stochastic", "transfer.desired_bl=100", "lsq.ema=0.9", NULL};

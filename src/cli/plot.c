@@ -78,7 +78,7 @@ static int write_script(const char *path, const char *png, const char *dat, cons
     if (sp->title) fputs("set title ", f), put_quoted(f, sp->title), fputs(" noenhanced\n", f);
     if (sp->xlabel) fputs("set xlabel ", f), put_quoted(f, sp->xlabel), fputs(" noenhanced\n", f);
     if (sp->ylabel) fputs("set ylabel ", f), put_quoted(f, sp->ylabel), fputs(" noenhanced\n", f);
-    fputs("set grid lc rgb '#dddddd' lw 1\nset border lw 1.2\nset tics nomirror out\n", f);
+    fputs("set grid xtics ytics lt 1 lc rgb '#e3e3e3' lw 1\nset border lw 1.2\nset tics nomirror out\n", f);
     fputs(sp->key_outside ? "set key outside right top\n" : "set key inside right top opaque box lc rgb '#bbbbbb'\n", f);
     if (sp->logx) fputs("set logscale x 10\nset format x '10^{%L}'\n", f);
     if (sp->logy) fputs("set logscale y 10\nset format y '10^{%L}'\n", f);

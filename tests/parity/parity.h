@@ -4,7 +4,7 @@
  * Each case lives in tests/parity/caseN.c and exposes
  *     int parity_caseN(const char *dir);
  * returning PARITY_PASS, PARITY_FAIL or PARITY_SKIP (its JSON file is absent).
- * test_parity.c registers the cases in one table. Fixture conventions and
+ * test_parity.c declares and registers the cases in one table. Fixture conventions and
  * tolerance rules: shared/fixtures/aihwkit/README.md.
  */
 #ifndef XBAR_PARITY_H
@@ -14,9 +14,6 @@
 #include "xbar.h"
 
 enum { PARITY_PASS = 0, PARITY_FAIL = 1, PARITY_SKIP = 77 };
-
-int parity_case1(const char *dir);
-int parity_case2(const char *dir);
 
 /* ---- JSON ---- */
 
