@@ -1,5 +1,5 @@
-/* exp_lsq.c - one curve of the paper's least-squares experiments (§5.0-5.3)
 #define _POSIX_C_SOURCE 200809L
+/* exp_lsq.c - one curve of the paper's least-squares experiments (§5.0-5.3)
  * or of the Theorem 3 lower-bound instance (§4.2). Digital SGD, Analog SGD and
  * Tiki-Taka, at the dynamic level (dense gradient + Gaussian noise) or at the
  * pulse level (noisy tile reads, per-sample pulsed rank-1 updates). */
