@@ -112,7 +112,7 @@ static void test_expected(xbar_device_params dev, const char *name, double wscal
         CHECK(fabs(W1[k] - ref) <= ulpf(ref), "%s EXPECTED w0 %g dW %g: %.9g vs %.9g", name, W0[k], dW[k], W1[k], ref);
         if (dev.model == XBAR_DEV_ALD) { /* the paper's eq. 8 by hand: w + Δ - |Δ| w / tau */
             double ald = W0[k] + (double)dW[k] - fabs((double)dW[k]) * W0[k] / dev.tau;
-            CHECK(fabs(W1[k] - ald) <= ulpf(ald), "ALD eq. 8 w0 %g dW %g: %.9g vs %.9g", W0[k], dW[k], W1[k], ald);
+            CHECK(fabs(W1[k] - ald) <= ulpf(ald) + 1e-7 * fabs(dW[k]), "ALD eq. 8 w0 %g dW %g: %.9g vs %.9g", W0[k], dW[k], W1[k], ald);
         }
     }
     CHECK(W1[7] == W0[7], "EXPECTED with Δ = 0 must leave w unchanged");
@@ -399,7 +399,8 @@ static void test_management(void)
     u.update_bl_management = 1;
     u.update_management = 1;
     check_um("UBLM on", xbar_update_management(&u, 0.01, 0.7, 0.5, g), 4, 1.8708287, 1.3363062);
-    /* k = 0.2 -> BL = 1 (at least one slot); s = sqrt(10); A = s sqrt(0.1/0.2)... here xmax = dmax = ... */
+    /* lr 0.002, xmax 0.1, dmax 1: k = 0.2 -> BL = ceil = 1; s = sqrt(0.002/0.001) = sqrt(2);
+     * A = s sqrt(0.1/1) = sqrt(0.2), B = s sqrt(1/0.1) = sqrt(20) */
     check_um("UBLM tiny k", xbar_update_management(&u, 0.002, 0.1, 1.0, g), 1, sqrt(2.0 * 0.1), sqrt(2.0 / 0.1));
     /* capped: lr 0.1, xmax = dmax = 1: k = 100 > 31 -> BL 31, d_max reduced to 31/100
      * so that B xmax = 1: A = sqrt(0.1/0.031) sqrt(1/0.31) = 100/31, B = sqrt(0.1/0.031 * 0.31) = 1 */

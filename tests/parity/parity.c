@@ -71,6 +71,39 @@ float *parity_matrix(const cJSON *m, size_t *rows, size_t *cols)
     return out;
 }
 
+double parity_at(const cJSON *arr, int nidx, const int *idx)
+{
+    for (int k = 0; k < nidx && arr; k++) arr = cJSON_IsArray(arr) ? cJSON_GetArrayItem(arr, idx[k]) : NULL;
+    return cJSON_IsNumber(arr) ? arr->valuedouble : NAN;
+}
+
+int parity_update(const cJSON *u, xbar_update_params *out, const char **why)
+{
+    static const struct {
+        const char *name;
+        xbar_scheme scheme;
+    } types[] = {{"StochasticCompressed", XBAR_SCHEME_STOCHASTIC}, {"DeterministicImplicit", XBAR_SCHEME_IMPLICIT}};
+    const char *pt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "pulse_type"));
+    *out = xbar_update_defaults();
+    *why = NULL;
+    size_t t = 0;
+    while (t < sizeof types / sizeof types[0] && (!pt || strcmp(pt, types[t].name))) t++;
+    if (t == sizeof types / sizeof types[0]) *why = "pulse_type not modelled";
+    else if (parity_num(u, "fixed_bl", 1) != 1) *why = "fixed_bl = False not modelled";
+    else if (parity_num(u, "res", 0) != 0) *why = "res != 0 not modelled";
+    else if (parity_num(u, "sto_round", 0) != 0) *why = "sto_round not modelled";
+    else if (parity_num(u, "d_sparsity", 0) != 0) *why = "d_sparsity not modelled";
+    else if (parity_num(u, "um_grad_scale", 1) != 1) *why = "um_grad_scale != 1 not modelled";
+    else if (parity_num(u, "x_res_implicit", 0) != 0 || parity_num(u, "d_res_implicit", 0) != 0)
+        *why = "x_res_implicit / d_res_implicit != 0 not modelled";
+    if (*why) return 0;
+    out->scheme = types[t].scheme;
+    out->desired_bl = (int)parity_num(u, "desired_bl", out->desired_bl);
+    out->update_bl_management = (int)parity_num(u, "update_bl_management", out->update_bl_management);
+    out->update_management = (int)parity_num(u, "update_management", out->update_management);
+    return 1;
+}
+
 /* ---- Devices ---- */
 
 static const struct {
@@ -157,6 +190,18 @@ parity_stat parity_stat_json(const cJSON *o)
 {
     parity_stat s = {parity_num(o, "n", 0), parity_num(o, "mean", NAN), parity_num(o, "std", NAN),
                      parity_num(o, "se_mean", NAN), parity_num(o, "se_std", NAN)};
+    return s;
+}
+
+parity_stat parity_stat_json_at(const cJSON *o, int nidx, const int *idx)
+{
+    const char *keys[5] = {"n", "mean", "std", "se_mean", "se_std"};
+    double v[5];
+    for (int k = 0; k < 5; k++) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+        v[k] = cJSON_IsNumber(f) ? f->valuedouble : parity_at(f, nidx, idx);
+    }
+    parity_stat s = {v[0], v[1], v[2], v[3], v[4]};
     return s;
 }
 

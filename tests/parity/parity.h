@@ -27,6 +27,14 @@ int parity_floats(const cJSON *arr, float *out, int max);
 /* A matrix given as a list of rows (or one flat list = one row) as malloc'd
  * row-major float32; NULL if ragged or not numeric. */
 float *parity_matrix(const cJSON *m, size_t *rows, size_t *cols);
+/* Element [idx[0]][idx[1]]...[idx[nidx-1]] of nested arrays; NAN if absent. */
+double parity_at(const cJSON *arr, int nidx, const int *idx);
+/* aihwkit UpdateParameters (JSON) -> xbar update parameters: pulse_type
+ * StochasticCompressed -> XBAR_SCHEME_STOCHASTIC, DeterministicImplicit ->
+ * XBAR_SCHEME_IMPLICIT; desired_bl, update_bl_management, update_management.
+ * 0 (with a message in *why) if a field asks for something xbar does not model
+ * (another pulse type, fixed_bl off, res, sto_round, d_sparsity, um_grad_scale != 1). */
+int parity_update(const cJSON *u, xbar_update_params *out, const char **why);
 
 /* ---- Devices ---- */
 
@@ -47,6 +55,10 @@ typedef struct {
 parity_stat parity_stat_of(const double *x, size_t n);
 /* Summary stored in the JSON (n, mean, std, se_mean, se_std). */
 parity_stat parity_stat_json(const cJSON *o);
+/* One statistic of a JSON summary whose fields are nested arrays (e.g.
+ * mean[t][i][j]): the element at idx of n, mean, std, se_mean, se_std
+ * (n may also be one number for all). */
+parity_stat parity_stat_json_at(const cJSON *o, int nidx, const int *idx);
 /* |m_impl - m_ref| <= k sqrt(se_impl^2 + se_ref^2) + floor for the mean and
  * for the std. Raises *zmax to the larger z = |diff| / combined SE. 1 if both pass. */
 int parity_stat_ok(const parity_stat *impl, const parity_stat *ref, double k, double floor, double *zmax);
