@@ -11,6 +11,8 @@
 /* The cases: add tests/parity/caseN.c, declare it and add one row. */
 int parity_case1(const char *dir);
 int parity_case2(const char *dir);
+int parity_case3(const char *dir);
+int parity_case5(const char *dir);
 
 static const struct {
     const char *name;
@@ -18,6 +20,8 @@ static const struct {
 } cases[] = {
     {"case1_response_curves", parity_case1},
     {"case2_c2c", parity_case2},
+    {"case3_pulsed_update", parity_case3},
+    {"case5_tiki_taka", parity_case5},
 };
 
 int main(int argc, char **argv)
