@@ -103,7 +103,10 @@ enum {
 
 /**
  * Device models. The response factors q+(w), q-(w) are the step of one up /
- * down pulse divided by the nominal step dw_min (spec: paper.md §2).
+ * down pulse divided by the device's weight granularity g (= dw_min for every
+ * model but POW_STEP, EXP_STEP and PIECEWISE_STEP; see xbar_devices), so that
+ * the expected scheme and the pulse schemes (|Δ|/g pulses) agree (spec:
+ * paper.md §2).
  * F = (q- + q+)/2, G = (q- - q+)/2.
  */
 typedef enum {
@@ -214,7 +217,7 @@ void xbar_devices_free(xbar_devices *d);
 float xbar_device_pulse(const xbar_devices *d, size_t i, float w, int up, float xi);
 /** n noise-free pulses in one direction (exact closed form where one exists). */
 float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsigned n);
-/** Response factors q+(w), q-(w) of device i (step / dw_min, noise-free). */
+/** Response factors q+(w), q-(w) of device i (step / granularity, noise-free). */
 void xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn);
 /** F(w) = (q- + q+)/2 and G(w) = (q- - q+)/2 of device i. */
 void xbar_device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G);
@@ -231,7 +234,7 @@ float xbar_device_clip(const xbar_devices *d, size_t i, float w);
 typedef enum {
     /** The paper's discrete-time model (eq. 7): W += ΔW⊙F(W) - |ΔW|⊙G(W). */
     XBAR_SCHEME_EXPECTED = 0,
-    /** Per element n = |ΔW|/dw_min pulses (stochastic rounding, optional cap),
+    /** Per element n = |ΔW|/g pulses (g = granularity; stochastic rounding, optional cap),
      *  applied one by one through the device response. */
     XBAR_SCHEME_COUNT,
     /** aihwkit StochasticCompressed: per sample rank-1 bit streams of length

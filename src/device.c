@@ -357,8 +357,8 @@ float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsig
 void xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn)
 {
     const float g = (float)(w + d->ref[i]);
-    *q_up = step(d, i, g, 1, 0.0f) / (double)d->p.dw_min;
-    *q_dn = step(d, i, g, 0, 0.0f) / (double)d->p.dw_min;
+    *q_up = step(d, i, g, 1, 0.0f) / (double)d->granularity;
+    *q_dn = step(d, i, g, 0, 0.0f) / (double)d->granularity;
 }
 
 void xbar_device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G)

@@ -325,20 +325,20 @@ static void test_bounded(xbar_scheme scheme)
     xbar_aw *a = new_aw(XBAR_OPT_ANALOG_SGD, &c, 0);
     float W[M * N], G[M * N], X[BATCH * N], D[BATCH * M];
     double wmax = 0;
-    int viol = 0;
+    int viol = 0, bad = 0;
     for (int k = 0; k < STEPS; k++) {
         if (scheme == XBAR_SCHEME_COUNT) {
             /* gradients pushing each weight towards ±τ: G = ±3 + ε, |lr G| ≤ τ */
             xbar_rng_normal_fill(G, M * N, 7, xbar_stream(XBAR_RNG_USER + 3, 1, (uint32_t)k), 0);
             for (int q = 0; q < M * N; q++) G[q] = fmaxf(-10.0f, fminf(10.0f, ((q * 7) % 3 ? 3.0f : -3.0f) + G[q]));
-            CHECK(xbar_aw_step_dense(a, G, 0.1f) == XBAR_OK, "step");
+            bad += xbar_aw_step_dense(a, G, 0.1f) != XBAR_OK;
         } else {
             /* rank-1 samples whose sum has a consistent sign per weight */
             xbar_rng_normal_fill(X, BATCH * N, 7, xbar_stream(XBAR_RNG_USER + 3, 2, (uint32_t)k), 0);
             xbar_rng_normal_fill(D, BATCH * M, 7, xbar_stream(XBAR_RNG_USER + 3, 3, (uint32_t)k), 0);
             for (int q = 0; q < BATCH * N; q++) X[q] = 1.0f + 0.5f * X[q];
             for (int q = 0; q < BATCH * M; q++) D[q] = ((q % M) % 2 ? 1.0f : -1.0f) * (1.0f + 0.5f * D[q]);
-            CHECK(xbar_aw_update(a, X, D, BATCH, 0.05f) == XBAR_OK, "update");
+            bad += xbar_aw_update(a, X, D, BATCH, 0.05f) != XBAR_OK;
         }
         xbar_aw_get_weights(a, W);
         for (int q = 0; q < M * N; q++) {
@@ -348,6 +348,7 @@ static void test_bounded(xbar_scheme scheme)
     }
     printf("(d) Theorem 1, scheme %d: max |W| over %d steps = %.6f (tau %.1f), %llu pulses\n", (int)scheme, STEPS,
            wmax, tau, (unsigned long long)xbar_aw_pulse_count(a));
+    CHECK(bad == 0, "scheme %d: %d failed steps", (int)scheme, bad);
     CHECK(viol == 0, "scheme %d: %d weights left [-τ, τ]", (int)scheme, viol);
     CHECK(wmax >= 0.9 * tau, "scheme %d: the run never came near the bound (max %.4f): the test is vacuous",
           (int)scheme, wmax);
