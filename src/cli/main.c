@@ -13,7 +13,7 @@ typedef struct {
 
 static const command commands[] = {
     { "lsq", "least-squares experiments of the paper (analog SGD, Tiki-Taka, ...)", cmd_lsq },
-    { "reproduce", "the paper's figures and tables (quick or full)", cmd_reproduce },
+    { "reproduce", "the paper's least-squares claims, checked (--quick)", cmd_reproduce },
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof *commands))
 

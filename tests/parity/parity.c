@@ -172,7 +172,10 @@ parity_stat parity_stat_of(const double *x, size_t n)
 {
     parity_stat s = {(double)n, 0, 0, 0, 0};
     double m2 = 0, m4 = 0;
-    for (size_t i = 0; i < n; i++) s.mean += x[i] / (double)n;
+    if (n == 0) return s;
+    /* mean about the first sample: exact (and std exactly 0) for constant data */
+    for (size_t i = 0; i < n; i++) s.mean += (x[i] - x[0]) / (double)n;
+    s.mean += x[0];
     for (size_t i = 0; i < n; i++) {
         const double e = (x[i] - s.mean) * (x[i] - s.mean);
         m2 += e;
