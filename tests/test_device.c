@@ -126,15 +126,19 @@ static void test_bounded(void)
 static void check_q(const xbar_devices *d, double w, double qu_want, double qd_want, const char *what)
 {
     double qu, qd, F, G;
+    /* wanted values are given as step/dw_min; xbar's q is step/granularity */
+    const double sc = (double)d->p.dw_min / d->granularity;
+    qu_want *= sc;
+    qd_want *= sc;
     xbar_device_q(d, 0, w, &qu, &qd);
     xbar_device_FG(d, 0, w, &F, &G);
     CHECK_NEAR(qu, qu_want, 2e-6, what);
     CHECK_NEAR(qd, qd_want, 2e-6, what);
     CHECK_NEAR(F, 0.5 * (qd_want + qu_want), 2e-6, what);
     CHECK_NEAR(G, 0.5 * (qd_want - qu_want), 2e-6, what);
-    /* a noise-free pulse moves w by dw_min q (away from the bounds) */
+    /* a noise-free pulse moves w by g q (away from the bounds) */
     const float w1 = xbar_device_pulse(d, 0, (float)w, 1, 0.0f);
-    if (w1 < xbar_device_clip(d, 0, 1e30f)) CHECK_NEAR(w1 - (float)w, d->p.dw_min * qu, 1e-7, what);
+    if (w1 < xbar_device_clip(d, 0, 1e30f)) CHECK_NEAR(w1 - (float)w, d->granularity * qu, 1e-7, what);
 }
 
 static void test_response(void)
