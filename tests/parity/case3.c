@@ -13,7 +13,9 @@
 #include "parity.h"
 #include "util.h"
 
+#ifndef CASE3_SEED
 #define CASE3_SEED 20240612u
+#endif
 #define CASE3_MAXW 64 /* weights per tile */
 
 /* Two-sample chi-square homogeneity test of two histograms over the same nb
