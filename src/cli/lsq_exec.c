@@ -154,8 +154,9 @@ int lsq_execute(const lsq_cfg *c, const char *out, int force, int quiet, lsq_out
         if (!quiet) fprintf(stderr, " final %.3g (%.1f s)\n", o->res[i].final_error, o->res[i].seconds);
     }
     if (!rc) {
-        FILE *f = fopen(out_path(&od, "config.ini"), "w");
-        if (!f || cfg_write_ini(lsq_keys, c, f) || fclose(f)) {
+        FILE *f = out_fopen(&od, "config.ini", err, n);
+        if (!f) rc = 1;
+        else if ((cfg_write_ini(lsq_keys, c, f) != 0) | (fclose(f) != 0)) {
             snprintf(err, n, "cannot write %s", out_path(&od, "config.ini"));
             rc = 1;
         }
