@@ -374,6 +374,28 @@ xbar_tile *xbar_aw_slow_tile(xbar_aw *a);
 uint64_t xbar_aw_pulse_count(const xbar_aw *a);
 
 /* ------------------------------------------------------------------------ */
+/* Data: IDX files (MNIST / Fashion-MNIST format), gzip-compressed or plain  */
+/* ------------------------------------------------------------------------ */
+
+/** An image set: n images of rows x cols unsigned bytes and n labels. */
+typedef struct {
+    size_t n, rows, cols;
+    uint8_t *images; /* n*rows*cols pixel values 0..255, row-major per image */
+    uint8_t *labels; /* n labels, each < n_classes */
+} xbar_idx_set;
+
+/**
+ * Load an IDX image file (magic 0x00000803, 3 dimensions) and its IDX label
+ * file (magic 0x00000801, 1 dimension), each gzip-compressed or plain (read
+ * through zlib). Checks the magic numbers, dimensions, that both files hold
+ * the same count, that the data is complete (no truncation, no trailing
+ * bytes) and that every label is < n_classes. Errors name the file and what
+ * is wrong (XBAR_EIO: unreadable; XBAR_EFORMAT: malformed). s is zeroed on error.
+ */
+xbar_status xbar_idx_load(xbar_idx_set *s, const char *images_path, const char *labels_path, int n_classes);
+void xbar_idx_free(xbar_idx_set *s);
+
+/* ------------------------------------------------------------------------ */
 /* Threads                                                                  */
 /* ------------------------------------------------------------------------ */
 
