@@ -18,6 +18,8 @@ struct xbar_aw {
     float *buf;       /* rows*cols (dense transfer) + rows (column) + cols (one-hot) */
     uint64_t n_updates;
     size_t next_col;
+    float *mix;       /* gamma != 0: second read of A, grown on demand */
+    size_t mix_cap;
 };
 
 static const char *const kind_names[] = {"digital", "analog_sgd", "tiki_taka"};
@@ -99,6 +101,7 @@ void xbar_aw_free(xbar_aw *a)
     xbar_tile_free(a->C);
     free(a->w);
     free(a->buf);
+    free(a->mix);
     free(a);
 }
 
@@ -155,11 +158,14 @@ static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, in
     xbar_tile *vis = a->C ? a->C : a->A;
     xbar_status s = back ? xbar_tile_backward(vis, out, in, batch) : xbar_tile_forward(vis, out, in, batch);
     if (s != XBAR_OK || !a->C || a->o.gamma == 0.0f) return s;
-    float *tmp = malloc(batch * n_out * sizeof(float));
-    if (!tmp) return xbar_fail(XBAR_ENOMEM, "forward: out of memory");
-    s = back ? xbar_tile_backward(a->A, tmp, in, batch) : xbar_tile_forward(a->A, tmp, in, batch);
-    for (size_t k = 0; k < batch * n_out; k++) out[k] += a->o.gamma * tmp[k];
-    free(tmp);
+    if (batch * n_out > a->mix_cap) {
+        float *m = realloc(a->mix, batch * n_out * sizeof(float));
+        if (!m) return xbar_fail(XBAR_ENOMEM, "forward: out of memory");
+        a->mix = m;
+        a->mix_cap = batch * n_out;
+    }
+    s = back ? xbar_tile_backward(a->A, a->mix, in, batch) : xbar_tile_forward(a->A, a->mix, in, batch);
+    for (size_t k = 0; k < batch * n_out; k++) out[k] += a->o.gamma * a->mix[k];
     return s;
 }
 
