@@ -27,6 +27,7 @@
 #define XBAR_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -255,14 +256,55 @@ typedef struct {
 
 xbar_update_params xbar_update_defaults(void);
 
-/** Read (MVM) non-idealities. The full IO model arrives later. */
+/** Noise management: how an input vector is scaled before the DAC. */
+typedef enum {
+    XBAR_NM_NONE = 0,   /* no scaling */
+    XBAR_NM_ABS_MAX = 1 /* divide by max|x| (0 -> scale 1), rescale the output back */
+} xbar_noise_management;
+
+/** Bound management: what happens when an output saturates the ADC. */
+typedef enum {
+    XBAR_BM_NONE = 0,     /* clip */
+    XBAR_BM_ITERATIVE = 1 /* halve the input and redo the pass until nothing clips
+                             (forward only; backward reads ignore it, as aihwkit) */
+} xbar_bound_management;
+
+/**
+ * Read (MVM) non-idealities: aihwkit's IOParameters (spec/aihwkit.md §1d).
+ * Per input vector x, forward pipeline (backward is the same with W^T):
+ *   s = NM(x); f = 1
+ *   repeat: v = clip(round(x/(s f) / q_in) q_in, ±inp_bound) + inp_noise ξ
+ *           y = W v + w_noise ||v|| ξ + out_noise ξ
+ *           y = clip(round(y / q_out) q_out, ±out_bound)
+ *           if an output clipped and BM is on and f < max_bm_res/q_in: f *= 2, redo
+ *   out = y s f
+ * with q_in = inp_res 2 inp_bound and q_out = out_res 2 out_bound (float32, round
+ * half to even). Units: inputs and outputs are in the units of x and W x.
+ * Defaults (xbar_io_defaults) are aihwkit 0.9.0's.
+ */
 typedef struct {
-    float w_noise;     /* additive weight-read noise: each output gets w_noise*||x||_2*ξ
-                          (aihwkit ADDITIVE_CONSTANT). Default 0 */
-    int perfect;       /* 1: exact W x, no noise at all. Default 0 */
+    int perfect;        /* 1: exact y = W x, everything below ignored. Default 0 */
+    float inp_bound;    /* DAC input range ±inp_bound (0 = unbounded). Default 1 */
+    float inp_res;      /* DAC step relative to 2*inp_bound (0 = no quantisation). Default 1/126 (7 bit) */
+    float inp_noise;    /* std of additive input noise, input units. Default 0 */
+    float out_bound;    /* ADC range ±out_bound (0 = unbounded). Default 12 */
+    float out_res;      /* ADC step relative to 2*out_bound (0 = none). Default 1/510 (9 bit) */
+    float out_noise;    /* std of additive Gaussian output noise per output. Default 0.06 */
+    float w_noise;      /* additive weight-read noise: each output gets w_noise*||v||_2*ξ
+                           (aihwkit ADDITIVE_CONSTANT). Default 0 */
+    xbar_noise_management noise_management; /* Default XBAR_NM_ABS_MAX */
+    xbar_bound_management bound_management; /* Default XBAR_BM_ITERATIVE */
+    float max_bm_factor; /* largest BM factor f. Default 1000 */
+    float max_bm_res;    /* BM stops when f >= max_bm_res/q_in... (aihwkit). Default 0.25 */
 } xbar_io_params;
 
+/** aihwkit 0.9.0 defaults (listed above). */
 xbar_io_params xbar_io_defaults(void);
+/** A plain read: no quantisation, no bounds, no noise, no management (only
+ *  w_noise, 0 here, may be set afterwards). The least-squares experiments use it. */
+xbar_io_params xbar_io_plain(void);
+/** NULL if valid, else a message naming `prefix`.key and the value. */
+const char *xbar_io_check(const xbar_io_params *io, const char *prefix);
 
 typedef struct {
     size_t rows, cols;          /* outputs, inputs (> 0) */
@@ -310,6 +352,9 @@ xbar_status xbar_tile_apply_delta(xbar_tile *t, const float *dW);
 /** Read column j through the forward read path: y = W e_j (+ noise of std
  *  read_noise per output, 0 = exact). y has rows entries. */
 xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_noise);
+/** Read column j as the forward pass of the one-hot e_j through `io` (aihwkit's
+ *  transfer read): y = IO(W e_j). y has rows entries. */
+xbar_status xbar_tile_read_col_io(xbar_tile *t, float *y, size_t j, const xbar_io_params *io);
 /** Total device pulses fired on this tile so far. */
 uint64_t xbar_tile_pulse_count(const xbar_tile *t);
 /** Number of update calls made so far (the step index of RNG streams). */
@@ -342,6 +387,9 @@ typedef struct {
     int transfer_every;        /* transfer after every n updates. Default 1 */
     int transfer_columns;      /* columns per transfer, cyclic; 0 = all (the paper's analysis). Default 1 */
     float transfer_read_noise; /* std of the noisy read of A's columns (weight units). Default 0 */
+    xbar_io_params transfer_io; /* IO of the column read of A (aihwkit transfer_forward);
+                                  transfer_read_noise is added after it. Default xbar_io_plain()
+                                  (exact); aihwkit's: xbar_io_defaults() with NM and BM off */
     float gamma;               /* visible weight W = C + gamma*A. Default 0 */
     xbar_update_params transfer_update; /* how C is written. Default xbar_update_defaults() */
 } xbar_opt_params;
@@ -372,6 +420,128 @@ xbar_tile *xbar_aw_fast_tile(xbar_aw *a);
 /** The tile holding the visible weight (C for Tiki-Taka); NULL for DIGITAL. */
 xbar_tile *xbar_aw_slow_tile(xbar_aw *a);
 uint64_t xbar_aw_pulse_count(const xbar_aw *a);
+
+/**
+ * Checkpoints. Save writes the mutable state (weights of every tile, digital
+ * weights, update / read / pulse counters, transfer position) in a portable
+ * little-endian binary form; the device-to-device draws are not stored because
+ * they are a pure function of the configuration. Load restores that state into
+ * an object created with the same configuration, after which it continues
+ * bit-identically. Load checks sizes and kinds and fails with XBAR_EFORMAT
+ * (naming what differs) on a mismatch or a short read.
+ */
+xbar_status xbar_tile_save(const xbar_tile *t, FILE *f);
+xbar_status xbar_tile_load(xbar_tile *t, FILE *f);
+xbar_status xbar_aw_save(const xbar_aw *a, FILE *f);
+xbar_status xbar_aw_load(xbar_aw *a, FILE *f);
+
+/* ------------------------------------------------------------------------ */
+/* Networks: sequential models of digital and analog layers                 */
+/* ------------------------------------------------------------------------ */
+
+/** Layer kinds. Activations are element-wise; the loss (log-softmax + NLL)
+ *  is not a layer, it follows the last layer. Tensors are (channels, height,
+ *  width) per sample, row-major; a vector is (n, 1, 1). */
+typedef enum {
+    XBAR_LAYER_LINEAR = 0, /* y = scale * W x + b, W out x in_size (the whole input is flattened) */
+    XBAR_LAYER_CONV2D,     /* im2col: every output pixel is one row X of W x (and one update
+                              sample of the tile, as aihwkit); W is out x (in_c*k*k) */
+    XBAR_LAYER_MAXPOOL,    /* kernel x kernel window, stride = kernel, no padding */
+    XBAR_LAYER_SIGMOID,
+    XBAR_LAYER_TANH,
+    XBAR_LAYER_RELU,
+    XBAR_LAYER_KIND_COUNT_
+} xbar_layer_kind;
+
+typedef struct {
+    xbar_layer_kind kind;
+    size_t out;          /* LINEAR: output features; CONV2D: output channels */
+    size_t kernel;       /* CONV2D: square kernel size; MAXPOOL: window. Default 2 */
+    size_t stride;       /* CONV2D stride. Default 1 */
+    size_t padding;      /* CONV2D zero padding. Default 0 */
+    int bias;            /* LINEAR/CONV2D: digital bias, trained by SGD. Default 1 */
+    int out_scaling;     /* analog LINEAR/CONV2D: one learnable digital output scale,
+                            initialised to 1 and trained by SGD (aihwkit learn_out_scaling).
+                            Default 1 */
+    xbar_opt_params opt; /* how W is learned; kind DIGITAL = plain float layer.
+                            Default xbar_opt_defaults(XBAR_OPT_DIGITAL) */
+    xbar_tile_config tile; /* analog: device, update, forward / backward IO and seed;
+                              rows, cols and id are set by the network */
+} xbar_layer_spec;
+
+/** Defaults of a layer kind (see the fields). */
+xbar_layer_spec xbar_layer_defaults(xbar_layer_kind kind);
+const char *xbar_layer_kind_name(xbar_layer_kind k);
+int xbar_layer_kind_from_name(const char *name);
+
+typedef struct xbar_net xbar_net;
+
+/**
+ * Build a sequential network for samples of shape (in_c, in_h, in_w).
+ * Weights and biases get PyTorch's default initialisation,
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from `seed` (layer l uses stream
+ * object l), then written to the tiles (clipped to the device bounds).
+ * Analog layer l gets tile id 16*l (Tiki-Taka uses 16*l and 16*l+1).
+ * NULL on error; the message names the layer index and the shape that does
+ * not fit.
+ */
+xbar_net *xbar_net_new(const xbar_layer_spec *layers, size_t n_layers, size_t in_c, size_t in_h, size_t in_w,
+                       uint64_t seed);
+void xbar_net_free(xbar_net *net);
+size_t xbar_net_n_layers(const xbar_net *net);
+size_t xbar_net_in_size(const xbar_net *net);  /* in_c*in_h*in_w */
+size_t xbar_net_out_size(const xbar_net *net); /* classes */
+/** Shape of layer l's output. */
+void xbar_net_layer_shape(const xbar_net *net, size_t l, size_t *c, size_t *h, size_t *w);
+/** One line per layer ("conv2d 1x28x28 -> 16x24x24, analog tiki_taka ...") into buf. */
+void xbar_net_describe(const xbar_net *net, char *buf, size_t cap);
+
+/**
+ * Forward a batch X[batch][in_size] through every layer; Y[batch][out_size]
+ * receives the last layer's output (the logits). Activations are kept for
+ * xbar_net_backward. Analog layers read their tiles through the forward IO.
+ */
+xbar_status xbar_net_forward(xbar_net *net, float *Y, const float *X, size_t batch);
+/**
+ * Log-softmax + NLL of the last forward: returns the mean loss over the
+ * batch in *loss, the number of correct arg-max predictions in *correct
+ * (either may be NULL), and seeds the output gradient (of the mean loss).
+ * Labels must be < out_size.
+ */
+xbar_status xbar_net_loss(xbar_net *net, const uint8_t *labels, size_t batch, double *loss, size_t *correct);
+/** Back-propagate the seeded gradient. Gradients of digital parameters are
+ *  stored (see xbar_net_param); analog layers read W^T through the backward
+ *  IO and keep (x, d) of each update sample for the step. dX (batch x in_size,
+ *  may be NULL) receives the gradient with respect to the input. */
+xbar_status xbar_net_backward(xbar_net *net, float *dX);
+/** Apply one optimizer step with learning rate lr to every layer: digital
+ *  weights, biases and scales by SGD; analog weights through xbar_aw_update
+ *  with all (x, d) samples of the batch (Tiki-Taka's fast tile uses fast_lr). */
+xbar_status xbar_net_step(xbar_net *net, float lr);
+/** forward + loss + backward + step on one batch. */
+xbar_status xbar_net_train_batch(xbar_net *net, const float *X, const uint8_t *labels, size_t batch, float lr,
+                                 double *loss, size_t *correct);
+/** Forward-only evaluation of n samples in batches of `batch`: summed loss and correct count. */
+xbar_status xbar_net_evaluate(xbar_net *net, const float *X, const uint8_t *labels, size_t n, size_t batch,
+                              double *loss_sum, size_t *correct);
+
+typedef enum { XBAR_PARAM_WEIGHT = 0, XBAR_PARAM_BIAS, XBAR_PARAM_SCALE } xbar_param_kind;
+/**
+ * Parameter `which` of layer l: *value (NULL for an analog weight, whose
+ * values live in tiles: use xbar_net_layer_aw) and *grad (gradient of the last
+ * backward; NULL for an analog weight), *n entries. Returns XBAR_EINVAL if the
+ * layer has no such parameter.
+ */
+xbar_status xbar_net_param(xbar_net *net, size_t l, xbar_param_kind which, float **value, float **grad, size_t *n);
+/** The analog weight of layer l (NULL if the layer has none or is digital). */
+xbar_aw *xbar_net_layer_aw(xbar_net *net, size_t l);
+uint64_t xbar_net_pulse_count(const xbar_net *net);
+
+/** Save / load the whole mutable state of the network (every layer's
+ *  parameters and tile state) in the format of xbar_aw_save. Load requires a
+ *  network built from the same specs and fails with XBAR_EFORMAT otherwise. */
+xbar_status xbar_net_save(const xbar_net *net, FILE *f);
+xbar_status xbar_net_load(xbar_net *net, FILE *f);
 
 /* ------------------------------------------------------------------------ */
 /* Data: IDX files (MNIST / Fashion-MNIST format), gzip-compressed or plain  */

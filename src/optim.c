@@ -41,8 +41,10 @@ xbar_opt_params xbar_opt_defaults(xbar_opt_kind kind)
                          .transfer_every = 1,
                          .transfer_columns = 1,
                          .transfer_read_noise = 0.0f,
+                         .transfer_io = xbar_io_plain(),
                          .gamma = 0.0f,
                          .transfer_update = xbar_update_defaults()};
+    o.transfer_io.perfect = 1;
     return o;
 }
 
@@ -56,6 +58,11 @@ const char *xbar_opt_check(const xbar_opt_params *o)
     if (o->transfer_columns < 0) return xbar_msg("optimizer.transfer_columns = %d: must be >= 0", o->transfer_columns);
     if (!(o->transfer_read_noise >= 0.0f) || !isfinite(o->transfer_read_noise))
         return xbar_msg("optimizer.transfer_read_noise = %g: must be >= 0", (double)o->transfer_read_noise);
+    const char *io = xbar_io_check(&o->transfer_io, "transfer_io");
+    if (io) return io;
+    if (!o->transfer_io.perfect && o->transfer_read_noise > 0.0f)
+        return xbar_msg("optimizer.transfer_read_noise = %g: only with a perfect transfer_io (use its out_noise)",
+                        (double)o->transfer_read_noise);
     if (!isfinite(o->gamma)) return xbar_msg("optimizer.gamma = %g: must be finite", (double)o->gamma);
     if (o->transfer_update.desired_bl < 1)
         return xbar_msg("transfer.desired_bl = %d: must be >= 1", o->transfer_update.desired_bl);
@@ -172,6 +179,13 @@ static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, in
 xbar_status xbar_aw_forward(xbar_aw *a, float *Y, const float *X, size_t batch) { return mvm(a, Y, X, batch, 0); }
 xbar_status xbar_aw_backward(xbar_aw *a, float *Z, const float *D, size_t batch) { return mvm(a, Z, D, batch, 1); }
 
+/* Read column j of A: exact plus transfer_read_noise, or through transfer_io. */
+static xbar_status read_fast_col(xbar_aw *a, float *y, size_t j)
+{
+    if (a->o.transfer_io.perfect) return xbar_tile_read_col(a->A, y, j, a->o.transfer_read_noise);
+    return xbar_tile_read_col_io(a->A, y, j, &a->o.transfer_io);
+}
+
 /* Transfer: read k columns of A (noisy) and write C[:,j] += transfer_lr*lr*A[:,j]. */
 static xbar_status transfer(xbar_aw *a, float lr)
 {
@@ -184,7 +198,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
         /* whole P at once (the paper's analysed Tiki-Taka): ΔC = tlr * A */
         float *col = a->buf + m * n;
         for (size_t j = 0; j < n; j++) {
-            xbar_status s = xbar_tile_read_col(a->A, col, j, a->o.transfer_read_noise);
+            xbar_status s = read_fast_col(a, col, j);
             if (s) return s;
             for (size_t i = 0; i < m; i++) a->buf[i * n + j] = tlr * col[i];
         }
@@ -195,7 +209,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
     for (size_t c = 0; c < k; c++) {
         size_t j = a->next_col;
         a->next_col = (a->next_col + 1) % n;
-        xbar_status s = xbar_tile_read_col(a->A, y, j, a->o.transfer_read_noise);
+        xbar_status s = read_fast_col(a, y, j);
         if (s) return s;
         for (size_t i = 0; i < m; i++) y[i] = -y[i]; /* d = -A[:,j] so that C moves by +tlr*A[:,j] */
         memset(e, 0, n * sizeof(float));
