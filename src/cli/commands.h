@@ -17,6 +17,8 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 /** The paper's least-squares experiments (cmd_lsq.c). */
 int cmd_lsq(int argc, char **argv);
+/** Train a network on MNIST / Fashion-MNIST (cmd_train.c). */
+int cmd_train(int argc, char **argv);
 /** The paper's figures and tables, quick or full (cmd_reproduce.c). */
 int cmd_reproduce(int argc, char **argv);
 

@@ -1,0 +1,215 @@
+/* reproduce_full.c - `xbar reproduce --full` (see reproduce_full.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "outdir.h"
+#include "reproduce_full.h"
+#include "train_exec.h"
+
+#define MAX_SEEDS 10
+#define MAX_EPOCHS 1000
+
+typedef struct {
+    const char *part, *set, *net; /* "mnist-fcn", "mnist", "fcn" */
+    const char *taus[3];
+} part_def;
+
+static const part_def parts[] = {
+    {"mnist-fcn", "mnist", "fcn", {"0.70", "0.78", "0.80"}},
+    {"mnist-cnn", "mnist", "cnn", {"0.6", "0.7", "0.8"}},
+    {"fashion-fcn", "fashion", "fcn", {"0.70", "0.78", "0.80"}},
+};
+#define NPARTS 3
+
+typedef struct {
+    char name[64];       /* config file stem */
+    int algo;            /* 0 digital, 1 analog SGD, 2 Tiki-Taka */
+    int tau;             /* index into taus (-1 digital) */
+    int epochs;
+    double acc[MAX_EPOCHS], sd[MAX_EPOCHS]; /* per-epoch mean and std over seeds */
+    double mean, pm, wall, sps;
+} result;
+
+static const char *const algo_names[] = {"digital", "analog-sgd", "tiki-taka"};
+static const char *const algo_titles[] = {"Digital SGD", "Analog SGD", "Tiki-Taka"};
+
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)); p += n)
+        if ((p == list || p[-1] == ',') && (p[n] == 0 || p[n] == ',')) return 1;
+    return 0;
+}
+
+/* Read test_acc[], wall_s and samples_per_s of a finished run. */
+static int read_summary(const char *dir, double *acc, int *epochs, double *wall, double *sps, char *err, size_t n)
+{
+    char path[OUT_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) return snprintf(err, n, "cannot read %.900s", path), -1;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    for (int ch; m && (ch = fgetc(f)) != EOF;) fputc(ch, m);
+    fclose(f);
+    if (m) fclose(m);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    cJSON *a = cJSON_GetObjectItem(j, "test_acc");
+    int ne = cJSON_GetArraySize(a);
+    if (!j || !cJSON_IsArray(a) || ne < 1 || ne > MAX_EPOCHS) {
+        cJSON_Delete(j);
+        return snprintf(err, n, "%.900s: no test_acc array", path), -1;
+    }
+    for (int e = 0; e < ne; e++) acc[e] = cJSON_GetArrayItem(a, e)->valuedouble;
+    *epochs = ne;
+    *wall = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "wall_s"));
+    *sps = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "samples_per_s"));
+    cJSON_Delete(j);
+    return 0;
+}
+
+/* One run (skipped if finished before, resumed if interrupted). */
+static int run_one(const cli_args *a, const full_opts *fo, const part_def *p, const char *stem, int seed,
+                   const char *out, char *err, size_t n)
+{
+    char path[OUT_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/summary.json", out);
+    if (access(path, F_OK) == 0) return 0;
+    train_cfg c = train_cfg_defaults();
+    snprintf(path, sizeof path, "%s/%s.ini", fo->configs, stem);
+    if (cfg_load_file(train_keys, &c, path, err, n)) return 2;
+    c.set = strcmp(p->set, "mnist") ? 1 : 0;
+    c.seed = (uint64_t)seed;
+    if (fo->epochs > 0) c.epochs = fo->epochs;
+    snprintf(path, sizeof path, "%s" TRAIN_RUN_SUFFIX "/" TRAIN_CKPT, out);
+    train_opts opt = {.force = 0, .quiet = 1, .resume = access(path, F_OK) == 0, .stop_after = 0};
+    if (!opt.resume) {
+        snprintf(path, sizeof path, "%s" TRAIN_RUN_SUFFIX, out);
+        out_remove_tree(path);
+    }
+    int rc = train_execute(&c, out, &opt, NULL, err, n);
+    (void)a;
+    return rc;
+}
+
+static int run_config(const cli_args *a, const full_opts *fo, const char *dir, const part_def *p, result *r,
+                      char *err, size_t n)
+{
+    double acc[MAX_SEEDS][MAX_EPOCHS];
+    r->epochs = MAX_EPOCHS;
+    r->wall = r->sps = 0;
+    for (int s = 1; s <= fo->seeds; s++) {
+        char out[OUT_PATH_MAX];
+        snprintf(out, sizeof out, "%s/%s/%s-s%d", dir, p->part, r->name, s);
+        if (!a->quiet) fprintf(stderr, "  %s seed %d ...\n", r->name, s);
+        int rc = run_one(a, fo, p, r->name, s, out, err, n);
+        double wall, sps;
+        int ne;
+        if (!rc && read_summary(out, acc[s - 1], &ne, &wall, &sps, err, n)) rc = 1;
+        if (rc) return rc;
+        if (ne < r->epochs) r->epochs = ne;
+        r->wall += wall / fo->seeds;
+        r->sps += sps / fo->seeds;
+    }
+    for (int e = 0; e < r->epochs; e++) {
+        double m = 0, v = 0;
+        for (int s = 0; s < fo->seeds; s++) m += acc[s][e] / fo->seeds;
+        for (int s = 0; s < fo->seeds; s++) v += (acc[s][e] - m) * (acc[s][e] - m);
+        r->acc[e] = m;
+        r->sd[e] = fo->seeds > 1 ? sqrt(v / (fo->seeds - 1)) : 0;
+    }
+    r->mean = train_tail_mean(r->acc, r->epochs, 5);
+    r->pm = train_tail_mean(r->sd, r->epochs, 5);
+    return 0;
+}
+
+/* The checks on one part: digital level, TT near digital, SGD below TT with the largest gap at the smallest tau. */
+static int write_part(FILE *f, const part_def *p, const result *r, int nr, int epochs)
+{
+    const result *dig = &r[0];
+    fprintf(f, "\n## %s (%s, %d epochs)\n\n| algorithm | tau | test accuracy (%%) | wall time per run (s) | samples/s |\n"
+               "|---|---|---|---|---|\n", p->part, p->net, epochs);
+    for (int i = 0; i < nr; i++)
+        fprintf(f, "| %s | %s | %.2f ± %.2f | %.0f | %.0f |\n", algo_titles[r[i].algo],
+                r[i].tau < 0 ? "-" : p->taus[r[i].tau], r[i].mean, r[i].pm, r[i].wall, r[i].sps);
+    int tt_ok = 1, sgd_below = 1;
+    double gap_first = 0, gap_max = -INFINITY;
+    for (int t = 0; t < 3; t++) {
+        const result *sgd = &r[1 + t], *tt = &r[4 + t];
+        tt_ok &= dig->mean - tt->mean <= 1.5;
+        sgd_below &= sgd->mean < tt->mean;
+        double gap = tt->mean - sgd->mean;
+        if (t == 0) gap_first = gap;
+        gap_max = fmax(gap_max, gap);
+    }
+    int gap_ok = gap_first >= gap_max;
+    fprintf(f, "\nChecks: digital %.2f%%%s; Tiki-Taka within 1.5 points of digital at every tau: %s; "
+               "Analog SGD below Tiki-Taka at every tau: %s; gap largest at the smallest tau: %s.\n",
+            dig->mean, strcmp(p->part, "mnist-fcn") ? "" : (dig->mean >= 93 ? " (>= 93: yes)" : " (>= 93: NO)"),
+            tt_ok ? "yes" : "NO", sgd_below ? "yes" : "NO", gap_ok ? "yes" : "NO");
+    return tt_ok && sgd_below && gap_ok && (strcmp(p->part, "mnist-fcn") || dig->mean >= 93);
+}
+
+int reproduce_full(const cli_args *a, const full_opts *fo)
+{
+    char err[1024];
+    if (fo->seeds < 1 || fo->seeds > MAX_SEEDS) return cli_error("reproduce", "--seeds %d: must be in [1, %d]", fo->seeds, MAX_SEEDS), EXIT_USAGE;
+    if (fo->epochs < 0 || fo->epochs > MAX_EPOCHS) return cli_error("reproduce", "--epochs %d: must be in [1, %d]", fo->epochs, MAX_EPOCHS), EXIT_USAGE;
+    for (const char *s = fo->parts; *s;) {
+        size_t len = strcspn(s, ",");
+        int ok = 0;
+        for (int p = 0; p < NPARTS; p++) ok |= strlen(parts[p].part) == len && !strncmp(s, parts[p].part, len);
+        if (!ok) return cli_error("reproduce", "--parts %s: expected a comma list of mnist-fcn, mnist-cnn, fashion-fcn", fo->parts), EXIT_USAGE;
+        s += len + (s[len] == ',');
+    }
+    const char *dir = a->out ? a->out : "out/reproduce-full";
+    mkdir("out", 0777);
+    mkdir(dir, 0777);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return cli_error("reproduce", "out of memory"), EXIT_RUNTIME;
+    fprintf(f, "# xbar reproduce --full: the paper's Figure 5 table\n\nTest accuracy (%%): mean over the last 5 epochs "
+               "of the per-epoch mean over %d seeds, ± the mean over those epochs of the per-epoch std over seeds "
+               "(the paper's statistic). Configurations: %s/.\n", fo->seeds, fo->configs);
+    int all_ok = 1, rc = 0;
+    for (int p = 0; p < NPARTS && !rc; p++) {
+        if (!in_list(fo->parts, parts[p].part)) continue;
+        if (!a->quiet) fprintf(stderr, "[%s]\n", parts[p].part);
+        result *r = calloc(7, sizeof *r);
+        if (!r) return cli_error("reproduce", "out of memory"), EXIT_RUNTIME;
+        for (int i = 0; i < 7 && !rc; i++) {
+            r[i].algo = i == 0 ? 0 : (i <= 3 ? 1 : 2);
+            r[i].tau = i == 0 ? -1 : (i - 1) % 3;
+            if (i == 0) snprintf(r[i].name, sizeof r[i].name, "%s-digital", parts[p].net);
+            else snprintf(r[i].name, sizeof r[i].name, "%s-%s-tau%s", parts[p].net, algo_names[r[i].algo], parts[p].taus[r[i].tau]);
+            rc = run_config(a, fo, dir, &parts[p], &r[i], err, sizeof err);
+        }
+        if (!rc) all_ok &= write_part(f, &parts[p], r, 7, r[0].epochs);
+        free(r);
+    }
+    fclose(f);
+    if (rc) {
+        free(text);
+        return cli_error("reproduce", "%s", err), rc;
+    }
+    char path[OUT_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/table.md", dir);
+    if (out_write_atomic(path, text, len, err, sizeof err)) {
+        free(text);
+        return cli_error("reproduce", "%s", err), EXIT_RUNTIME;
+    }
+    fputs(text, stdout);
+    printf("\nwrote %s\n", path);
+    free(text);
+    return all_ok ? EXIT_OK : EXIT_RUNTIME;
+}

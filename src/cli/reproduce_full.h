@@ -1,0 +1,27 @@
+/*
+ * reproduce_full.h - `xbar reproduce --full`: the paper's Figure 5 table.
+ * Runs every configs/paper/ configuration for `seeds` seeds (1..seeds): the
+ * FCN and CNN on MNIST (8k/2k) and the FCN on Fashion-MNIST (60k/10k), each
+ * run into DIR/<set>/<config>-s<seed>/ (a finished run is kept and skipped
+ * when the command is started again, so an interrupted reproduction resumes).
+ * Then it writes DIR/table.md and prints the table: per configuration the
+ * mean over the last 5 epochs of the per-epoch mean test accuracy over seeds,
+ * ± the mean over those epochs of the per-epoch std over seeds (the paper's
+ * statistic), wall time and samples/s, and checks the paper's claims.
+ */
+#ifndef XBAR_CLI_REPRODUCE_FULL_H
+#define XBAR_CLI_REPRODUCE_FULL_H
+
+#include "args.h"
+
+typedef struct {
+    int epochs;          /* epochs per run (0: the configs' own, 80) */
+    int seeds;           /* runs per configuration */
+    const char *parts;   /* comma list of mnist-fcn, mnist-cnn, fashion-fcn */
+    const char *configs; /* folder of the paper's configs */
+} full_opts;
+
+/** Returns the exit code (0 all claims hold, 1 a run failed or a claim fails, 2 bad input). */
+int reproduce_full(const cli_args *a, const full_opts *f);
+
+#endif

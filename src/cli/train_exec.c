@@ -1,0 +1,342 @@
+/* train_exec.c - the epoch loop of `xbar train` and its output files. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csvout.h"
+#include "jsonout.h"
+#include "outdir.h"
+#include "plot.h"
+#include "progress.h"
+#include "train_ckpt.h"
+#include "train_data.h"
+#include "train_exec.h"
+#include "hw_keys.h"
+
+#define SHUFFLE_PURPOSE (XBAR_RNG_USER + 1)
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Fisher-Yates permutation of 0..n-1 from (seed, epoch): 32-bit Philox words. */
+static void permutation(size_t *p, size_t n, uint64_t seed, int epoch)
+{
+    for (size_t i = 0; i < n; i++) p[i] = i;
+    uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)}, r[4];
+    uint64_t stream = xbar_stream(SHUFFLE_PURPOSE, 0, (uint32_t)epoch);
+    for (size_t i = n - 1, k = 0; i > 0; i--, k++) {
+        if ((k & 3) == 0) {
+            uint64_t c = k >> 2;
+            uint32_t ctr[4] = {(uint32_t)c, (uint32_t)(c >> 32), (uint32_t)stream, (uint32_t)(stream >> 32)};
+            xbar_philox4x32_10(r, ctr, key);
+        }
+        size_t j = (size_t)(((uint64_t)r[k & 3] * (uint64_t)(i + 1)) >> 32);
+        size_t t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+    }
+}
+
+int train_run_config_path(const char *out, char *buf, size_t cap, char *err, size_t n)
+{
+    snprintf(buf, cap, "%s" TRAIN_RUN_SUFFIX "/config.ini", out);
+    if (access(buf, R_OK) != 0) {
+        snprintf(err, n, "--resume: no interrupted run to resume (%s not found)", buf);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    const train_cfg *c;
+    const train_opts *opt;
+    xbar_net *net;
+    train_split train, test;
+    size_t *perm;
+    float *xb;
+    uint8_t *yb;
+    const char *out;
+    char run[OUT_PATH_MAX], ckpt[OUT_PATH_MAX + 32];
+} run_ctx;
+
+/* One epoch: shuffled mini-batches, then the test-set evaluation. */
+static int run_epoch(run_ctx *r, int e, train_history *h, progress *pg, char *err, size_t n)
+{
+    const train_cfg *c = r->c;
+    const size_t pix = r->train.rows * r->train.cols, N = r->train.n, B = (size_t)c->batch;
+    double lr = c->lr * pow(c->lr_gamma, (double)(e / c->lr_step));
+    permutation(r->perm, N, c->seed, e);
+    double t0 = now(), loss_sum = 0;
+    size_t correct = 0;
+    uint64_t p0 = xbar_net_pulse_count(r->net);
+    for (size_t s = 0; s < N; s += B) {
+        size_t bs = N - s < B ? N - s : B;
+        for (size_t k = 0; k < bs; k++) {
+            memcpy(r->xb + k * pix, r->train.x + r->perm[s + k] * pix, pix * sizeof(float));
+            r->yb[k] = r->train.y[r->perm[s + k]];
+        }
+        double loss;
+        size_t ok;
+        if (xbar_net_train_batch(r->net, r->xb, r->yb, bs, (float)lr, &loss, &ok) != XBAR_OK) {
+            snprintf(err, n, "epoch %d, batch %zu: %s", e + 1, s / B + 1, xbar_last_error());
+            return 1;
+        }
+        loss_sum += loss * (double)bs;
+        correct += ok;
+        char extra[96];
+        snprintf(extra, sizeof extra, "epoch %d/%d  loss %.4f", e + 1, c->epochs, loss_sum / (double)(s + bs));
+        progress_update(pg, (uint64_t)e * ((N + B - 1) / B) + s / B + 1, extra);
+    }
+    double t_train = now() - t0, test_loss;
+    size_t test_ok;
+    if (xbar_net_evaluate(r->net, r->test.x, r->test.y, r->test.n, (size_t)c->eval_batch, &test_loss, &test_ok)) {
+        snprintf(err, n, "epoch %d, evaluation: %s", e + 1, xbar_last_error());
+        return 1;
+    }
+    if (history_reserve(h, e + 1)) return snprintf(err, n, "out of memory"), 1;
+    h->epochs = e + 1;
+    h->train_loss[e] = loss_sum / (double)N;
+    h->train_acc[e] = 100.0 * (double)correct / (double)N;
+    h->test_loss[e] = test_loss / (double)r->test.n;
+    h->test_acc[e] = 100.0 * (double)test_ok / (double)r->test.n;
+    h->lr[e] = lr;
+    h->seconds[e] = now() - t0;
+    h->samples_per_s[e] = t_train > 0 ? (double)N / t_train : 0;
+    h->pulses[e] = (double)(xbar_net_pulse_count(r->net) - p0);
+    return 0;
+}
+
+static int write_metrics(const train_history *h, const char *path, char *err, size_t n)
+{
+    static const char *const cols[] = {"epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc",
+                                       "seconds", "samples_per_s", "pulses", NULL};
+    csv_writer *w = csv_open(path, cols, err, n);
+    if (!w) return -1;
+    for (int e = 0; e < h->epochs; e++) {
+        double v[] = {e + 1, h->lr[e], h->train_loss[e], h->train_acc[e], h->test_loss[e], h->test_acc[e],
+                      h->seconds[e], h->samples_per_s[e], h->pulses[e]};
+        csv_row(w, v);
+    }
+    return csv_close(w, err, n);
+}
+
+/* Mean of the last k values (the paper reports the mean over the last 5 epochs). */
+double train_tail_mean(const double *v, int n, int k)
+{
+    if (k > n) k = n;
+    double s = 0;
+    for (int i = n - k; i < n; i++) s += v[i];
+    return k ? s / k : NAN;
+}
+
+static int write_summary(const run_ctx *r, const train_outcome *o, const char *path, char *err, size_t n)
+{
+    const train_history *h = &o->h;
+    cJSON *s = json_summary_new("train");
+    json_add_config(s, "config", train_keys, r->c);
+    cJSON *d = cJSON_AddObjectToObject(s, "data");
+    cJSON_AddStringToObject(d, "set", train_data_name(r->c));
+    cJSON_AddStringToObject(d, "dir", train_data_dir(r->c));
+    cJSON_AddNumberToObject(d, "n_train", (double)o->n_train);
+    cJSON_AddNumberToObject(d, "n_test", (double)o->n_test);
+    cJSON_AddStringToObject(s, "model", o->model);
+    cJSON_AddNumberToObject(s, "epochs", h->epochs);
+    cJSON_AddNumberToObject(s, "final_test_acc", h->test_acc[h->epochs - 1]);
+    cJSON_AddNumberToObject(s, "last5_test_acc", train_tail_mean(h->test_acc, h->epochs, 5));
+    double best = 0;
+    for (int e = 0; e < h->epochs; e++) best = fmax(best, h->test_acc[e]);
+    cJSON_AddNumberToObject(s, "best_test_acc", best);
+    cJSON_AddNumberToObject(s, "final_train_loss", h->train_loss[h->epochs - 1]);
+    cJSON_AddNumberToObject(s, "wall_s", o->wall_s);
+    cJSON_AddNumberToObject(s, "samples_per_s", o->samples_per_s);
+    double pulses = 0;
+    for (int e = 0; e < h->epochs; e++) pulses += h->pulses[e];
+    cJSON_AddNumberToObject(s, "pulses", pulses);
+    char crc[16];
+    snprintf(crc, sizeof crc, "%08x", (unsigned)o->state_crc32);
+    cJSON_AddStringToObject(s, "state_crc32", crc);
+    json_add_array(s, "test_acc", h->test_acc, (size_t)h->epochs);
+    json_add_array(s, "train_loss", h->train_loss, (size_t)h->epochs);
+    int rc = json_write_file(s, path, err, n);
+    cJSON_Delete(s);
+    return rc;
+}
+
+static int write_plot(const run_ctx *r, const train_history *h, const char *path, char *err, size_t n)
+{
+    char title[CFG_STR_MAX + 64];
+    snprintf(title, sizeof title, "%s on %s (%s)", r->c->layers, train_data_name(r->c),
+             hw_opt_kinds[r->c->opt_kind]);
+    plot_series s[] = {{"test", NULL, h->test_acc, (size_t)h->epochs}, {"train", NULL, h->train_acc, (size_t)h->epochs}};
+    double *x = malloc((size_t)h->epochs * sizeof(double));
+    if (!x) return snprintf(err, n, "out of memory"), -1;
+    for (int e = 0; e < h->epochs; e++) x[e] = e + 1;
+    s[0].x = s[1].x = x;
+    plot_spec p = {.title = title, .xlabel = "epoch", .ylabel = "accuracy (%)", .series = s, .nseries = 2};
+    int rc = plot_lines(path, &p, err, n);
+    free(x);
+    return rc;
+}
+
+/* Final files into OUT (all or nothing), then remove OUT.run. */
+static int finish(run_ctx *r, const train_outcome *o, char *err, size_t n)
+{
+    out_ctx od;
+    if (out_begin(r->out, r->opt->force, &od, err, n)) return 2;
+    FILE *f = out_fopen(&od, "config.ini", err, n);
+    int rc = f ? 0 : 1;
+    if (f && (cfg_write_ini(train_keys, r->c, f) | fclose(f))) rc = 1, snprintf(err, n, "cannot write config.ini");
+    if (!rc && write_metrics(&o->h, out_path(&od, "metrics.csv"), err, n)) rc = 1;
+    if (!rc && write_summary(r, o, out_path(&od, "summary.json"), err, n)) rc = 1;
+    if (!rc && ckpt_write(out_path(&od, TRAIN_CKPT), &o->h, r->net, NULL, err, n)) rc = 1;
+    if (!rc && plot_available() && write_plot(r, &o->h, out_path(&od, "accuracy.png"), err, n)) rc = 1;
+    if (!rc && out_commit(&od, err, n)) rc = 1;
+    if (rc) {
+        out_abort(&od);
+        return rc;
+    }
+    out_remove_tree(r->run);
+    return 0;
+}
+
+/* OUT.run/ with config.ini (fresh run) or its checkpoint loaded (resume). */
+static int prepare_run_dir(run_ctx *r, train_history *h, char *err, size_t n)
+{
+    snprintf(r->run, sizeof r->run, "%s" TRAIN_RUN_SUFFIX, r->out);
+    snprintf(r->ckpt, sizeof r->ckpt, "%s/" TRAIN_CKPT, r->run);
+    if (r->opt->resume) {
+        if (access(r->ckpt, F_OK) != 0) return 0; /* interrupted before the first epoch ended */
+        return ckpt_read(r->ckpt, h, r->net, err, n) ? 2 : 0;
+    }
+    struct stat st;
+    if (!r->opt->force && stat(r->out, &st) == 0) {
+        snprintf(err, n, "output directory %s exists (use --force to overwrite)", r->out);
+        return 2;
+    }
+    if (stat(r->run, &st) == 0 && !r->opt->force) {
+        snprintf(err, n, "%s holds an interrupted run: continue it with --resume, or start over with --force",
+                 r->run);
+        return 2;
+    }
+    out_remove_tree(r->run);
+    if (mkdir(r->run, 0777) != 0) {
+        snprintf(err, n, "cannot create %s: %s", r->run, strerror(errno));
+        return 1;
+    }
+    char path[OUT_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/config.ini", r->run);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    int bad = !m || cfg_write_ini(train_keys, r->c, m);
+    if (m) bad |= fclose(m);
+    if (bad || out_write_atomic(path, text, len, err, n)) {
+        if (bad) snprintf(err, n, "cannot write %s", path);
+        free(text);
+        return 1;
+    }
+    free(text);
+    return 0;
+}
+
+static int setup(run_ctx *r, char *err, size_t n)
+{
+    const train_cfg *c = r->c;
+    xbar_layer_spec specs[TRAIN_MAX_LAYERS];
+    int nl = train_cfg_layers(c, specs, TRAIN_MAX_LAYERS, err, n);
+    if (nl < 0) return 2;
+    if (train_data_load(&r->train, &r->test, train_data_dir(c), c->train_limit, c->test_limit, err, n)) return 2;
+    r->net = xbar_net_new(specs, (size_t)nl, 1, r->train.rows, r->train.cols, c->seed);
+    if (!r->net) return snprintf(err, n, "model.layers = '%s': %s", c->layers, xbar_last_error()), 2;
+    if (xbar_net_out_size(r->net) != 10) {
+        snprintf(err, n, "model.layers = '%s': the last layer has %zu outputs, the data has 10 classes", c->layers,
+                 xbar_net_out_size(r->net));
+        return 2;
+    }
+    size_t pix = r->train.rows * r->train.cols;
+    r->perm = malloc(r->train.n * sizeof(size_t));
+    r->xb = malloc((size_t)c->batch * pix * sizeof(float));
+    r->yb = malloc((size_t)c->batch);
+    if (!r->perm || !r->xb || !r->yb) return snprintf(err, n, "out of memory"), 1;
+    return 0;
+}
+
+static void teardown(run_ctx *r)
+{
+    xbar_net_free(r->net);
+    train_split_free(&r->train);
+    train_split_free(&r->test);
+    free(r->perm);
+    free(r->xb);
+    free(r->yb);
+}
+
+static void report_epoch(const train_cfg *c, const train_history *h, int e)
+{
+    printf("epoch %3d/%d  lr %-8.3g train loss %.4f acc %6.2f%%  test loss %.4f acc %6.2f%%  %7.0f samples/s  %6.1f s\n",
+           e + 1, c->epochs, h->lr[e], h->train_loss[e], h->train_acc[e], h->test_loss[e], h->test_acc[e],
+           h->samples_per_s[e], h->seconds[e]);
+    fflush(stdout);
+}
+
+int train_execute(const train_cfg *c, const char *out, const train_opts *opt, train_outcome *o, char *err, size_t n)
+{
+    run_ctx r;
+    memset(&r, 0, sizeof r);
+    r.c = c;
+    r.opt = opt;
+    r.out = out;
+    train_outcome local, *res = o ? o : &local;
+    memset(res, 0, sizeof *res);
+    int rc = setup(&r, err, n);
+    if (!rc) rc = prepare_run_dir(&r, &res->h, err, n);
+    if (rc) {
+        teardown(&r);
+        train_outcome_free(res);
+        return rc;
+    }
+    res->n_train = r.train.n;
+    res->n_test = r.test.n;
+    xbar_net_describe(r.net, res->model, sizeof res->model);
+    progress pg;
+    size_t per_epoch = (r.train.n + (size_t)c->batch - 1) / (size_t)c->batch;
+    progress_start(&pg, (uint64_t)c->epochs * per_epoch, "train", opt->quiet);
+    pg.done = (uint64_t)res->h.epochs * per_epoch;
+    for (int e = res->h.epochs; e < c->epochs && !rc; e++) {
+        rc = run_epoch(&r, e, &res->h, &pg, err, n);
+        if (!rc && ckpt_write(r.ckpt, &res->h, r.net, NULL, err, n)) rc = 1;
+        if (!rc && !opt->quiet) {
+            progress_end(&pg);
+            report_epoch(c, &res->h, e);
+        }
+        if (!rc && opt->stop_after > 0 && e + 1 == opt->stop_after && e + 1 < c->epochs) rc = 3;
+    }
+    progress_end(&pg);
+    double train_s = 0;
+    for (int e = 0; e < res->h.epochs; e++) {
+        res->wall_s += res->h.seconds[e];
+        if (res->h.samples_per_s[e] > 0) train_s += (double)r.train.n / res->h.samples_per_s[e];
+    }
+    res->samples_per_s = train_s > 0 ? (double)r.train.n * res->h.epochs / train_s : 0;
+    if (!rc && net_state_crc(r.net, &res->state_crc32, err, n)) rc = 1;
+    if (!rc) rc = finish(&r, res, err, n);
+    if (rc == 3) snprintf(err, n, "stopped after epoch %d as asked; continue with --resume", opt->stop_after);
+    teardown(&r);
+    if (!o) train_outcome_free(res);
+    return rc;
+}
+
+void train_outcome_free(train_outcome *o)
+{
+    if (o) history_free(&o->h);
+}
