@@ -259,49 +259,64 @@ xbar_update_params xbar_update_defaults(void);
 /** Noise management: how an input vector is scaled before the DAC. */
 typedef enum {
     XBAR_NM_NONE = 0,   /* no scaling */
-    XBAR_NM_ABS_MAX = 1 /* divide by max|x| (0 -> scale 1), rescale the output back */
+    XBAR_NM_ABS_MAX = 1 /* divide x by s = max|x| before the DAC, multiply the output by s.
+                           max|x| = 0: the output is exactly 0, no noise drawn (aihwkit's short
+                           cut); forward reads with inp_noise > 0 proceed with s = 1 instead */
 } xbar_noise_management;
 
 /** Bound management: what happens when an output saturates the ADC. */
 typedef enum {
-    XBAR_BM_NONE = 0,     /* clip */
-    XBAR_BM_ITERATIVE = 1 /* halve the input and redo the pass until nothing clips
-                             (forward only; backward reads ignore it, as aihwkit) */
+    XBAR_BM_NONE = 0,     /* clip to ±out_bound */
+    XBAR_BM_ITERATIVE = 1 /* a sample whose output clipped (either sign) is read again with its
+                             input halved (f *= 2) until nothing clips or f hits the limits
+                             below. Forward only: backward reads ignore it (aihwkit forces it
+                             off silently) */
 } xbar_bound_management;
 
 /**
- * Read (MVM) non-idealities: aihwkit's IOParameters (spec/aihwkit.md §1d).
- * Per input vector x, forward pipeline (backward is the same with W^T):
- *   s = NM(x); f = 1
- *   repeat: v = clip(round(x/(s f) / q_in) q_in, ±inp_bound) + inp_noise ξ
- *           y = W v + w_noise ||v|| ξ + out_noise ξ
- *           y = clip(round(y / q_out) q_out, ±out_bound)
- *           if an output clipped and BM is on and f < max_bm_res/q_in: f *= 2, redo
- *   out = y s f
- * with q_in = inp_res 2 inp_bound and q_out = out_res 2 out_bound (float32, round
- * half to even). Units: inputs and outputs are in the units of x and W x.
- * Defaults (xbar_io_defaults) are aihwkit 0.9.0's.
+ * Read (MVM) non-idealities: aihwkit's IOParameters (spec/aihwkit.md §1d,
+ * docs/model.md (h)). Per input vector x (backward: d, with W^T), float32:
+ *   s = max|x| (ABS_MAX; NONE: no scaling); f = 1
+ *   repeat: scale = (1/s)/f
+ *           v = clip(rint(x scale / q_in) q_in, ±inp_bound) + inp_noise ξ    (DAC)
+ *           y = W v + w_noise ||v||_2 ξ + out_noise ξ
+ *           y = clip(rint(y / q_out) q_out, ±out_bound)                      (ADC)
+ *           if BM is on and an output clipped and f <= max_bm_factor and
+ *              f <= max_bm_res/q_in: f = 2f, redo
+ *   out = y (1/scale)          (backward: out = y s; it never redoes)
+ * q_in = inp_res*(2*inp_bound) and q_out = out_res*(2*out_bound) in float32
+ * (step 0 = no quantisation); rint rounds half to even. Every ξ is a fresh
+ * N(0,1) per element and pass. Inputs and outputs are in the units of x and
+ * W x (weight units times input units). Defaults (xbar_io_defaults) are
+ * aihwkit 0.9.0's; with them the forward f is at most 16 (0.25/(2/126) = 15.75).
  */
 typedef struct {
-    int perfect;        /* 1: exact y = W x, everything below ignored. Default 0 */
-    float inp_bound;    /* DAC input range ±inp_bound (0 = unbounded). Default 1 */
-    float inp_res;      /* DAC step relative to 2*inp_bound (0 = no quantisation). Default 1/126 (7 bit) */
-    float inp_noise;    /* std of additive input noise, input units. Default 0 */
-    float out_bound;    /* ADC range ±out_bound (0 = unbounded). Default 12 */
-    float out_res;      /* ADC step relative to 2*out_bound (0 = none). Default 1/510 (9 bit) */
-    float out_noise;    /* std of additive Gaussian output noise per output. Default 0.06 */
-    float w_noise;      /* additive weight-read noise: each output gets w_noise*||v||_2*ξ
-                           (aihwkit ADDITIVE_CONSTANT). Default 0 */
+    int perfect;        /* 1: exact y = W x (sgemm), everything below ignored. Default 0 */
+    float inp_bound;    /* DAC range ±inp_bound, input units after NM (0 = unbounded, and then
+                           no quantisation). Default 1 */
+    float inp_res;      /* DAC step relative to 2*inp_bound, in [0, 1] (0 = no quantisation).
+                           Default 1/126 (7 bit) */
+    float inp_noise;    /* std of additive Gaussian noise on each DAC output, input units
+                           after NM. Default 0 */
+    float out_bound;    /* ADC range ±out_bound, output units before rescaling (0 = unbounded,
+                           and then no quantisation). Default 12 */
+    float out_res;      /* ADC step relative to 2*out_bound, in [0, 1] (0 = none). Default 1/510 (9 bit) */
+    float out_noise;    /* std of additive Gaussian output noise per output and pass, output
+                           units before rescaling (so NM scales it by max|x|). Default 0.06 */
+    float w_noise;      /* additive weight-read noise: each output gets w_noise*||v||_2*ξ, v the
+                           DAC output (aihwkit ADDITIVE_CONSTANT). Default 0 */
     xbar_noise_management noise_management; /* Default XBAR_NM_ABS_MAX */
     xbar_bound_management bound_management; /* Default XBAR_BM_ITERATIVE */
-    float max_bm_factor; /* largest BM factor f. Default 1000 */
-    float max_bm_res;    /* BM stops when f >= max_bm_res/q_in... (aihwkit). Default 0.25 */
+    float max_bm_factor; /* BM doubles f only while f <= max_bm_factor, in [1, 2^31]. Default 1000 */
+    float max_bm_res;    /* ... and while f <= max_bm_res/q_in (no limit when q_in = 0), >= 0.
+                            Default 0.25 */
 } xbar_io_params;
 
 /** aihwkit 0.9.0 defaults (listed above). */
 xbar_io_params xbar_io_defaults(void);
-/** A plain read: no quantisation, no bounds, no noise, no management (only
- *  w_noise, 0 here, may be set afterwards). The least-squares experiments use it. */
+/** A plain read: no quantisation, no bounds, no noise, no management, so
+ *  y = W x exactly (w_noise, 0 here, may be set afterwards; max_bm_* keep their
+ *  defaults). The least-squares experiments use it. */
 xbar_io_params xbar_io_plain(void);
 /** NULL if valid, else a message naming `prefix`.key and the value. */
 const char *xbar_io_check(const xbar_io_params *io, const char *prefix);
@@ -316,6 +331,9 @@ typedef struct {
     uint32_t id;                /* distinguishes tiles sharing a seed (stream object id) */
 } xbar_tile_config;
 
+/** Defaults: ALD device (xbar_device_defaults), xbar_update_defaults(), forward and
+ *  backward IO = xbar_io_defaults() (aihwkit's: quantised, noisy, managed; use
+ *  xbar_io_plain() for exact reads), seed 0, id 0. */
 xbar_tile_config xbar_tile_config_defaults(size_t rows, size_t cols);
 /** NULL if valid, else a message naming the key and value. */
 const char *xbar_tile_config_check(const xbar_tile_config *c);
@@ -334,9 +352,12 @@ void xbar_tile_get_weights(const xbar_tile *t, float *W, size_t ldw);
 /** View of the weights (rows*cols, row-major). Writes bypass the device. */
 float *xbar_tile_weights(xbar_tile *t);
 
-/** Y[b][rows] = W X[b][cols] (+ read noise), for b < batch. */
+/** Y[b][rows] = IO(W X[b][cols]) through the forward IO (c.forward), b < batch.
+ *  Each call is one read: its draws use stream xbar_stream(XBAR_RNG_READ, id,
+ *  read index) and depend only on (seed, id, read index, sample, pass, element). */
 xbar_status xbar_tile_forward(xbar_tile *t, float *Y, const float *X, size_t batch);
-/** Z[b][cols] = W^T D[b][rows] (+ read noise), for b < batch. */
+/** Z[b][cols] = IO(W^T D[b][rows]) through the backward IO (c.backward, bound
+ *  management ignored), b < batch. One read. */
 xbar_status xbar_tile_backward(xbar_tile *t, float *Z, const float *D, size_t batch);
 
 /**
@@ -353,7 +374,8 @@ xbar_status xbar_tile_apply_delta(xbar_tile *t, const float *dW);
  *  read_noise per output, 0 = exact). y has rows entries. */
 xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_noise);
 /** Read column j as the forward pass of the one-hot e_j through `io` (aihwkit's
- *  transfer read): y = IO(W e_j). y has rows entries. */
+ *  transfer read): y = IO(W e_j), bound management as configured in `io`. y has
+ *  rows entries. One read. XBAR_EINVAL if j >= cols or `io` is invalid. */
 xbar_status xbar_tile_read_col_io(xbar_tile *t, float *y, size_t j, const xbar_io_params *io);
 /** Total device pulses fired on this tile so far. */
 uint64_t xbar_tile_pulse_count(const xbar_tile *t);
@@ -428,7 +450,10 @@ uint64_t xbar_aw_pulse_count(const xbar_aw *a);
  * they are a pure function of the configuration. Load restores that state into
  * an object created with the same configuration, after which it continues
  * bit-identically. Load checks sizes and kinds and fails with XBAR_EFORMAT
- * (naming what differs) on a mismatch or a short read.
+ * (naming what differs) on a mismatch or a short read ("truncated"); a failed
+ * tile load leaves the tile unchanged, a failed optimizer or network load may
+ * leave it partly loaded. Records: "XBTL" / "XBAW" / "XBNT" tag, u32 version,
+ * then sizes and values (see src/state.c).
  */
 xbar_status xbar_tile_save(const xbar_tile *t, FILE *f);
 xbar_status xbar_tile_load(xbar_tile *t, FILE *f);
@@ -479,11 +504,14 @@ typedef struct xbar_net xbar_net;
 /**
  * Build a sequential network for samples of shape (in_c, in_h, in_w).
  * Weights and biases get PyTorch's default initialisation,
- * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn from `seed` (layer l uses stream
- * object l), then written to the tiles (clipped to the device bounds).
- * Analog layer l gets tile id 16*l (Tiki-Taka uses 16*l and 16*l+1).
- * NULL on error; the message names the layer index and the shape that does
- * not fit.
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = W's columns, as
+ * (2u - 1)/sqrt(fan_in) of xbar_rng_uniform_fill(seed, xbar_stream(XBAR_RNG_USER,
+ * l, 0)) for W and (..., l, 1) for b, then written to the tiles (clipped to
+ * the device bounds). Analog layer l gets tile id 16*l (Tiki-Taka uses 16*l
+ * and 16*l+1); its seed is spec.tile.seed. Only analog layers' tile configs
+ * are checked. NULL on error; the message ("layer 2 (conv2d): kernel 5 larger
+ * than input ...") names the layer index, its kind and the shape that does
+ * not fit. The last layer must be LINEAR or CONV2D with output (n,1,1), n >= 2.
  */
 xbar_net *xbar_net_new(const xbar_layer_spec *layers, size_t n_layers, size_t in_c, size_t in_h, size_t in_w,
                        uint64_t seed);
@@ -493,13 +521,18 @@ size_t xbar_net_in_size(const xbar_net *net);  /* in_c*in_h*in_w */
 size_t xbar_net_out_size(const xbar_net *net); /* classes */
 /** Shape of layer l's output. */
 void xbar_net_layer_shape(const xbar_net *net, size_t l, size_t *c, size_t *h, size_t *w);
-/** One line per layer ("conv2d 1x28x28 -> 16x24x24, analog tiki_taka ...") into buf. */
+/** One line per layer into buf (truncated to cap), e.g.
+ *  "0 conv2d 1x28x28 -> 16x24x24  k5 s1 p0  analog tiki_taka  16x25 tiles",
+ *  "3 linear 512x1x1 -> 128x1x1  digital  128x512", "1 tanh 16x24x24 -> 16x24x24". */
 void xbar_net_describe(const xbar_net *net, char *buf, size_t cap);
 
 /**
  * Forward a batch X[batch][in_size] through every layer; Y[batch][out_size]
- * receives the last layer's output (the logits). Activations are kept for
- * xbar_net_backward. Analog layers read their tiles through the forward IO.
+ * (may be NULL) receives the last layer's output (the logits). X is copied;
+ * activations are kept for xbar_net_backward. Analog layers read their tiles
+ * through the forward IO. Work buffers grow to the largest batch seen.
+ * Training order: forward, loss, backward, step; a forward (or evaluate)
+ * discards the gradients of an earlier backward.
  */
 xbar_status xbar_net_forward(xbar_net *net, float *Y, const float *X, size_t batch);
 /**
@@ -511,17 +544,20 @@ xbar_status xbar_net_forward(xbar_net *net, float *Y, const float *X, size_t bat
 xbar_status xbar_net_loss(xbar_net *net, const uint8_t *labels, size_t batch, double *loss, size_t *correct);
 /** Back-propagate the seeded gradient. Gradients of digital parameters are
  *  stored (see xbar_net_param); analog layers read W^T through the backward
- *  IO and keep (x, d) of each update sample for the step. dX (batch x in_size,
- *  may be NULL) receives the gradient with respect to the input. */
+ *  IO and keep (x, d) of each update sample for the step, d = scale * dL/dy.
+ *  dX (batch x in_size) receives the gradient with respect to the input; when
+ *  dX is NULL layer 0 skips it (and its backward read). */
 xbar_status xbar_net_backward(xbar_net *net, float *dX);
 /** Apply one optimizer step with learning rate lr to every layer: digital
  *  weights, biases and scales by SGD; analog weights through xbar_aw_update
- *  with all (x, d) samples of the batch (Tiki-Taka's fast tile uses fast_lr). */
+ *  with all (x, d) samples of the batch (Tiki-Taka's fast tile uses fast_lr).
+ *  XBAR_EINVAL if there was no backward since the last forward or step. */
 xbar_status xbar_net_step(xbar_net *net, float lr);
 /** forward + loss + backward + step on one batch. */
 xbar_status xbar_net_train_batch(xbar_net *net, const float *X, const uint8_t *labels, size_t batch, float lr,
                                  double *loss, size_t *correct);
-/** Forward-only evaluation of n samples in batches of `batch`: summed loss and correct count. */
+/** Forward-only evaluation of n samples in batches of `batch`: summed loss and
+ *  correct count. Analog reads advance the tiles' read counters (deterministic). */
 xbar_status xbar_net_evaluate(xbar_net *net, const float *X, const uint8_t *labels, size_t n, size_t batch,
                               double *loss_sum, size_t *correct);
 
@@ -529,8 +565,10 @@ typedef enum { XBAR_PARAM_WEIGHT = 0, XBAR_PARAM_BIAS, XBAR_PARAM_SCALE } xbar_p
 /**
  * Parameter `which` of layer l: *value (NULL for an analog weight, whose
  * values live in tiles: use xbar_net_layer_aw) and *grad (gradient of the last
- * backward; NULL for an analog weight), *n entries. Returns XBAR_EINVAL if the
- * layer has no such parameter.
+ * backward; NULL for an analog weight), *n entries. Values are writable (a
+ * digital weight is the optimizer's storage). BIAS exists when spec.bias is
+ * set, SCALE for analog layers with out_scaling. Any output pointer may be
+ * NULL. Returns XBAR_EINVAL if the layer has no such parameter.
  */
 xbar_status xbar_net_param(xbar_net *net, size_t l, xbar_param_kind which, float **value, float **grad, size_t *n);
 /** The analog weight of layer l (NULL if the layer has none or is digital). */

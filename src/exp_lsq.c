@@ -239,6 +239,7 @@ xbar_status lsq_run(const lsq_setup *s, lsq_kind kind, lsq_result *r)
     tc.device = dev;
     tc.update = s->update;
     tc.seed = s->seed;
+    tc.forward = tc.backward = xbar_io_plain(); /* exact reads; only w_noise below */
     double sA = 1.0;
     if (is_pulse(kind)) {
         if (s->noise_correction) sA = mean_singular_value(p.A, R, D);

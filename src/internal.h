@@ -11,6 +11,10 @@ void *xbar_fail_null(xbar_status s, const char *fmt, ...) __attribute__((format(
 /** Format into a thread-local buffer and return it (for *_check functions). */
 const char *xbar_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* OpenMP clause of every parallel loop: the library's thread count
+ * (xbar_set_threads), and serial unless it is > 1 and `cond` holds (enough work). */
+#define XBAR_PAR(cond) num_threads(xbar_get_threads()) if (xbar_get_threads() > 1 && (cond))
+
 static inline float xbar_clampf(float w, float lo, float hi) { return w < lo ? lo : (w > hi ? hi : w); }
 
 #endif

@@ -8,19 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-
-struct xbar_aw {
-    xbar_opt_params o;
-    size_t rows, cols;
-    float *w;         /* DIGITAL weights */
-    xbar_tile *A, *C; /* ANALOG_SGD: A only; TIKI_TAKA: both */
-    float *buf;       /* rows*cols (dense transfer) + rows (column) + cols (one-hot) */
-    uint64_t n_updates;
-    size_t next_col;
-    float *mix;       /* gamma != 0: second read of A, grown on demand */
-    size_t mix_cap;
-};
+#include "optim_internal.h"
 
 static const char *const kind_names[] = {"digital", "analog_sgd", "tiki_taka"};
 

@@ -73,7 +73,7 @@ xbar_status xbar_pulse_dense(struct xbar_tile *t, const float *dW, xbar_scheme s
         const int cap = t->c.update.count_cap, sto = t->c.update.count_stochastic_round;
         const uint64_t rs = xbar_stream(XBAR_RNG_ROUND, t->c.id, step);
         const uint64_t cs = xbar_stream(XBAR_RNG_C2C, t->c.id, step);
-#pragma omp parallel for schedule(static) reduction(+ : pulses) if (n > 4096)
+#pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(n > 4096)
         for (size_t k = 0; k < n; k++) {
             if (dW[k] == 0.0f) continue;
             double x = fabs((double)dW[k]) / g, fl = floor(x);
@@ -97,6 +97,15 @@ xbar_status xbar_pulse_dense(struct xbar_tile *t, const float *dW, xbar_scheme s
 }
 
 /* ---- per-sample (rank-1) schemes ----------------------------------------- */
+
+/* Bits set in v (SWAR; the portable x86-64 baseline has no popcnt instruction). */
+static inline int popcount64(uint64_t v)
+{
+    v = v - ((v >> 1) & 0x5555555555555555ull);
+    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (int)((v * 0x0101010101010101ull) >> 56);
+}
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
@@ -142,7 +151,9 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
     const uint64_t seed = t->c.seed;
     if (grow((void **)&t->px, &t->p_cap, batch * (m + n), sizeof(float)) ||
         grow((void **)&t->bl, &t->bl_cap, batch, sizeof(int)) ||
-        (!implicit && grow((void **)&t->bits, &t->bits_cap, batch * (m + n) * words, sizeof(uint64_t))))
+        (!implicit && grow((void **)&t->bits, &t->bits_cap, batch * (m + n) * words, sizeof(uint64_t))) ||
+        (!implicit && grow((void **)&t->act, &t->act_cap, batch * n, sizeof(uint32_t))) ||
+        (!implicit && grow((void **)&t->nact, &t->nact_cap, batch, sizeof(size_t))))
         return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (batch %zu)", batch);
     t->pd = t->px + batch * n;
 
@@ -160,7 +171,7 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         const uint64_t xs = xbar_stream(XBAR_RNG_BITS_X, t->c.id, step);
         const uint64_t ds = xbar_stream(XBAR_RNG_BITS_D, t->c.id, step);
         uint64_t *xb = t->bits, *db = t->bits + batch * n * words;
-#pragma omp parallel for schedule(static) if (batch > 1)
+#pragma omp parallel for schedule(static) XBAR_PAR(batch > 1)
         for (size_t s = 0; s < batch; s++) {
             for (size_t j = 0; j < n; j++)
                 make_bits(xb + (s * n + j) * words, words, t->bl[s], fabsf(t->px[s * n + j]), seed, xs,
@@ -173,31 +184,59 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
     /* 3. element-outer, sample-inner: rows in parallel */
     const uint64_t cs = xbar_stream(XBAR_RNG_C2C, t->c.id, step);
     uint64_t pulses = 0;
-#pragma omp parallel for schedule(static) reduction(+ : pulses) if (m * n * batch > 65536)
-    for (size_t i = 0; i < m; i++) {
-        for (size_t s = 0; s < batch; s++) {
-            const int bl = t->bl[s];
-            const float pd = t->pd[s * m + i];
-            if (!bl || pd == 0.0f) continue;
-            const uint64_t *dbits = t->bits + (batch * n + s * m + i) * words;
-            for (size_t j = 0; j < n; j++) {
-                const float px = t->px[s * n + j];
-                if (px == 0.0f) continue;
-                int cnt;
-                if (implicit) {
-                    float xh = fminf(fabsf(px), 1.0f), dh = fminf(fabsf(pd), 1.0f);
-                    cnt = (int)rintf((dh * (float)bl) * xh);
-                } else {
-                    const uint64_t *xbits = t->bits + (s * n + j) * words;
-                    cnt = 0;
-                    for (size_t w = 0; w < words; w++) cnt += __builtin_popcountll(xbits[w] & dbits[w]);
+    if (implicit) {
+#pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(m * n * batch > 65536)
+        for (size_t i = 0; i < m; i++) {
+            for (size_t s = 0; s < batch; s++) {
+                const int bl = t->bl[s];
+                const float pd = t->pd[s * m + i];
+                if (!bl || pd == 0.0f) continue;
+                const float dh = fminf(fabsf(pd), 1.0f);
+                for (size_t j = 0; j < n; j++) {
+                    const float px = t->px[s * n + j];
+                    if (px == 0.0f) continue;
+                    int cnt = (int)rintf((dh * (float)bl) * fminf(fabsf(px), 1.0f));
+                    if (!cnt) continue;
+                    size_t k = i * n + j;
+                    t->w[k] = xbar_tile_pulse_n(t, k, t->w[k], (px < 0.0f) != (pd < 0.0f), (unsigned)cnt, cs,
+                                                ((uint64_t)(s * m * n + k)) << SLOT_SHIFT);
+                    pulses += (uint64_t)cnt;
                 }
-                if (!cnt) continue;
-                size_t k = i * n + j;
-                int up = (px < 0.0f) != (pd < 0.0f); /* x*d < 0 -> up pulse */
-                t->w[k] = xbar_tile_pulse_n(t, k, t->w[k], up, (unsigned)cnt, cs,
-                                            ((uint64_t)(s * m * n + k)) << SLOT_SHIFT);
-                pulses += (uint64_t)cnt;
+            }
+        }
+    } else {
+        /* only lines that fired can coincide: visit the active columns of each sample */
+        for (size_t s = 0; s < batch; s++) {
+            size_t c = 0;
+            for (size_t j = 0; j < n; j++) {
+                const uint64_t *xbits = t->bits + (s * n + j) * words;
+                uint64_t any = 0;
+                for (size_t w = 0; w < words; w++) any |= xbits[w];
+                if (any) t->act[s * n + c++] = (uint32_t)j;
+            }
+            t->nact[s] = c;
+        }
+#pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(m * n * batch > 65536)
+        for (size_t i = 0; i < m; i++) {
+            for (size_t s = 0; s < batch; s++) {
+                const uint64_t *dbits = t->bits + (batch * n + s * m + i) * words;
+                uint64_t any = 0;
+                for (size_t w = 0; w < words; w++) any |= dbits[w];
+                if (!any) continue;
+                const int dneg = t->pd[s * m + i] < 0.0f;
+                const uint32_t *act = t->act + s * n;
+                for (size_t c = 0; c < t->nact[s]; c++) {
+                    const size_t j = act[c];
+                    const uint64_t *xbits = t->bits + (s * n + j) * words;
+                    int cnt = 0;
+                    for (size_t w = 0; w < words; w++) cnt += popcount64(xbits[w] & dbits[w]);
+                    if (!cnt) continue;
+                    size_t k = i * n + j;
+                    int up = (t->px[s * n + j] < 0.0f) != dneg; /* x*d < 0 -> up pulse */
+                    t->w[k] = xbar_tile_pulse_n(t, k, t->w[k], up, (unsigned)cnt, cs,
+                                                ((uint64_t)(s * m * n + k)) << SLOT_SHIFT);
+                    pulses += (uint64_t)cnt;
+                }
             }
         }
     }

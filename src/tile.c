@@ -1,6 +1,6 @@
 /* tile.c - crossbar tile: weights + per-device arrays, set/get with clipping,
- * forward / backward MVM through BLAS with additive weight-read noise, noisy
- * column reads. The pulse schemes live in pulse.c. */
+ * forward / backward reads and column reads (through the IO pipeline of
+ * io.c), updates. The pulse schemes live in pulse.c. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,12 +17,6 @@ xbar_update_params xbar_update_defaults(void)
                             .count_cap = 0,
                             .count_stochastic_round = 1};
     return u;
-}
-
-xbar_io_params xbar_io_defaults(void)
-{
-    xbar_io_params io = {.w_noise = 0.0f, .perfect = 0};
-    return io;
 }
 
 xbar_tile_config xbar_tile_config_defaults(size_t rows, size_t cols)
@@ -47,11 +41,8 @@ const char *xbar_tile_config_check(const xbar_tile_config *c)
     if ((unsigned)u->scheme > XBAR_SCHEME_IMPLICIT) return xbar_msg("update.scheme = %d: unknown", (int)u->scheme);
     if (u->desired_bl < 1) return xbar_msg("update.desired_bl = %d: must be >= 1", u->desired_bl);
     if (u->count_cap < 0) return xbar_msg("update.count_cap = %d: must be >= 0", u->count_cap);
-    if (!(c->forward.w_noise >= 0.0f) || !isfinite(c->forward.w_noise))
-        return xbar_msg("io.w_noise = %g: must be >= 0", (double)c->forward.w_noise);
-    if (!(c->backward.w_noise >= 0.0f) || !isfinite(c->backward.w_noise))
-        return xbar_msg("io.w_noise = %g: must be >= 0", (double)c->backward.w_noise);
-    return NULL;
+    why = xbar_io_check(&c->forward, "forward");
+    return why ? why : xbar_io_check(&c->backward, "backward");
 }
 
 xbar_tile *xbar_tile_new(const xbar_tile_config *c)
@@ -76,10 +67,13 @@ void xbar_tile_free(xbar_tile *t)
 {
     if (!t) return;
     xbar_devices_free(&t->dev);
+    xbar_io_work_free(&t->io);
     free(t->w);
     free(t->bits);
     free(t->px);
     free(t->bl);
+    free(t->act);
+    free(t->nact);
     free(t);
 }
 
@@ -105,43 +99,29 @@ void xbar_tile_get_weights(const xbar_tile *t, float *W, size_t ldw)
 
 /* ---- reads --------------------------------------------------------------- */
 
-/* Add w_noise*||in_b||*ξ to every output of every sample (aihwkit ADDITIVE_CONSTANT). */
-static void add_read_noise(xbar_tile *t, float *out, const float *in, size_t batch, size_t n_out,
-                           size_t n_in, float w_noise)
+/* One read of W (backward: W^T) through `io`; counts the read (its RNG stream index). */
+static xbar_status tile_read(xbar_tile *t, const xbar_io_params *io, int backward, float *out, const float *in,
+                             size_t batch)
 {
-    uint64_t stream = xbar_stream(XBAR_RNG_READ, t->c.id, (uint32_t)t->n_reads);
-    float z[4];
-    for (size_t b = 0; b < batch; b++) {
-        double s2 = 0;
-        for (size_t j = 0; j < n_in; j++) s2 += (double)in[b * n_in + j] * in[b * n_in + j];
-        float scale = w_noise * (float)sqrt(s2);
-        for (size_t i = 0; i < n_out; i++) {
-            size_t k = b * n_out + i;
-            if ((k & 3) == 0 || i == 0) xbar_rng_normal4(z, t->c.seed, stream, k >> 2);
-            out[k] += scale * z[k & 3];
-        }
-    }
+    const xbar_io_read r = {.w = t->w,
+                            .rows = t->c.rows,
+                            .cols = t->c.cols,
+                            .backward = backward,
+                            .seed = t->c.seed,
+                            .stream = xbar_stream(XBAR_RNG_READ, t->c.id, (uint32_t)t->n_reads)};
+    xbar_status s = xbar_io_mvm(&t->io, &r, io, out, in, batch);
+    t->n_reads++;
+    return s;
 }
 
 xbar_status xbar_tile_forward(xbar_tile *t, float *Y, const float *X, size_t batch)
 {
-    const size_t m = t->c.rows, n = t->c.cols;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)m, (int)n, 1.0f, X, (int)n, t->w,
-                (int)n, 0.0f, Y, (int)m);
-    if (!t->c.forward.perfect && t->c.forward.w_noise > 0.0f) add_read_noise(t, Y, X, batch, m, n, t->c.forward.w_noise);
-    t->n_reads++;
-    return XBAR_OK;
+    return tile_read(t, &t->c.forward, 0, Y, X, batch);
 }
 
 xbar_status xbar_tile_backward(xbar_tile *t, float *Z, const float *D, size_t batch)
 {
-    const size_t m = t->c.rows, n = t->c.cols;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)n, (int)m, 1.0f, D, (int)m, t->w,
-                (int)n, 0.0f, Z, (int)n);
-    if (!t->c.backward.perfect && t->c.backward.w_noise > 0.0f)
-        add_read_noise(t, Z, D, batch, n, m, t->c.backward.w_noise);
-    t->n_reads++;
-    return XBAR_OK;
+    return tile_read(t, &t->c.backward, 1, Z, D, batch);
 }
 
 xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_noise)
@@ -159,6 +139,19 @@ xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_nois
     }
     t->n_reads++;
     return XBAR_OK;
+}
+
+xbar_status xbar_tile_read_col_io(xbar_tile *t, float *y, size_t j, const xbar_io_params *io)
+{
+    if (j >= t->c.cols) return xbar_fail(XBAR_EINVAL, "read_col_io: column %zu >= %zu", j, t->c.cols);
+    const char *why = xbar_io_check(io, "read_col_io");
+    if (why) return xbar_fail(XBAR_EINVAL, "%s", why);
+    float *e = calloc(t->c.cols, sizeof *e);
+    if (!e) return xbar_fail(XBAR_ENOMEM, "read_col_io: out of memory");
+    e[j] = 1.0f;
+    xbar_status s = tile_read(t, io, 0, y, e, 1);
+    free(e);
+    return s;
 }
 
 /* ---- updates ------------------------------------------------------------- */

@@ -3,7 +3,7 @@
 #ifndef XBAR_TILE_INTERNAL_H
 #define XBAR_TILE_INTERNAL_H
 
-#include "internal.h"
+#include "io_internal.h"
 
 struct xbar_tile {
     xbar_tile_config c;
@@ -18,6 +18,10 @@ struct xbar_tile {
     float *px, *pd;       /* batch*cols, batch*rows line probabilities */
     int *bl;              /* batch: bit length of each sample (0 = skip) */
     size_t bits_cap, p_cap, bl_cap;
+    uint32_t *act;        /* batch*cols: per sample, the columns whose x line fired at least once */
+    size_t *nact;         /* batch: how many */
+    size_t act_cap, nact_cap;
+    xbar_io_work io;      /* read-pipeline work space (io.c), grown on demand */
 };
 
 /* Apply n noise-aware pulses in one direction to weight idx; counter0 is the

@@ -12,6 +12,7 @@
 int parity_case1(const char *dir);
 int parity_case2(const char *dir);
 int parity_case3(const char *dir);
+int parity_case4(const char *dir);
 int parity_case5(const char *dir);
 
 static const struct {
@@ -21,6 +22,7 @@ static const struct {
     {"case1_response_curves", parity_case1},
     {"case2_c2c", parity_case2},
     {"case3_pulsed_update", parity_case3},
+    {"case4_forward", parity_case4},
     {"case5_tiki_taka", parity_case5},
 };
 

@@ -55,7 +55,7 @@ static int net_bytes(const xbar_net *net, char **buf, size_t *len, char *err, si
     if (!f) return snprintf(err, n, "checkpoint: out of memory"), -1;
     xbar_status s = xbar_net_save(net, f);
     if (fclose(f) || s != XBAR_OK) {
-        snprintf(err, n, "checkpoint: %s", s != XBAR_OK ? xbar_last_error() : "cannot serialise the network");
+        snprintf(err, n, "%s", s != XBAR_OK ? xbar_last_error() : "checkpoint: cannot serialise the network");
         free(*buf);
         *buf = NULL;
         return -1;
@@ -176,7 +176,7 @@ int ckpt_read(const char *path, train_history *h, xbar_net *net, char *err, size
     xbar_status s = xbar_net_load(net, m);
     fclose(m);
     if (s != XBAR_OK) {
-        snprintf(err, n, "checkpoint %s: %s", path, xbar_last_error());
+        snprintf(err, n, "%s: %s", path, xbar_last_error());
         goto done;
     }
     rc = 0;
