@@ -608,7 +608,10 @@ void xbar_idx_free(xbar_idx_set *s);
 /* ------------------------------------------------------------------------ */
 
 /** Threads used by the library's parallel loops (default 1; the library never
- *  starts threads the caller did not ask for). Results do not depend on it. */
+ *  starts threads the caller did not ask for). Results do not depend on it.
+ *  It also sets OpenBLAS's thread count (OpenBLAS starts one thread per core
+ *  by default; call xbar_set_threads(1) once to keep a program serial: the
+ *  xbar program does so unless --threads is given). */
 void xbar_set_threads(int n);
 int xbar_get_threads(void);
 

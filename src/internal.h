@@ -15,6 +15,9 @@ const char *xbar_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * (xbar_set_threads), and serial unless it is > 1 and `cond` holds (enough work). */
 #define XBAR_PAR(cond) num_threads(xbar_get_threads()) if (xbar_get_threads() > 1 && (cond))
 
+/** z[0] of xbar_rng_normal4 (same bits), for callers that need one normal. */
+float xbar_rng_normal_first(uint64_t seed, uint64_t stream, uint64_t counter);
+
 static inline float xbar_clampf(float w, float lo, float hi) { return w < lo ? lo : (w > hi ? hi : w); }
 
 #endif

@@ -43,6 +43,7 @@ float xbar_tile_pulse_n(const struct xbar_tile *t, size_t idx, float w, int up, 
 {
     const xbar_devices *d = &t->dev;
     if (d->p.dw_min_std == 0.0f) return xbar_device_pulses(d, idx, w, up, n);
+    if (n == 1) return xbar_device_pulse(d, idx, w, up, xbar_rng_normal_first(t->c.seed, stream, counter0));
     float z[4];
     for (unsigned k = 0; k < n; k++) {
         if ((k & 3) == 0) xbar_rng_normal4(z, t->c.seed, stream, counter0 + (k >> 2));

@@ -65,6 +65,15 @@ void xbar_rng_normal4(float z[4], uint64_t seed, uint64_t stream, uint64_t count
     }
 }
 
+float xbar_rng_normal_first(uint64_t seed, uint64_t stream, uint64_t counter)
+{
+    uint32_t r[4];
+    block(r, seed, stream, counter);
+    double u1 = ((double)r[0] + 0.5) * (1.0 / 4294967296.0);
+    double u2 = ((double)r[1] + 0.5) * (1.0 / 4294967296.0);
+    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+}
+
 void xbar_rng_normal2d(double z[2], uint64_t seed, uint64_t stream, uint64_t counter)
 {
     uint32_t r[4];

@@ -185,6 +185,9 @@ int reproduce_full(const cli_args *a, const full_opts *fo)
     for (int p = 0; p < NPARTS && !rc; p++) {
         if (!in_list(fo->parts, parts[p].part)) continue;
         if (!a->quiet) fprintf(stderr, "[%s]\n", parts[p].part);
+        char sub[OUT_PATH_MAX + 32];
+        snprintf(sub, sizeof sub, "%s/%s", dir, parts[p].part);
+        mkdir(sub, 0777);
         result *r = calloc(7, sizeof *r);
         if (!r) return cli_error("reproduce", "out of memory"), EXIT_RUNTIME;
         for (int i = 0; i < 7 && !rc; i++) {
