@@ -185,6 +185,8 @@ int main(int argc, char **argv)
     fclose(f);
     snprintf(a, sizeof a, "train --quiet --config %s --set data.dir=%s --out %s/r4", d, data, tmp);
     CHECK(run(a) == 0, "digital run from a config file failed");
+    snprintf(a, sizeof a, "%s --set model.digital_layers=0 --set train.epochs=1 --out %s/r6", tt, tmp);
+    CHECK(run(a) == 0, "run with a digital first layer failed");
 
     /* bad input */
     snprintf(d, sizeof d, "%s/bad", tmp);
@@ -208,6 +210,8 @@ int main(int argc, char **argv)
     bad(a, "optimizer.kind", "sgd", d);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --set forward.out_noise=-1 --out %s", data, d);
     bad(a, "forward.out_noise", "-1", d);
+    snprintf(a, sizeof a, "train --quiet --set data.dir=%s --set model.digital_layers=1 --out %s", data, d);
+    bad(a, "model.digital_layers", "'1'", d);
     snprintf(a, sizeof a, "train --quiet --resume --out %s", d);
     bad(a, "--resume", "bad.run", d);
     snprintf(a, sizeof a, "train --quiet --resume --set train.epochs=9 --out %s/r3", tmp);

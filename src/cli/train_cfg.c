@@ -21,6 +21,8 @@ const cfg_key train_keys[] = {
     {"data", "test_limit", CFG_INT, T(test_limit), .flags = CFG_NONNEG, .doc = "use the first n test samples (0 all)"},
     {"model", "layers", CFG_STRING, T(layers), .flags = CFG_NONEMPTY,
      .doc = "layers in order: linear:OUT conv:OUT:K[:STRIDE[:PAD]] maxpool:K sigmoid tanh relu, or fcn / cnn"},
+    {"model", "digital_layers", CFG_STRING, T(digital_layers),
+     .doc = "comma list of linear / conv layer indices (0-based, in model.layers) kept digital; the others use optimizer.kind"},
     {"model", "bias", CFG_BOOL, T(bias), .doc = "digital bias on linear and conv layers"},
     {"model", "out_scaling", CFG_BOOL, T(out_scaling), .doc = "analog layers: learnable digital output scale"},
     {"train", "epochs", CFG_INT, T(epochs), .min = 1, .max = 100000, .flags = CFG_MIN | CFG_MAX, .doc = "passes over the training set"},
@@ -146,6 +148,24 @@ static int layer_from_token(const train_cfg *c, const char *tok, xbar_layer_spec
     return 0;
 }
 
+/* model.digital_layers: those weight layers get the digital optimizer. */
+static int digital_mask(const train_cfg *c, xbar_layer_spec *L, int count, char *err, size_t n)
+{
+    char buf[CFG_STR_MAX];
+    snprintf(buf, sizeof buf, "%s", c->digital_layers);
+    for (char *save = NULL, *tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+        char *end;
+        long i = strtol(tok, &end, 10);
+        if (*end || i < 0 || i >= count || (L[i].kind != XBAR_LAYER_LINEAR && L[i].kind != XBAR_LAYER_CONV2D)) {
+            snprintf(err, n, "model.digital_layers = '%s': '%s' is not the index of a linear or conv layer (0..%d)",
+                     c->digital_layers, tok, count - 1);
+            return -1;
+        }
+        L[i].opt.kind = XBAR_OPT_DIGITAL;
+    }
+    return 0;
+}
+
 int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *err, size_t n)
 {
     const char *list = train_model_preset(c->layers);
@@ -164,6 +184,7 @@ int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *er
         snprintf(err, n, "model.layers = '%s': no layers", c->layers);
         return -1;
     }
+    if (digital_mask(c, out, count, err, n)) return -1;
     if (c->opt_kind != XBAR_OPT_DIGITAL) {
         const char *why = xbar_device_check(&c->device);
         if (!why) {

@@ -16,6 +16,7 @@ typedef struct {
     int train_limit, test_limit; /* use the first n samples (0 = all) */
     /* [model] */
     char layers[CFG_STR_MAX];   /* layer list, e.g. "linear:256 sigmoid linear:128 sigmoid linear:10" */
+    char digital_layers[CFG_STR_MAX]; /* comma list of layer indices kept digital ("" none) */
     int bias, out_scaling;
     /* [train] */
     int epochs, batch, eval_batch, lr_step;

@@ -308,6 +308,9 @@ int train_execute(const train_cfg *c, const char *out, const train_opts *opt, tr
     res->n_train = r.train.n;
     res->n_test = r.test.n;
     xbar_net_describe(r.net, res->model, sizeof res->model);
+    if (!opt->quiet)
+        printf("%s: %zu training / %zu test images from %s\n%s", train_data_name(c), r.train.n, r.test.n,
+               train_data_dir(c), res->model);
     progress pg;
     size_t per_epoch = (r.train.n + (size_t)c->batch - 1) / (size_t)c->batch;
     progress_start(&pg, (uint64_t)c->epochs * per_epoch, "train", opt->quiet);
