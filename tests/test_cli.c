@@ -10,131 +10,74 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "util.h"
 
-static const char *xbar;
 static char tmp[256];
-
-/* Run "xbar ARGS", stderr to tmp/err.txt; return the exit code. */
-static int run(const char *args)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s %s >%s/out.txt 2>%s/err.txt", xbar, args, tmp, tmp);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
-    if (b) b[len] = 0;
-    fclose(f);
-    if (n) *n = (size_t)len;
-    return b;
-}
-
-static int same_file(const char *a, const char *b)
-{
-    size_t na, nb;
-    char *x = slurp(a, &na), *y = slurp(b, &nb);
-    int same = x && y && na == nb && na > 0 && !memcmp(x, y, na);
-    free(x);
-    free(y);
-    return same;
-}
-
-static int exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-/* Expect exit code 2, an error line containing each of the needles, and no dir. */
-static void bad(const char *args, const char *n1, const char *n2, const char *dir)
-{
-    int rc = run(args);
-    char path[300];
-    snprintf(path, sizeof path, "%s/err.txt", tmp);
-    char *err = slurp(path, NULL);
-    CHECK(rc == 2, "xbar %s: exit %d, expected 2", args, rc);
-    CHECK(err && strstr(err, n1), "xbar %s: message lacks '%s': %s", args, n1, err ? err : "");
-    CHECK(err && (!n2 || strstr(err, n2)), "xbar %s: message lacks '%s': %s", args, n2, err ? err : "");
-    CHECK(err && strchr(err, '\n') == strrchr(err, '\n'), "xbar %s: more than one line: %s", args, err ? err : "");
-    if (dir) CHECK(!exists(dir), "xbar %s: left %s behind", args, dir);
-    free(err);
-}
 
 int main(int argc, char **argv)
 {
-    xbar = argc > 1 ? argv[1] : "./xbar";
     snprintf(tmp, sizeof tmp, "/tmp/xbar-test-cli-%d", (int)getpid());
-    mkdir(tmp, 0700);
+    xt_cli_init(argc > 1 ? argv[1] : "./xbar", tmp);
     char a[1024], p1[300], p2[300], p3[300], d1[300];
 
     /* determinism: threads 1 vs 2, and a re-run from config.ini */
     const char *base = "lsq --preset fig4-init --set lsq.iterations=30 --set device.dw_min_std=0.3 --quiet";
     snprintf(a, sizeof a, "%s --threads 1 --out %s/t1", base, tmp);
-    CHECK(run(a) == 0, "run with 1 thread failed");
+    CHECK(xt_run(a) == 0, "run with 1 thread failed");
     snprintf(a, sizeof a, "%s --threads 2 --out %s/t2", base, tmp);
-    CHECK(run(a) == 0, "run with 2 threads failed");
+    CHECK(xt_run(a) == 0, "run with 2 threads failed");
     snprintf(a, sizeof a, "lsq --config %s/t1/config.ini --quiet --threads 2 --out %s/t3", tmp, tmp);
-    CHECK(run(a) == 0, "re-run from config.ini failed");
+    CHECK(xt_run(a) == 0, "re-run from config.ini failed");
     snprintf(p1, sizeof p1, "%s/t1/metrics.csv", tmp);
     snprintf(p2, sizeof p2, "%s/t2/metrics.csv", tmp);
     snprintf(p3, sizeof p3, "%s/t3/metrics.csv", tmp);
-    CHECK(same_file(p1, p2), "metrics.csv differs between 1 and 2 threads");
-    CHECK(same_file(p1, p3), "metrics.csv differs when re-run from config.ini");
+    CHECK(xt_same_file(p1, p2), "metrics.csv differs between 1 and 2 threads");
+    CHECK(xt_same_file(p1, p3), "metrics.csv differs when re-run from config.ini");
     snprintf(p2, sizeof p2, "%s/t1/summary.json", tmp);
-    CHECK(exists(p2), "summary.json missing");
+    CHECK(xt_exists(p2), "summary.json missing");
     snprintf(p2, sizeof p2, "%s/t1/fig4-init.png", tmp);
-    CHECK(exists(p2), "plot missing");
+    CHECK(xt_exists(p2), "plot missing");
     snprintf(a, sizeof a, "%s --seed 7 --out %s/t4", base, tmp);
-    CHECK(run(a) == 0, "run with --seed 7 failed");
+    CHECK(xt_run(a) == 0, "run with --seed 7 failed");
     snprintf(p2, sizeof p2, "%s/t4/metrics.csv", tmp);
-    CHECK(!same_file(p1, p2), "--seed 7 gives the same metrics as the default seed");
+    CHECK(!xt_same_file(p1, p2), "--seed 7 gives the same metrics as the default seed");
 
     /* bad input: exit 2, one line naming key and value, no output left */
     snprintf(d1, sizeof d1, "%s/bad", tmp);
     const char *q = "lsq --preset fig1 --quiet";
     snprintf(a, sizeof a, "%s --set device.tau=-1 --out %s", q, d1);
-    bad(a, "device.tau", "-1", d1);
+    xt_bad(a, "device.tau", "-1", d1);
     snprintf(a, sizeof a, "%s --set device.dw_min=0 --out %s", q, d1);
-    bad(a, "device.dw_min", "0", d1);
+    xt_bad(a, "device.dw_min", "0", d1);
     snprintf(a, sizeof a, "%s --set device.dw_min=5 --out %s", q, d1);
-    bad(a, "dw_min", "5", d1);
+    xt_bad(a, "dw_min", "5", d1);
     snprintf(a, sizeof a, "%s --set lsq.lr=-0.1 --out %s", q, d1);
-    bad(a, "lsq.lr", "-0.1", d1);
+    xt_bad(a, "lsq.lr", "-0.1", d1);
     snprintf(a, sizeof a, "%s --set lsq.lr=nan --out %s", q, d1);
-    bad(a, "lsq.lr", "nan", d1);
+    xt_bad(a, "lsq.lr", "nan", d1);
     snprintf(a, sizeof a, "%s --set optimizer.fast_lr=-1 --out %s", q, d1);
-    bad(a, "optimizer.fast_lr", "-1", d1);
+    xt_bad(a, "optimizer.fast_lr", "-1", d1);
     snprintf(a, sizeof a, "%s --set device.colour=red --out %s", q, d1);
-    bad(a, "device.colour", NULL, d1);
+    xt_bad(a, "device.colour", NULL, d1);
     snprintf(a, sizeof a, "%s --bogus --out %s", q, d1);
-    bad(a, "--bogus", NULL, d1);
+    xt_bad(a, "--bogus", NULL, d1);
     snprintf(a, sizeof a, "lsq --config %s/none.ini --out %s", tmp, d1);
-    bad(a, "none.ini", NULL, d1);
+    xt_bad(a, "none.ini", NULL, d1);
     snprintf(a, sizeof a, "lsq --preset fig9 --out %s", d1);
-    bad(a, "fig9", NULL, d1);
+    xt_bad(a, "fig9", NULL, d1);
     snprintf(p3, sizeof p3, "%s/bad.ini", tmp);
     FILE *f = fopen(p3, "w");
     fprintf(f, "[device]\ntau = 0\n");
     fclose(f);
     snprintf(a, sizeof a, "lsq --config %s --out %s", p3, d1);
-    bad(a, "tau", "0", d1);
-    bad("frobnicate", "frobnicate", NULL, NULL);
+    xt_bad(a, "tau", "0", d1);
+    xt_bad("frobnicate", "frobnicate", NULL, NULL);
     /* an existing output directory is not overwritten without --force */
     snprintf(a, sizeof a, "%s --out %s/t1", base, tmp);
-    bad(a, "exists", "--force", NULL);
-    CHECK(same_file(p1, p1), "t1 was damaged");
+    xt_bad(a, "exists", "--force", NULL);
+    CHECK(xt_same_file(p1, p1), "t1 was damaged");
 
-    snprintf(a, sizeof a, "rm -rf %s", tmp);
-    if (system(a)) fprintf(stderr, "cannot remove %s\n", tmp);
+    xt_cli_done();
     return xt_done("test_cli");
 }

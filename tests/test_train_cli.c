@@ -14,45 +14,16 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "cli_util.h"
 #include "util.h"
 
-static const char *xbar;
 static char tmp[256];
-
-static int run(const char *args)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s %s >%s/out.txt 2>%s/err.txt", xbar, args, tmp, tmp);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
-    if (b) b[len] = 0;
-    fclose(f);
-    return b;
-}
-
-static int exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
 
 static void be32(unsigned char *b, unsigned v)
 {
     b[0] = (unsigned char)(v >> 24), b[1] = (unsigned char)(v >> 16), b[2] = (unsigned char)(v >> 8), b[3] = (unsigned char)v;
 }
 
-/* n 28x28 images: class k is a bright 6x6 square at a class-dependent place plus speckle. */
 static void write_set(const char *dir, const char *prefix, unsigned n, unsigned salt, int truncate)
 {
     char path[512];
@@ -87,12 +58,11 @@ static void write_set(const char *dir, const char *prefix, unsigned n, unsigned 
     free(lab);
 }
 
-/* summary.json field as a string (numbers printed), or "" */
 static void summary_field(const char *dir, const char *key, char *buf, size_t cap)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    char *text = slurp(path);
+    char *text = xt_slurp(path, NULL);
     cJSON *j = text ? cJSON_Parse(text) : NULL;
     cJSON *v = cJSON_GetObjectItem(j, key);
     char *s = v ? cJSON_PrintUnformatted(v) : NULL;
@@ -102,25 +72,10 @@ static void summary_field(const char *dir, const char *key, char *buf, size_t ca
     free(text);
 }
 
-static void bad(const char *args, const char *n1, const char *n2, const char *dir)
-{
-    int rc = run(args);
-    char path[300];
-    snprintf(path, sizeof path, "%s/err.txt", tmp);
-    char *err = slurp(path);
-    CHECK(rc == 2, "xbar %s: exit %d, expected 2", args, rc);
-    CHECK(err && strstr(err, n1), "xbar %s: message lacks '%s': %s", args, n1, err ? err : "");
-    CHECK(err && (!n2 || strstr(err, n2)), "xbar %s: message lacks '%s': %s", args, n2, err ? err : "");
-    CHECK(err && strchr(err, '\n') == strrchr(err, '\n'), "xbar %s: more than one line: %s", args, err ? err : "");
-    if (dir) CHECK(!exists(dir), "xbar %s: left %s behind", args, dir);
-    free(err);
-}
-
 int main(int argc, char **argv)
 {
-    xbar = argc > 1 ? argv[1] : "./xbar";
     snprintf(tmp, sizeof tmp, "/tmp/xbar-test-train-%d", (int)getpid());
-    mkdir(tmp, 0700);
+    xt_cli_init(argc > 1 ? argv[1] : "./xbar", tmp);
     char data[300], bdata[300], a[4096], d[300], crc1[64], crc2[64], crc3[64], acc1[4096], acc3[4096];
     snprintf(data, sizeof data, "%s/data", tmp);
     mkdir(data, 0700);
@@ -137,14 +92,14 @@ int main(int argc, char **argv)
 
     /* a full run: files, learning, and the same state with 2 threads */
     snprintf(a, sizeof a, "%s --threads 1 --out %s/r1", base, tmp);
-    CHECK(run(a) == 0, "train run failed: %s", a);
+    CHECK(xt_run(a) == 0, "train run failed: %s", a);
     static const char *const files[] = {"config.ini", "metrics.csv", "summary.json", "checkpoint.xbc", "accuracy.png"};
     for (int i = 0; i < 5; i++) {
         snprintf(d, sizeof d, "%s/r1/%s", tmp, files[i]);
-        CHECK(exists(d), "%s missing", d);
+        CHECK(xt_exists(d), "%s missing", d);
     }
     snprintf(d, sizeof d, "%s/r1.run", tmp);
-    CHECK(!exists(d), "%s left behind after a finished run", d);
+    CHECK(!xt_exists(d), "%s left behind after a finished run", d);
     snprintf(d, sizeof d, "%s/r1", tmp);
     summary_field(d, "state_crc32", crc1, sizeof crc1);
     summary_field(d, "test_acc", acc1, sizeof acc1);
@@ -152,27 +107,27 @@ int main(int argc, char **argv)
     summary_field(d, "final_test_acc", fin, sizeof fin);
     CHECK(atof(fin) > 50.0, "Analog SGD CNN on the synthetic set: test accuracy %s%% after 3 epochs, expected > 50%%", fin);
     snprintf(a, sizeof a, "%s --threads 2 --out %s/r2", base, tmp);
-    CHECK(run(a) == 0, "train run with 2 threads failed");
+    CHECK(xt_run(a) == 0, "train run with 2 threads failed");
     snprintf(d, sizeof d, "%s/r2", tmp);
     summary_field(d, "state_crc32", crc2, sizeof crc2);
     CHECK(crc1[0] && !strcmp(crc1, crc2), "final state differs with 2 threads: %s vs %s", crc1, crc2);
 
     /* Tiki-Taka interrupted after epoch 1, resumed: the same bits as uninterrupted */
     snprintf(a, sizeof a, "%s --out %s/r5", tt, tmp);
-    CHECK(run(a) == 0, "Tiki-Taka run failed");
+    CHECK(xt_run(a) == 0, "Tiki-Taka run failed");
     snprintf(d, sizeof d, "%s/r5", tmp);
     summary_field(d, "state_crc32", crc1, sizeof crc1);
     summary_field(d, "test_acc", acc1, sizeof acc1);
     snprintf(a, sizeof a, "%s --stop-after 1 --out %s/r3", tt, tmp);
-    CHECK(run(a) == 0, "--stop-after run failed");
+    CHECK(xt_run(a) == 0, "--stop-after run failed");
     snprintf(d, sizeof d, "%s/r3.run/checkpoint.xbc", tmp);
-    CHECK(exists(d), "no checkpoint after --stop-after");
+    CHECK(xt_exists(d), "no checkpoint after --stop-after");
     snprintf(d, sizeof d, "%s/r3", tmp);
-    CHECK(!exists(d), "an interrupted run wrote its final directory");
+    CHECK(!xt_exists(d), "an interrupted run wrote its final directory");
     snprintf(a, sizeof a, "%s --stop-after 1 --out %s/r3", tt, tmp);
-    bad(a, "--resume", "--force", NULL);
+    xt_bad(a, "--resume", "--force", NULL);
     snprintf(a, sizeof a, "train --quiet --resume --threads 2 --out %s/r3", tmp);
-    CHECK(run(a) == 0, "--resume failed");
+    CHECK(xt_run(a) == 0, "--resume failed");
     summary_field(d, "state_crc32", crc3, sizeof crc3);
     summary_field(d, "test_acc", acc3, sizeof acc3);
     CHECK(crc1[0] && !strcmp(crc1, crc3), "resumed run ends in another state: %s vs %s", crc3, crc1);
@@ -184,42 +139,41 @@ int main(int argc, char **argv)
     fprintf(f, "[model]\nlayers = linear:32 sigmoid linear:10\n[optimizer]\nkind = digital\n[train]\nepochs = 2\nbatch = 10\n");
     fclose(f);
     snprintf(a, sizeof a, "train --quiet --config %s --set data.dir=%s --out %s/r4", d, data, tmp);
-    CHECK(run(a) == 0, "digital run from a config file failed");
+    CHECK(xt_run(a) == 0, "digital run from a config file failed");
     snprintf(a, sizeof a, "%s --set model.digital_layers=0 --set train.epochs=1 --out %s/r6", tt, tmp);
-    CHECK(run(a) == 0, "run with a digital first layer failed");
+    CHECK(xt_run(a) == 0, "run with a digital first layer failed");
 
     /* bad input */
     snprintf(d, sizeof d, "%s/bad", tmp);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s/nowhere --out %s", tmp, d);
-    bad(a, "scripts/data.sh", "nowhere", d);
+    xt_bad(a, "scripts/data.sh", "nowhere", d);
     snprintf(bdata, sizeof bdata, "%s/corrupt", tmp);
     mkdir(bdata, 0700);
     write_set(bdata, "train", 300, 0, 1);
     write_set(bdata, "t10k", 100, 1, 0);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --out %s", bdata, d);
-    bad(a, "train-images", NULL, d);
+    xt_bad(a, "train-images", NULL, d);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --set 'model.layers=conv:4:40 linear:10' --out %s", data, d);
-    bad(a, "layer 0", "conv", d);
+    xt_bad(a, "layer 0", "conv", d);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --set 'model.layers=linear:32 linear:7' --out %s", data, d);
-    bad(a, "10 classes", NULL, d);
+    xt_bad(a, "10 classes", NULL, d);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --set 'model.layers=dense:5' --out %s", data, d);
-    bad(a, "dense:5", NULL, d);
+    xt_bad(a, "dense:5", NULL, d);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --set train.batch=0 --out %s", data, d);
-    bad(a, "train.batch", "0", d);
+    xt_bad(a, "train.batch", "0", d);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --set optimizer.kind=sgd --out %s", data, d);
-    bad(a, "optimizer.kind", "sgd", d);
+    xt_bad(a, "optimizer.kind", "sgd", d);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --set forward.out_noise=-1 --out %s", data, d);
-    bad(a, "forward.out_noise", "-1", d);
+    xt_bad(a, "forward.out_noise", "-1", d);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --set model.digital_layers=1 --out %s", data, d);
-    bad(a, "model.digital_layers", "'1'", d);
+    xt_bad(a, "model.digital_layers", "'1'", d);
     snprintf(a, sizeof a, "train --quiet --resume --out %s", d);
-    bad(a, "--resume", "bad.run", d);
+    xt_bad(a, "--resume", "bad.run", d);
     snprintf(a, sizeof a, "train --quiet --resume --set train.epochs=9 --out %s/r3", tmp);
-    bad(a, "--resume", "--set", NULL);
+    xt_bad(a, "--resume", "--set", NULL);
     snprintf(a, sizeof a, "%s --out %s/r1", base, tmp);
-    bad(a, "exists", "--force", NULL);
+    xt_bad(a, "exists", "--force", NULL);
 
-    snprintf(a, sizeof a, "rm -rf %s", tmp);
-    if (system(a)) fprintf(stderr, "cannot remove %s\n", tmp);
+    xt_cli_done();
     return xt_done("test_train_cli");
 }

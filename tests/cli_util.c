@@ -1,0 +1,81 @@
+/* cli_util.c - see cli_util.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "util.h"
+
+static const char *prog;
+static char scratch[256];
+
+void xt_cli_init(const char *xbar, const char *tmp)
+{
+    prog = xbar;
+    snprintf(scratch, sizeof scratch, "%s", tmp);
+    mkdir(scratch, 0700);
+}
+
+int xt_run(const char *args)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s %s >%s/out.txt 2>%s/err.txt", prog, args, scratch, scratch);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+char *xt_slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)len + 1);
+    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
+    if (b) b[len] = 0;
+    fclose(f);
+    if (n) *n = (size_t)len;
+    return b;
+}
+
+int xt_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int xt_same_file(const char *a, const char *b)
+{
+    size_t na, nb;
+    char *x = xt_slurp(a, &na), *y = xt_slurp(b, &nb);
+    int same = x && y && na == nb && na > 0 && !memcmp(x, y, na);
+    free(x);
+    free(y);
+    return same;
+}
+
+void xt_bad(const char *args, const char *n1, const char *n2, const char *dir)
+{
+    int rc = xt_run(args);
+    char path[300];
+    snprintf(path, sizeof path, "%s/err.txt", scratch);
+    char *err = xt_slurp(path, NULL);
+    CHECK(rc == 2, "xbar %s: exit %d, expected 2", args, rc);
+    CHECK(err && strstr(err, n1), "xbar %s: message lacks '%s': %s", args, n1, err ? err : "");
+    CHECK(err && (!n2 || strstr(err, n2)), "xbar %s: message lacks '%s': %s", args, n2, err ? err : "");
+    CHECK(err && strchr(err, '\n') == strrchr(err, '\n'), "xbar %s: more than one line: %s", args, err ? err : "");
+    if (dir) CHECK(!xt_exists(dir), "xbar %s: left %s behind", args, dir);
+    free(err);
+}
+
+void xt_cli_done(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", scratch);
+    if (system(cmd)) fprintf(stderr, "cannot remove %s\n", scratch);
+}

@@ -1,0 +1,23 @@
+/* cli_util.h - helpers for tests that run the xbar program: run a command
+ * line with its output captured, read files, and check the "bad input" rule
+ * (exit code 2, one line naming what is wrong, nothing left behind). */
+#ifndef XBAR_TEST_CLI_UTIL_H
+#define XBAR_TEST_CLI_UTIL_H
+
+#include <stddef.h>
+
+/** Program path and scratch folder (created); stdout / stderr go to tmp/out.txt, tmp/err.txt. */
+void xt_cli_init(const char *xbar, const char *tmp);
+/** Run "xbar ARGS"; returns its exit code (-1 if it did not exit). */
+int xt_run(const char *args);
+/** Whole file, NUL-terminated (free it); NULL if unreadable. *n = length if n. */
+char *xt_slurp(const char *path, size_t *n);
+int xt_exists(const char *path);
+/** Both files readable, non-empty and byte-identical. */
+int xt_same_file(const char *a, const char *b);
+/** Expect exit code 2 and one stderr line containing n1 and n2 (if not NULL); dir (if not NULL) must not exist. */
+void xt_bad(const char *args, const char *n1, const char *n2, const char *dir);
+/** Remove the scratch folder. */
+void xt_cli_done(void);
+
+#endif
