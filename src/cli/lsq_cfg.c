@@ -5,19 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw_keys.h"
 #include "lsq_cfg.h"
 
 #define S(f) offsetof(lsq_cfg, s.f)
-#define DV(f) offsetof(lsq_cfg, s.device.f)
-#define UP(f) offsetof(lsq_cfg, s.update.f)
-#define OP(f) offsetof(lsq_cfg, s.opt.f)
-#define TU(f) offsetof(lsq_cfg, s.opt.transfer_update.f)
 
 static const char *const problems[] = {"lsq", "thm3", NULL};
-static const char *const models[] = {"ald", "constant_step", "linear_step", "soft_bounds", "soft_bounds_ref",
-                                     "pow_step", "exp_step", "piecewise_step", "exp_paper", "pow_zs", "exp_zs",
-                                     NULL};
-static const char *const schemes[] = {"expected", "count", "stochastic", "implicit", NULL};
 
 const cfg_key lsq_keys[] = {
     {"lsq", "preset", CFG_STRING, offsetof(lsq_cfg, preset), .doc = "preset this configuration started from (informational)"},
@@ -47,47 +40,11 @@ const cfg_key lsq_keys[] = {
     {"lsq", "states", CFG_INT, S(states), .flags = CFG_NONNEG, .doc = "> 0: dw_min = tau/states"},
     {"lsq", "data_seed", CFG_U64, S(data_seed), .doc = "seed of A and W*"},
     {"lsq", "seed", CFG_U64, S(seed), .doc = "seed of gradient noise, reads and pulses (--seed)"},
-    {"device", "model", CFG_ENUM, DV(model), .choices = models, .doc = "device model (docs/model.md)"},
-    {"device", "tau", CFG_FLOAT, DV(tau), .flags = CFG_POS, .doc = "ALD asymmetry tau: weights in [-tau, tau] (weight units)"},
-    {"device", "sym_point", CFG_FLOAT, DV(sym_point), .doc = "ALD symmetric point (weight units)"},
-    {"device", "dw_min", CFG_FLOAT, DV(dw_min), .flags = CFG_POS, .doc = "response granularity dw_min (weight units per pulse)"},
-    {"device", "w_max", CFG_FLOAT, DV(w_max), .doc = "upper bound (non-ALD models, weight units)"},
-    {"device", "w_min", CFG_FLOAT, DV(w_min), .doc = "lower bound (non-ALD models, weight units)"},
-    {"device", "up_down", CFG_FLOAT, DV(up_down), .doc = "systematic up/down step asymmetry"},
-    {"device", "dw_min_dtod", CFG_FLOAT, DV(dw_min_dtod), .flags = CFG_NONNEG, .doc = "device-to-device step spread (relative)"},
-    {"device", "up_down_dtod", CFG_FLOAT, DV(up_down_dtod), .flags = CFG_NONNEG, .doc = "device-to-device asymmetry spread"},
-    {"device", "w_max_dtod", CFG_FLOAT, DV(w_max_dtod), .flags = CFG_NONNEG, .doc = "device-to-device upper-bound spread"},
-    {"device", "w_min_dtod", CFG_FLOAT, DV(w_min_dtod), .flags = CFG_NONNEG, .doc = "device-to-device lower-bound spread"},
-    {"device", "dw_min_std", CFG_FLOAT, DV(dw_min_std), .flags = CFG_NONNEG, .doc = "cycle-to-cycle step noise (relative std)"},
-    {"device", "mult_noise", CFG_BOOL, DV(mult_noise), .doc = "c2c noise multiplicative (1) or additive (0)"},
-    {"device", "gamma_up", CFG_FLOAT, DV(gamma_up), .doc = "linear_step / exp_step up gamma"},
-    {"device", "gamma_down", CFG_FLOAT, DV(gamma_down), .doc = "linear_step / exp_step down gamma"},
-    {"device", "pow_gamma", CFG_FLOAT, DV(pow_gamma), .flags = CFG_POS, .doc = "pow_step / exp_paper exponent"},
-    {"device", "pow_up_down", CFG_FLOAT, DV(pow_up_down), .doc = "pow_step / exp_paper exponent skew"},
-    {"device", "gamma_res", CFG_FLOAT, DV(gamma_res), .flags = CFG_POS, .doc = "pow_zs / exp_zs exponent"},
-    {"device", "reference_mean", CFG_FLOAT, DV(reference_mean), .doc = "soft_bounds_ref reference offset"},
-    {"device", "construction_seed", CFG_U64, DV(construction_seed), .doc = "seed of device-to-device draws"},
-    {"update", "scheme", CFG_ENUM, UP(scheme), .choices = schemes,
-     .doc = "pulse scheme: expected (eq. 7), count, stochastic (aihwkit), implicit"},
-    {"update", "desired_bl", CFG_INT, UP(desired_bl), .min = 1, .max = 1 << 20, .flags = CFG_MIN | CFG_MAX,
-     .doc = "maximal bit length BL of a pulse train"},
-    {"update", "bl_management", CFG_BOOL, UP(update_bl_management), .doc = "update BL management"},
-    {"update", "update_management", CFG_BOOL, UP(update_management), .doc = "update management (x/d balancing)"},
-    {"update", "count_cap", CFG_INT, UP(count_cap), .flags = CFG_NONNEG, .doc = "count scheme: max pulses per element and update (0 none)"},
-    {"update", "stochastic_round", CFG_BOOL, UP(count_stochastic_round), .doc = "count scheme: stochastic rounding of |dW|/dw_min"},
-    {"optimizer", "fast_lr", CFG_FLOAT, OP(fast_lr), .flags = CFG_NONNEG, .doc = "Tiki-Taka beta: learning rate of the fast tile A = -P"},
-    {"optimizer", "transfer_lr", CFG_FLOAT, OP(transfer_lr), .flags = CFG_NONNEG, .doc = "Tiki-Taka: C += transfer_lr*lr*A[:,j]"},
-    {"optimizer", "transfer_every", CFG_INT, OP(transfer_every), .min = 1, .flags = CFG_MIN, .doc = "transfer after every n updates"},
-    {"optimizer", "transfer_columns", CFG_INT, OP(transfer_columns), .flags = CFG_NONNEG,
-     .doc = "columns per transfer, cyclic (0 = all: the paper's analysis)"},
-    {"optimizer", "transfer_read_noise", CFG_FLOAT, OP(transfer_read_noise), .flags = CFG_NONNEG,
-     .doc = "std of the noisy read of A's columns (weight units)"},
-    {"optimizer", "gamma", CFG_FLOAT, OP(gamma), .doc = "visible weight W = C + gamma*A"},
-    {"transfer", "scheme", CFG_ENUM, TU(scheme), .choices = schemes, .doc = "pulse scheme writing C"},
-    {"transfer", "desired_bl", CFG_INT, TU(desired_bl), .min = 1, .max = 1 << 20, .flags = CFG_MIN | CFG_MAX,
-     .doc = "maximal bit length when writing C"},
-    {"transfer", "bl_management", CFG_BOOL, TU(update_bl_management), .doc = "update BL management when writing C"},
-    {"transfer", "update_management", CFG_BOOL, TU(update_management), .doc = "update management when writing C"},
+    HW_DEVICE_KEYS(offsetof(lsq_cfg, s.device)),
+    HW_UPDATE_KEYS("update", offsetof(lsq_cfg, s.update), "of the weight updates"),
+    HW_COUNT_KEYS("update", offsetof(lsq_cfg, s.update)),
+    HW_OPT_KEYS(offsetof(lsq_cfg, s.opt)),
+    HW_UPDATE_KEYS("transfer", offsetof(lsq_cfg, s.opt.transfer_update), "when writing C"),
     CFG_END};
 
 lsq_cfg lsq_cfg_defaults(void)
