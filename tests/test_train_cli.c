@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 {
     snprintf(tmp, sizeof tmp, "/tmp/xbar-test-train-%d", (int)getpid());
     xt_cli_init(argc > 1 ? argv[1] : "./xbar", tmp);
-    char data[300], bdata[300], a[4096], d[300], crc1[64], crc2[64], crc3[64], acc1[4096], acc3[4096];
+    char data[300], bdata[300], a[4096], d[700], crc1[64], crc2[64], crc3[64], acc1[4096], acc3[4096];
     snprintf(data, sizeof data, "%s/data", tmp);
     mkdir(data, 0700);
     write_set(data, "train", 300, 0, 0);
@@ -142,6 +142,34 @@ int main(int argc, char **argv)
     CHECK(xt_run(a) == 0, "digital run from a config file failed");
     snprintf(a, sizeof a, "%s --set model.digital_layers=0 --set train.epochs=1 --out %s/r6", tt, tmp);
     CHECK(xt_run(a) == 0, "run with a digital first layer failed");
+
+    /* reproduce --full on small stand-in configs: every run, the aggregated table, the claims */
+    char cdir[320];
+    snprintf(cdir, sizeof cdir, "%s/configs", tmp);
+    mkdir(cdir, 0700);
+    static const char *const stems[] = {"fcn-digital", "fcn-analog-sgd-tau0.70", "fcn-analog-sgd-tau0.78",
+                                        "fcn-analog-sgd-tau0.80", "fcn-tiki-taka-tau0.70", "fcn-tiki-taka-tau0.78",
+                                        "fcn-tiki-taka-tau0.80"};
+    static const char *const kinds[] = {"digital", "analog_sgd", "analog_sgd", "analog_sgd", "tiki_taka", "tiki_taka", "tiki_taka"};
+    for (int i = 0; i < 7; i++) {
+        snprintf(d, sizeof d, "%s/%s.ini", cdir, stems[i]);
+        f = fopen(d, "w");
+        fprintf(f, "[data]\ndir = %s\ntrain_limit = 100\ntest_limit = 50\n[model]\nlayers = linear:10\n"
+                   "[optimizer]\nkind = %s\n", data, kinds[i]);
+        fclose(f);
+    }
+    snprintf(a, sizeof a, "reproduce --full --quiet --parts mnist-fcn --epochs 2 --seeds 2 --configs %s --out %s/full", cdir, tmp);
+    int rc = xt_run(a);
+    CHECK(rc == 0 || rc == 1, "reproduce --full: exit %d", rc);
+    snprintf(d, sizeof d, "%s/full/table.md", tmp);
+    char *table = xt_slurp(d, NULL);
+    CHECK(table && strstr(table, "| Tiki-Taka | 0.78 |") && strstr(table, "| Digital SGD | - |") && strstr(table, "Checks:"),
+          "table.md lacks rows or checks: %s", table ? table : "(missing)");
+    free(table);
+    snprintf(d, sizeof d, "%s/full/mnist-fcn/fcn-tiki-taka-tau0.80-s2/summary.json", tmp);
+    CHECK(xt_exists(d), "%s missing", d);
+    snprintf(a, sizeof a, "reproduce --full --parts mnist-xyz --out %s/full2", tmp);
+    xt_bad(a, "--parts", "mnist-xyz", NULL);
 
     /* bad input */
     snprintf(d, sizeof d, "%s/bad", tmp);
