@@ -168,6 +168,16 @@ int main(int argc, char **argv)
     free(table);
     snprintf(d, sizeof d, "%s/full/mnist-fcn/fcn-tiki-taka-tau0.80-s2/summary.json", tmp);
     CHECK(xt_exists(d), "%s missing", d);
+    snprintf(a, sizeof a, "reproduce --full --quiet --jobs 2 --parts mnist-fcn --epochs 2 --seeds 2 --configs %s --out %s/full3",
+             cdir, tmp);
+    rc = xt_run(a);
+    CHECK(rc == 0 || rc == 1, "reproduce --full --jobs 2: exit %d", rc);
+    char t1[700], t3[700];
+    snprintf(t1, sizeof t1, "%s/full/mnist-fcn/fcn-tiki-taka-tau0.70-s2", tmp);
+    snprintf(t3, sizeof t3, "%s/full3/mnist-fcn/fcn-tiki-taka-tau0.70-s2", tmp);
+    summary_field(t1, "state_crc32", crc1, sizeof crc1);
+    summary_field(t3, "state_crc32", crc2, sizeof crc2);
+    CHECK(crc1[0] && !strcmp(crc1, crc2), "a run differs between --jobs 1 and --jobs 2: %s vs %s", crc1, crc2);
     snprintf(a, sizeof a, "reproduce --full --parts mnist-xyz --out %s/full2", tmp);
     xt_bad(a, "--parts", "mnist-xyz", NULL);
 

@@ -146,12 +146,13 @@ static const char summary[] =
 int cmd_reproduce(int argc, char **argv)
 {
     int quick = 0, full = 0;
-    full_opts fo = {.epochs = 0, .seeds = 3, .parts = "mnist-fcn,mnist-cnn,fashion-fcn", .configs = "configs/paper"};
+    full_opts fo = {.epochs = 0, .seeds = 3, .jobs = 1, .parts = "mnist-fcn,mnist-cnn,fashion-fcn", .configs = "configs/paper"};
     const arg_extra extra[] = {
         {"quick", ARG_FLAG, &quick, NULL, "the least-squares presets (the default)"},
         {"full", ARG_FLAG, &full, NULL, "the Figure 5 table: networks on MNIST / Fashion-MNIST (hours)"},
         {"epochs", ARG_INT, &fo.epochs, "N", "--full: epochs per run (default: the configs' 80)"},
         {"seeds", ARG_INT, &fo.seeds, "N", "--full: runs per configuration (default 3)"},
+        {"jobs", ARG_INT, &fo.jobs, "N", "--full: runs at a time, one process each (default 1)"},
         {"parts", ARG_STRING, &fo.parts, "LIST", "--full: mnist-fcn,mnist-cnn,fashion-fcn (default all)"},
         {"configs", ARG_STRING, &fo.configs, "DIR", "--full: folder of the paper's configs (default configs/paper)"},
         {NULL, 0, NULL, NULL, NULL}};

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <errno.h>
 
 #include "commands.h"
 #include "outdir.h"
@@ -101,8 +103,63 @@ static int run_one(const cli_args *a, const full_opts *fo, const part_def *p, co
     return rc;
 }
 
-static int run_config(const cli_args *a, const full_opts *fo, const char *dir, const part_def *p, result *r,
-                      char *err, size_t n)
+typedef struct {
+    const part_def *p;
+    char stem[64], out[OUT_PATH_MAX];
+    int seed;
+    pid_t pid;
+} job;
+
+/* Configuration i (0 digital, 1-3 Analog SGD, 4-6 Tiki-Taka) of a part: its algorithm, tau index and file stem. */
+static void config_of(const part_def *p, int i, result *r)
+{
+    r->algo = i == 0 ? 0 : (i <= 3 ? 1 : 2);
+    r->tau = i == 0 ? -1 : (i - 1) % 3;
+    if (i == 0) snprintf(r->name, sizeof r->name, "%s-digital", p->net);
+    else snprintf(r->name, sizeof r->name, "%s-%s-tau%s", p->net, algo_names[r->algo], p->taus[r->tau]);
+}
+
+/* Run every job, `par` at a time in child processes (par 1: in this process). */
+static int run_jobs(const cli_args *a, const full_opts *fo, job *jobs, int nj, char *err, size_t n)
+{
+    int running = 0, next = 0, failed = 0;
+    while ((next < nj && !failed) || running) {
+        if (next < nj && !failed && running < fo->jobs) {
+            job *j = &jobs[next++];
+            if (!a->quiet) fprintf(stderr, "  [%d/%d] %s/%s seed %d\n", next, nj, j->p->part, j->stem, j->seed);
+            if (fo->jobs == 1) {
+                int rc = run_one(a, fo, j->p, j->stem, j->seed, j->out, err, n);
+                if (rc) return rc;
+                continue;
+            }
+            fflush(NULL);
+            j->pid = fork();
+            if (j->pid == 0) {
+                char e[1024];
+                int rc = run_one(a, fo, j->p, j->stem, j->seed, j->out, e, sizeof e);
+                if (rc) fprintf(stderr, "xbar reproduce: %s\n", e);
+                fflush(NULL);
+                _exit(rc);
+            }
+            if (j->pid < 0) return snprintf(err, n, "cannot start a run: %s", strerror(errno)), 1;
+            running++;
+            continue;
+        }
+        int st;
+        pid_t w = wait(&st);
+        if (w < 0) break;
+        running--;
+        for (int k = 0; k < next; k++)
+            if (jobs[k].pid == w && (!WIFEXITED(st) || WEXITSTATUS(st))) {
+                snprintf(err, n, "run %s failed (see the message above); start the command again to resume", jobs[k].out);
+                failed = 1;
+            }
+    }
+    return failed;
+}
+
+/* Per-epoch mean and std over seeds of one configuration's finished runs. */
+static int collect_config(const full_opts *fo, const char *dir, const part_def *p, result *r, char *err, size_t n)
 {
     double acc[MAX_SEEDS][MAX_EPOCHS];
     r->epochs = MAX_EPOCHS;
@@ -110,12 +167,9 @@ static int run_config(const cli_args *a, const full_opts *fo, const char *dir, c
     for (int s = 1; s <= fo->seeds; s++) {
         char out[OUT_PATH_MAX];
         snprintf(out, sizeof out, "%s/%s/%s-s%d", dir, p->part, r->name, s);
-        if (!a->quiet) fprintf(stderr, "  %s seed %d ...\n", r->name, s);
-        int rc = run_one(a, fo, p, r->name, s, out, err, n);
         double wall, sps;
         int ne;
-        if (!rc && read_summary(out, acc[s - 1], &ne, &wall, &sps, err, n)) rc = 1;
-        if (rc) return rc;
+        if (read_summary(out, acc[s - 1], &ne, &wall, &sps, err, n)) return 1;
         if (ne < r->epochs) r->epochs = ne;
         r->wall += wall / fo->seeds;
         r->sps += sps / fo->seeds;
@@ -163,6 +217,7 @@ int reproduce_full(const cli_args *a, const full_opts *fo)
 {
     char err[1024];
     if (fo->seeds < 1 || fo->seeds > MAX_SEEDS) return cli_error("reproduce", "--seeds %d: must be in [1, %d]", fo->seeds, MAX_SEEDS), EXIT_USAGE;
+    if (fo->jobs < 1 || fo->jobs > 256) return cli_error("reproduce", "--jobs %d: must be in [1, 256]", fo->jobs), EXIT_USAGE;
     if (fo->epochs < 0 || fo->epochs > MAX_EPOCHS) return cli_error("reproduce", "--epochs %d: must be in [1, %d]", fo->epochs, MAX_EPOCHS), EXIT_USAGE;
     for (const char *s = fo->parts; *s;) {
         size_t len = strcspn(s, ",");
@@ -181,21 +236,34 @@ int reproduce_full(const cli_args *a, const full_opts *fo)
     fprintf(f, "# xbar reproduce --full: the paper's Figure 5 table\n\nTest accuracy (%%): mean over the last 5 epochs "
                "of the per-epoch mean over %d seeds, ± the mean over those epochs of the per-epoch std over seeds "
                "(the paper's statistic). Configurations: %s/.\n", fo->seeds, fo->configs);
-    int all_ok = 1, rc = 0;
-    for (int p = 0; p < NPARTS && !rc; p++) {
+    int all_ok = 1, rc = 0, nj = 0;
+    job *jobs = calloc((size_t)NPARTS * 7 * (size_t)fo->seeds, sizeof *jobs);
+    if (!jobs) return cli_error("reproduce", "out of memory"), EXIT_RUNTIME;
+    for (int p = 0; p < NPARTS; p++) {
         if (!in_list(fo->parts, parts[p].part)) continue;
-        if (!a->quiet) fprintf(stderr, "[%s]\n", parts[p].part);
         char sub[OUT_PATH_MAX + 32];
         snprintf(sub, sizeof sub, "%s/%s", dir, parts[p].part);
         mkdir(sub, 0777);
+        for (int i = 0; i < 7; i++)
+            for (int s = 1; s <= fo->seeds; s++) {
+                result r;
+                config_of(&parts[p], i, &r);
+                job *j = &jobs[nj++];
+                j->p = &parts[p];
+                j->seed = s;
+                snprintf(j->stem, sizeof j->stem, "%s", r.name);
+                snprintf(j->out, sizeof j->out, "%.3000s/%s-s%d", sub, r.name, s);
+            }
+    }
+    rc = run_jobs(a, fo, jobs, nj, err, sizeof err);
+    free(jobs);
+    for (int p = 0; p < NPARTS && !rc; p++) {
+        if (!in_list(fo->parts, parts[p].part)) continue;
         result *r = calloc(7, sizeof *r);
         if (!r) return cli_error("reproduce", "out of memory"), EXIT_RUNTIME;
         for (int i = 0; i < 7 && !rc; i++) {
-            r[i].algo = i == 0 ? 0 : (i <= 3 ? 1 : 2);
-            r[i].tau = i == 0 ? -1 : (i - 1) % 3;
-            if (i == 0) snprintf(r[i].name, sizeof r[i].name, "%s-digital", parts[p].net);
-            else snprintf(r[i].name, sizeof r[i].name, "%s-%s-tau%s", parts[p].net, algo_names[r[i].algo], parts[p].taus[r[i].tau]);
-            rc = run_config(a, fo, dir, &parts[p], &r[i], err, sizeof err);
+            config_of(&parts[p], i, &r[i]);
+            rc = collect_config(fo, dir, &parts[p], &r[i], err, sizeof err);
         }
         if (!rc) all_ok &= write_part(f, &parts[p], r, 7, r[0].epochs);
         free(r);

@@ -8,6 +8,8 @@
  * mean over the last 5 epochs of the per-epoch mean test accuracy over seeds,
  * ± the mean over those epochs of the per-epoch std over seeds (the paper's
  * statistic), wall time and samples/s, and checks the paper's claims.
+ * With jobs > 1, that many runs go at once, each in a child process (each
+ * run is serial unless --threads is given).
  */
 #ifndef XBAR_CLI_REPRODUCE_FULL_H
 #define XBAR_CLI_REPRODUCE_FULL_H
@@ -17,6 +19,7 @@
 typedef struct {
     int epochs;          /* epochs per run (0: the configs' own, 80) */
     int seeds;           /* runs per configuration */
+    int jobs;            /* runs at a time, each in its own process (results do not depend on it) */
     const char *parts;   /* comma list of mnist-fcn, mnist-cnn, fashion-fcn */
     const char *configs; /* folder of the paper's configs */
 } full_opts;
