@@ -106,10 +106,24 @@ static void ctx_init(io_ctx *c, const xbar_io_params *io, const xbar_io_read *r)
     c->identity_in = !c->nm && !c->bm && c->q_in == 0.0f && isinf(c->in_bound) && io->inp_noise == 0.0f;
 }
 
+/* A column read whose DAC output is zero but at the column (no input noise):
+ * W v is that column times v[j], exactly what the sgemm sums to. */
+static int onehot_ok(const xbar_io_read *r, const float *v, size_t batch)
+{
+    if (r->onehot == SIZE_MAX || r->backward || batch != 1 || r->onehot >= r->cols) return 0;
+    for (size_t k = 0; k < r->cols; k++)
+        if (v[k] != 0.0f && k != r->onehot) return 0;
+    return 1;
+}
+
 /* out[b] = W in[b] (forward) or W^T in[b] (backward) for the whole batch. */
 static void gemm(const xbar_io_read *r, float *out, const float *in, size_t batch)
 {
     const int m = (int)r->rows, n = (int)r->cols;
+    if (onehot_ok(r, in, batch)) {
+        for (size_t i = 0; i < r->rows; i++) out[i] = r->w[i * r->cols + r->onehot] * in[r->onehot];
+        return;
+    }
     if (!r->backward)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, m, n, 1.0f, in, n, r->w, n, 0.0f, out, m);
     else
@@ -119,6 +133,10 @@ static void gemm(const xbar_io_read *r, float *out, const float *in, size_t batc
 /* One sample: y = W v (forward) or W^T v (backward). */
 static void gemv(const xbar_io_read *r, float *y, const float *v)
 {
+    if (onehot_ok(r, v, 1)) {
+        gemm(r, y, v, 1);
+        return;
+    }
     cblas_sgemv(CblasRowMajor, r->backward ? CblasTrans : CblasNoTrans, (int)r->rows, (int)r->cols, 1.0f, r->w,
                 (int)r->cols, v, 1, 0.0f, y, 1);
 }

@@ -23,6 +23,8 @@ typedef struct {
                          bound management forced off (as aihwkit) */
     uint64_t seed;    /* RNG key */
     uint64_t stream;  /* RNG stream of this read: xbar_stream(XBAR_RNG_READ, tile id, read index) */
+    size_t onehot;    /* forward of the one-hot e_onehot (a column read): the product is one column
+                         times v[onehot] (same bits as the sgemm); SIZE_MAX for any other input */
 } xbar_io_read;
 
 /*

@@ -101,14 +101,15 @@ void xbar_tile_get_weights(const xbar_tile *t, float *W, size_t ldw)
 
 /* One read of W (backward: W^T) through `io`; counts the read (its RNG stream index). */
 static xbar_status tile_read(xbar_tile *t, const xbar_io_params *io, int backward, float *out, const float *in,
-                             size_t batch)
+                             size_t batch, size_t onehot)
 {
     const xbar_io_read r = {.w = t->w,
                             .rows = t->c.rows,
                             .cols = t->c.cols,
                             .backward = backward,
                             .seed = t->c.seed,
-                            .stream = xbar_stream(XBAR_RNG_READ, t->c.id, (uint32_t)t->n_reads)};
+                            .stream = xbar_stream(XBAR_RNG_READ, t->c.id, (uint32_t)t->n_reads),
+                            .onehot = onehot};
     xbar_status s = xbar_io_mvm(&t->io, &r, io, out, in, batch);
     t->n_reads++;
     return s;
@@ -116,12 +117,12 @@ static xbar_status tile_read(xbar_tile *t, const xbar_io_params *io, int backwar
 
 xbar_status xbar_tile_forward(xbar_tile *t, float *Y, const float *X, size_t batch)
 {
-    return tile_read(t, &t->c.forward, 0, Y, X, batch);
+    return tile_read(t, &t->c.forward, 0, Y, X, batch, SIZE_MAX);
 }
 
 xbar_status xbar_tile_backward(xbar_tile *t, float *Z, const float *D, size_t batch)
 {
-    return tile_read(t, &t->c.backward, 1, Z, D, batch);
+    return tile_read(t, &t->c.backward, 1, Z, D, batch, SIZE_MAX);
 }
 
 xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_noise)
@@ -149,7 +150,7 @@ xbar_status xbar_tile_read_col_io(xbar_tile *t, float *y, size_t j, const xbar_i
     float *e = calloc(t->c.cols, sizeof *e);
     if (!e) return xbar_fail(XBAR_ENOMEM, "read_col_io: out of memory");
     e[j] = 1.0f;
-    xbar_status s = tile_read(t, io, 0, y, e, 1);
+    xbar_status s = tile_read(t, io, 0, y, e, 1, j);
     free(e);
     return s;
 }
