@@ -139,6 +139,27 @@ double train_tail_mean(const double *v, int n, int k)
     return k ? s / k : NAN;
 }
 
+/* obj["w_rms"] = {"<layer>": RMS of its visible weights} for every linear / conv layer. */
+static void add_weight_rms(cJSON *obj, xbar_net *net)
+{
+    cJSON *w = cJSON_AddObjectToObject(obj, "w_rms");
+    for (size_t l = 0; l < xbar_net_n_layers(net); l++) {
+        float *v;
+        size_t cnt;
+        if (xbar_net_param(net, l, XBAR_PARAM_WEIGHT, &v, NULL, &cnt) != XBAR_OK || !cnt) continue;
+        float *buf = v ? NULL : malloc(cnt * sizeof(float));
+        if (!v && !buf) continue;
+        if (!v) xbar_aw_get_weights(xbar_net_layer_aw(net, l), buf);
+        const float *x = v ? v : buf;
+        double s2 = 0;
+        for (size_t k = 0; k < cnt; k++) s2 += (double)x[k] * x[k];
+        char key[24];
+        snprintf(key, sizeof key, "%zu", l);
+        cJSON_AddNumberToObject(w, key, sqrt(s2 / (double)cnt));
+        free(buf);
+    }
+}
+
 static int write_summary(const run_ctx *r, const train_outcome *o, const char *path, char *err, size_t n)
 {
     const train_history *h = &o->h;
@@ -165,6 +186,7 @@ static int write_summary(const run_ctx *r, const train_outcome *o, const char *p
     char crc[16];
     snprintf(crc, sizeof crc, "%08x", (unsigned)o->state_crc32);
     cJSON_AddStringToObject(s, "state_crc32", crc);
+    add_weight_rms(s, r->net);
     json_add_array(s, "test_acc", h->test_acc, (size_t)h->epochs);
     json_add_array(s, "train_loss", h->train_loss, (size_t)h->epochs);
     int rc = json_write_file(s, path, err, n);
