@@ -29,6 +29,7 @@ void progress_start(progress *p, uint64_t total, const char *label, int quiet)
     memset(p, 0, sizeof *p);
     p->total = total;
     p->label = label ? label : "";
+    p->unit = "it";
     p->enabled = !quiet && isatty(STDERR_FILENO);
     p->t0 = p->last = now();
 }
@@ -45,12 +46,12 @@ void progress_update(progress *p, uint64_t done, const char *extra)
     int len;
     if (p->total) {
         if (rate > 0) fmt_time(eta, sizeof eta, (double)(p->total - (done < p->total ? done : p->total)) / rate);
-        len = snprintf(line, sizeof line, " %s  %3.0f%%  %.0f it/s  ETA %s  %s", p->label,
-                       100.0 * (double)done / (double)p->total, rate, eta[0] ? eta : "?", extra ? extra : "");
+        len = snprintf(line, sizeof line, " %s  %3.0f%%  %.0f %s/s  ETA %s  %s", p->label,
+                       100.0 * (double)done / (double)p->total, rate, p->unit, eta[0] ? eta : "?", extra ? extra : "");
     } else {
         fmt_time(eta, sizeof eta, el);
-        len = snprintf(line, sizeof line, " %s  %llu  %.0f it/s  %s  %s", p->label, (unsigned long long)done,
-                       rate, eta, extra ? extra : "");
+        len = snprintf(line, sizeof line, " %s  %llu  %.0f %s/s  %s  %s", p->label, (unsigned long long)done,
+                       rate, p->unit, eta, extra ? extra : "");
     }
     if (len >= (int)sizeof line) len = (int)sizeof line - 1;
     /* pad with blanks to erase the rest of a longer previous line */

@@ -20,6 +20,7 @@ typedef struct {
     uint64_t total;  /* items to do (0: unknown, no percentage or ETA) */
     uint64_t done;
     const char *label;
+    const char *unit;  /* rate unit, "it" unless set after progress_start (e.g. "samples") */
     int enabled;     /* drawing (stderr is a tty and not quiet)       */
     int drawn;       /* a line is on screen                           */
     int width;       /* length of the last line drawn                 */

@@ -70,7 +70,7 @@ typedef struct {
 } run_ctx;
 
 /* One epoch: shuffled mini-batches, then the test-set evaluation. */
-static int run_epoch(run_ctx *r, int e, train_history *h, progress *pg, char *err, size_t n)
+static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *pg, char *err, size_t n)
 {
     const train_cfg *c = r->c;
     const size_t pix = r->train.rows * r->train.cols, N = r->train.n, B = (size_t)c->batch;
@@ -95,7 +95,7 @@ static int run_epoch(run_ctx *r, int e, train_history *h, progress *pg, char *er
         correct += ok;
         char extra[96];
         snprintf(extra, sizeof extra, "epoch %d/%d  loss %.4f", e + 1, c->epochs, loss_sum / (double)(s + bs));
-        progress_update(pg, (uint64_t)e * ((N + B - 1) / B) + s / B + 1, extra);
+        progress_update(pg, (uint64_t)(e - first) * N + s + bs, extra);
     }
     double t_train = now() - t0, test_loss;
     size_t test_ok;
@@ -334,11 +334,11 @@ int train_execute(const train_cfg *c, const char *out, const train_opts *opt, tr
         printf("%s: %zu training / %zu test images from %s\n%s", train_data_name(c), r.train.n, r.test.n,
                train_data_dir(c), res->model);
     progress pg;
-    size_t per_epoch = (r.train.n + (size_t)c->batch - 1) / (size_t)c->batch;
-    progress_start(&pg, (uint64_t)c->epochs * per_epoch, "train", opt->quiet);
-    pg.done = (uint64_t)res->h.epochs * per_epoch;
-    for (int e = res->h.epochs; e < c->epochs && !rc; e++) {
-        rc = run_epoch(&r, e, &res->h, &pg, err, n);
+    const int first = res->h.epochs;
+    progress_start(&pg, (uint64_t)(c->epochs - first) * r.train.n, "train", opt->quiet);
+    pg.unit = "samples";
+    for (int e = first; e < c->epochs && !rc; e++) {
+        rc = run_epoch(&r, e, first, &res->h, &pg, err, n);
         if (!rc && ckpt_write(r.ckpt, &res->h, r.net, NULL, err, n)) rc = 1;
         if (!rc && !opt->quiet) {
             progress_end(&pg);
