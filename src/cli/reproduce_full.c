@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "outdir.h"
+#include "plot.h"
 #include "reproduce_full.h"
 #include "train_exec.h"
 
@@ -221,6 +222,26 @@ static int write_part(FILE *f, const part_def *p, const result *r, int nr, int e
     return tt_ok && sgd_below && gap_ok && (strcmp(p->part, "mnist-fcn") || dig->mean >= 93);
 }
 
+/* DIR/PART.png: mean test accuracy over seeds per epoch, one curve per configuration (Fig. 5 style). */
+static void plot_part(const char *dir, const part_def *p, const result *r, int nr, FILE *md)
+{
+    char names[7][64], path[OUT_PATH_MAX + 64], title[128], err[512];
+    plot_series s[7];
+    static double epoch[MAX_EPOCHS];
+    for (int e = 0; e < MAX_EPOCHS; e++) epoch[e] = e + 1;
+    for (int i = 0; i < nr && i < 7; i++) {
+        if (r[i].tau < 0) snprintf(names[i], sizeof names[i], "%s", algo_titles[r[i].algo]);
+        else snprintf(names[i], sizeof names[i], "%s, tau %s", algo_titles[r[i].algo], p->taus[r[i].tau]);
+        s[i] = (plot_series){names[i], epoch, r[i].acc, (size_t)r[i].epochs};
+    }
+    snprintf(path, sizeof path, "%.3000s/%s.png", dir, p->part);
+    snprintf(title, sizeof title, "%s: test accuracy, mean over seeds", p->part);
+    plot_spec ps = {.title = title, .xlabel = "epoch", .ylabel = "test accuracy (%)", .key_outside = 1,
+                    .series = s, .nseries = nr < 7 ? nr : 7};
+    if (!plot_available() || plot_lines(path, &ps, err, sizeof err)) return;
+    fprintf(md, "\n![%s](%s.png)\n", p->part, p->part);
+}
+
 int reproduce_full(const cli_args *a, const full_opts *fo)
 {
     char err[1024];
@@ -274,6 +295,7 @@ int reproduce_full(const cli_args *a, const full_opts *fo)
             rc = collect_config(fo, dir, &parts[p], &r[i], err, sizeof err);
         }
         if (!rc) all_ok &= write_part(f, &parts[p], r, 7, r[0].epochs);
+        if (!rc) plot_part(dir, &parts[p], r, 7, f);
         free(r);
     }
     fclose(f);

@@ -197,8 +197,12 @@ static int write_summary(const run_ctx *r, const train_outcome *o, const char *p
 static int write_plot(const run_ctx *r, const train_history *h, const char *path, char *err, size_t n)
 {
     char title[CFG_STR_MAX + 64];
-    snprintf(title, sizeof title, "%s on %s (%s)", r->c->layers, train_data_name(r->c),
-             hw_opt_kinds[r->c->opt_kind]);
+    if (r->c->opt_kind == XBAR_OPT_DIGITAL)
+        snprintf(title, sizeof title, "%s on %s (digital)", r->c->layers, train_data_name(r->c));
+    else
+        snprintf(title, sizeof title, "%s on %s (%s, %s, w_max %g, w_min %g)", r->c->layers, train_data_name(r->c),
+                 hw_opt_kinds[r->c->opt_kind], hw_device_models[r->c->device.model], (double)r->c->device.w_max,
+                 (double)r->c->device.w_min);
     plot_series s[] = {{"test", NULL, h->test_acc, (size_t)h->epochs}, {"train", NULL, h->train_acc, (size_t)h->epochs}};
     double *x = malloc((size_t)h->epochs * sizeof(double));
     if (!x) return snprintf(err, n, "out of memory"), -1;
