@@ -38,6 +38,8 @@ typedef struct {
     int epochs;
     double acc[MAX_EPOCHS], sd[MAX_EPOCHS]; /* per-epoch mean and std over seeds */
     double mean, pm, wall, sps;
+    double fin, fin_sd; /* final epoch: mean and std over seeds */
+    double score;       /* what the checks compare: mean (>= 10 epochs) or fin */
 } result;
 
 static const char *const algo_names[] = {"digital", "analog-sgd", "tiki-taka"};
@@ -184,6 +186,9 @@ static int collect_config(const full_opts *fo, const char *dir, const part_def *
     }
     r->mean = train_tail_mean(r->acc, r->epochs, 5);
     r->pm = train_tail_mean(r->sd, r->epochs, 5);
+    r->fin = r->acc[r->epochs - 1];
+    r->fin_sd = r->sd[r->epochs - 1];
+    r->score = r->epochs >= 10 ? r->mean : r->fin;
     return 0;
 }
 
@@ -191,20 +196,20 @@ static int collect_config(const full_opts *fo, const char *dir, const part_def *
 static int write_part(FILE *f, const part_def *p, const result *r, int nr, int epochs)
 {
     const result *dig = &r[0];
-    fprintf(f, "\n## %s (%s, %d epochs)\n\n| algorithm | tau | test accuracy (%%) | wall time per run (s) | samples/s |\n"
-               "|---|---|---|---|---|\n", p->part, p->net, epochs);
+    fprintf(f, "\n## %s (%s, %d epochs)\n\n| algorithm | tau | test accuracy, last 5 epochs (%%) | final epoch (%%) "
+               "| wall time per run (s) | samples/s |\n|---|---|---|---|---|---|\n", p->part, p->net, epochs);
     for (int i = 0; i < nr; i++)
-        fprintf(f, "| %s | %s | %.2f ± %.2f | %.0f | %.0f |\n", algo_titles[r[i].algo],
-                r[i].tau < 0 ? "-" : p->taus[r[i].tau], r[i].mean, r[i].pm, r[i].wall, r[i].sps);
+        fprintf(f, "| %s | %s | %.2f ± %.2f | %.2f ± %.2f | %.0f | %.0f |\n", algo_titles[r[i].algo],
+                r[i].tau < 0 ? "-" : p->taus[r[i].tau], r[i].mean, r[i].pm, r[i].fin, r[i].fin_sd, r[i].wall, r[i].sps);
     int tt_ok = 1, sgd_below = 1;
     /* gap = TT - SGD per tau, with the spread of both (the ± of the table) */
     double gap[3], spread[3];
     for (int t = 0; t < 3; t++) {
         const result *sgd = &r[1 + t], *tt = &r[4 + t];
-        tt_ok &= dig->mean - tt->mean <= 1.5;
-        sgd_below &= sgd->mean < tt->mean;
-        gap[t] = tt->mean - sgd->mean;
-        spread[t] = tt->pm + sgd->pm;
+        tt_ok &= dig->score - tt->score <= 1.5;
+        sgd_below &= sgd->score < tt->score;
+        gap[t] = tt->score - sgd->score;
+        spread[t] = epochs >= 10 ? tt->pm + sgd->pm : tt->fin_sd + sgd->fin_sd;
     }
     /* "largest at the smallest tau": yes if strictly, a tie if no other gap exceeds it by more than the spreads */
     int strict = 1, tie = 1;
@@ -214,12 +219,13 @@ static int write_part(FILE *f, const part_def *p, const result *r, int nr, int e
     }
     const char *gap_verdict = strict ? "yes" : (tie ? "tie within the seeds' spread" : "NO");
     int gap_ok = strict || tie;
-    fprintf(f, "\nChecks: digital %.2f%%%s; Tiki-Taka within 1.5 points of digital at every tau: %s; "
+    fprintf(f, "\nChecks (on the %s): digital %.2f%%%s; Tiki-Taka within 1.5 points of digital at every tau: %s; "
                "Analog SGD below Tiki-Taka at every tau: %s; gap (TT - SGD: %.2f, %.2f, %.2f) largest at the "
                "smallest tau: %s.\n",
-            dig->mean, strcmp(p->part, "mnist-fcn") ? "" : (dig->mean >= 93 ? " (>= 93: yes)" : " (>= 93: NO)"),
+            epochs >= 10 ? "last-5-epoch means" : "final epoch: the last 5 of so few epochs include the start",
+            dig->score, strcmp(p->part, "mnist-fcn") ? "" : (dig->score >= 93 ? " (>= 93: yes)" : " (>= 93: NO)"),
             tt_ok ? "yes" : "NO", sgd_below ? "yes" : "NO", gap[0], gap[1], gap[2], gap_verdict);
-    return tt_ok && sgd_below && gap_ok && (strcmp(p->part, "mnist-fcn") || dig->mean >= 93);
+    return tt_ok && sgd_below && gap_ok && (strcmp(p->part, "mnist-fcn") || dig->score >= 93);
 }
 
 /* DIR/PART.png: mean test accuracy over seeds per epoch, one curve per configuration (Fig. 5 style). */
