@@ -211,6 +211,8 @@ int main(int argc, char **argv)
     xt_bad(a, "--resume", "--set", NULL);
     snprintf(a, sizeof a, "%s --out %s/r1", base, tmp);
     xt_bad(a, "exists", "--force", NULL);
+    snprintf(a, sizeof a, "%s --out %s/no/such/dir", base, tmp);
+    xt_bad(a, "--out", "no/such/dir", NULL);
 
     xt_cli_done();
     return xt_done("test_train_cli");

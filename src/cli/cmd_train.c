@@ -27,7 +27,10 @@ int cmd_train(int argc, char **argv)
     train_cfg c = train_cfg_defaults();
     if (args_parse(&a, "train", argc, argv, extra, err, sizeof err)) return cli_error("train", "%s", err), EXIT_USAGE;
     if (a.help) return args_usage(stdout, "train", summary, extra, train_keys, &c), EXIT_OK;
-    const char *out = a.out ? a.out : "out/train";
+    char outbuf[4096];
+    snprintf(outbuf, sizeof outbuf, "%s", a.out ? a.out : "out/train");
+    for (size_t len = strlen(outbuf); len > 1 && outbuf[len - 1] == '/'; len--) outbuf[len - 1] = 0;
+    const char *out = outbuf;
     char resumed[4096 + 32];
     if (resume) {
         if (a.config || a.nsets || a.seed_set || a.force) {

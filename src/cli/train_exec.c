@@ -256,8 +256,8 @@ static int prepare_run_dir(run_ctx *r, train_history *h, char *err, size_t n)
     }
     out_remove_tree(r->run);
     if (mkdir(r->run, 0777) != 0) {
-        snprintf(err, n, "cannot create %s: %s", r->run, strerror(errno));
-        return 1;
+        snprintf(err, n, "--out %s: cannot create %s: %s", r->out, r->run, strerror(errno));
+        return 2;
     }
     char path[OUT_PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/config.ini", r->run);
