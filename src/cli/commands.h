@@ -19,6 +19,8 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 int cmd_lsq(int argc, char **argv);
 /** Train a network on MNIST / Fashion-MNIST (cmd_train.c). */
 int cmd_train(int argc, char **argv);
+/** Throughput against the machine's limits (cmd_bench.c). */
+int cmd_bench(int argc, char **argv);
 /** The paper's figures and tables, quick or full (cmd_reproduce.c). */
 int cmd_reproduce(int argc, char **argv);
 

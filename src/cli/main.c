@@ -14,6 +14,7 @@ typedef struct {
 static const command commands[] = {
     { "lsq", "least-squares experiments of the paper (analog SGD, Tiki-Taka, ...)", cmd_lsq },
     { "train", "train a network on MNIST or Fashion-MNIST (digital, Analog SGD, Tiki-Taka)", cmd_train },
+    { "bench", "throughput of reads and pulsed updates against this machine's limits", cmd_bench },
     { "reproduce", "the paper's least-squares claims, checked (--quick)", cmd_reproduce },
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof *commands))
