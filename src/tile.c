@@ -147,12 +147,10 @@ xbar_status xbar_tile_read_col_io(xbar_tile *t, float *y, size_t j, const xbar_i
     if (j >= t->c.cols) return xbar_fail(XBAR_EINVAL, "read_col_io: column %zu >= %zu", j, t->c.cols);
     const char *why = xbar_io_check(io, "read_col_io");
     if (why) return xbar_fail(XBAR_EINVAL, "%s", why);
-    float *e = calloc(t->c.cols, sizeof *e);
-    if (!e) return xbar_fail(XBAR_ENOMEM, "read_col_io: out of memory");
+    float *e = t->scratch; /* rows*cols floats, free outside an update */
+    memset(e, 0, t->c.cols * sizeof *e);
     e[j] = 1.0f;
-    xbar_status s = tile_read(t, io, 0, y, e, 1, j);
-    free(e);
-    return s;
+    return tile_read(t, io, 0, y, e, 1, j);
 }
 
 /* ---- updates ------------------------------------------------------------- */

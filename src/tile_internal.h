@@ -9,7 +9,7 @@ struct xbar_tile {
     xbar_tile_config c;
     xbar_devices dev;
     float *w;             /* rows*cols weights, row-major */
-    float *scratch;       /* rows*cols: summed desired increment */
+    float *scratch;       /* rows*cols: summed desired increment (update), one-hot input (read_col_io) */
     uint64_t n_updates;   /* update calls so far (RNG step index) */
     uint64_t n_reads;     /* read calls so far (RNG step index) */
     uint64_t n_pulses;    /* device pulses fired so far */
