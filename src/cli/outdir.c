@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -214,4 +215,31 @@ fail: {
     out_err(err, n, "cannot write %s: %s", path, strerror(e));
 }
     return -1;
+}
+
+int out_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno)), -1;
+    size_t cap = 1 << 16, used = 0;
+    char *b = malloc(cap + 1);
+    for (size_t got; b && (got = fread(b + used, 1, cap - used, f)) > 0;) {
+        used += got;
+        if (used == cap) {
+            char *q = realloc(b, (cap *= 2) + 1);
+            if (!q) free(b);
+            b = q;
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!b || bad) {
+        snprintf(err, errlen, "cannot read %s: %s", path, b ? "read error" : "out of memory");
+        free(b);
+        return -1;
+    }
+    b[used] = 0;
+    *buf = b;
+    *len = used;
+    return 0;
 }

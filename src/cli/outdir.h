@@ -71,6 +71,12 @@ void out_abort(out_ctx *o);
  */
 int out_write_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
 
+/**
+ * Read the whole file `path` into a malloc'd buffer, NUL-terminated (the NUL
+ * is not counted in *len). @return 0, or -1 with "cannot read PATH: <strerror>".
+ */
+int out_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen);
+
 /** Remove a file or a directory tree (no symlinks followed). @return 0 or -1 (errno). */
 int out_remove_tree(const char *path);
 

@@ -58,15 +58,10 @@ static int read_summary(const char *dir, double *acc, int *epochs, double *wall,
 {
     char path[OUT_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) return snprintf(err, n, "cannot read %.900s", path), -1;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
-    for (int ch; m && (ch = fgetc(f)) != EOF;) fputc(ch, m);
-    fclose(f);
-    if (m) fclose(m);
-    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    char *text;
+    size_t len;
+    if (out_read_file(path, &text, &len, err, n)) return -1;
+    cJSON *j = cJSON_Parse(text);
     free(text);
     cJSON *a = cJSON_GetObjectItem(j, "test_acc");
     int ne = cJSON_GetArraySize(a);
@@ -83,7 +78,7 @@ static int read_summary(const char *dir, double *acc, int *epochs, double *wall,
 }
 
 /* One run (skipped if finished before, resumed if interrupted). */
-static int run_one(const cli_args *a, const full_opts *fo, const part_def *p, const char *stem, int seed,
+static int run_one(const full_opts *fo, const part_def *p, const char *stem, int seed,
                    const char *out, char *err, size_t n)
 {
     char path[OUT_PATH_MAX + 32];
@@ -101,9 +96,7 @@ static int run_one(const cli_args *a, const full_opts *fo, const part_def *p, co
         snprintf(path, sizeof path, "%s" TRAIN_RUN_SUFFIX, out);
         out_remove_tree(path);
     }
-    int rc = train_execute(&c, out, &opt, NULL, err, n);
-    (void)a;
-    return rc;
+    return train_execute(&c, out, &opt, NULL, err, n);
 }
 
 typedef struct {
@@ -131,7 +124,7 @@ static int run_jobs(const cli_args *a, const full_opts *fo, job *jobs, int nj, c
             job *j = &jobs[next++];
             if (!a->quiet) fprintf(stderr, "  [%d/%d] %s/%s seed %d\n", next, nj, j->p->part, j->stem, j->seed);
             if (fo->jobs == 1) {
-                int rc = run_one(a, fo, j->p, j->stem, j->seed, j->out, err, n);
+                int rc = run_one(fo, j->p, j->stem, j->seed, j->out, err, n);
                 if (rc) return rc;
                 continue;
             }
@@ -139,7 +132,7 @@ static int run_jobs(const cli_args *a, const full_opts *fo, job *jobs, int nj, c
             j->pid = fork();
             if (j->pid == 0) {
                 char e[1024];
-                int rc = run_one(a, fo, j->p, j->stem, j->seed, j->out, e, sizeof e);
+                int rc = run_one(fo, j->p, j->stem, j->seed, j->out, e, sizeof e);
                 if (rc) fprintf(stderr, "xbar reproduce: %s\n", e);
                 fflush(NULL);
                 _exit(rc);

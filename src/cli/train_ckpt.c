@@ -106,36 +106,12 @@ int ckpt_write(const char *path, const train_history *h, const xbar_net *net, ui
     return rc;
 }
 
-static int read_all(const char *path, unsigned char **buf, size_t *len, char *err, size_t n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return snprintf(err, n, "cannot read checkpoint %s: %s", path, strerror(errno)), -1;
-    size_t cap = 1 << 16, used = 0;
-    unsigned char *b = malloc(cap);
-    for (size_t got; b && (got = fread(b + used, 1, cap - used, f)) > 0;) {
-        used += got;
-        if (used == cap) {
-            unsigned char *q = realloc(b, cap *= 2);
-            if (!q) free(b);
-            b = q;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!b || bad) {
-        free(b);
-        return snprintf(err, n, "cannot read checkpoint %s", path), -1;
-    }
-    *buf = b;
-    *len = used;
-    return 0;
-}
-
 int ckpt_read(const char *path, train_history *h, xbar_net *net, char *err, size_t n)
 {
-    unsigned char *b;
+    char *text;
     size_t len;
-    if (read_all(path, &b, &len, err, n)) return -1;
+    if (out_read_file(path, &text, &len, err, n)) return -1;
+    unsigned char *b = (unsigned char *)text;
     int rc = -1;
     if (len < 8 + 4 + 4 + 8 + 4 || memcmp(b, MAGIC, 8)) {
         snprintf(err, n, "checkpoint %s: not an xbar training checkpoint", path);
