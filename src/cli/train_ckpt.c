@@ -63,16 +63,6 @@ static int net_bytes(const xbar_net *net, char **buf, size_t *len, char *err, si
     return 0;
 }
 
-int net_state_crc(const xbar_net *net, uint32_t *crc, char *err, size_t n)
-{
-    char *b;
-    size_t len;
-    if (net_bytes(net, &b, &len, err, n)) return -1;
-    *crc = (uint32_t)crc32(0L, (const Bytef *)b, (uInt)len);
-    free(b);
-    return 0;
-}
-
 int ckpt_write(const char *path, const train_history *h, const xbar_net *net, uint32_t *state_crc, char *err,
                size_t n)
 {

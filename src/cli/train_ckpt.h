@@ -27,7 +27,5 @@ int ckpt_write(const char *path, const train_history *h, const xbar_net *net, ui
  *  config). Errors name the file: unreadable, not a checkpoint, corrupt
  *  (CRC), or a network that does not match. @return 0 or -1. */
 int ckpt_read(const char *path, train_history *h, xbar_net *net, char *err, size_t n);
-/** CRC-32 of the network's state bytes. @return 0 or -1 (err). */
-int net_state_crc(const xbar_net *net, uint32_t *crc, char *err, size_t n);
 
 #endif

@@ -215,7 +215,8 @@ static int write_plot(const run_ctx *r, const train_history *h, const char *path
 }
 
 /* Final files into OUT (all or nothing), then remove OUT.run. */
-static int finish(run_ctx *r, const train_outcome *o, char *err, size_t n)
+/* The final checkpoint is written before summary.json, which carries its state CRC. */
+static int finish(run_ctx *r, train_outcome *o, char *err, size_t n)
 {
     out_ctx od;
     if (out_begin(r->out, r->opt->force, &od, err, n)) return 2;
@@ -223,8 +224,8 @@ static int finish(run_ctx *r, const train_outcome *o, char *err, size_t n)
     int rc = f ? 0 : 1;
     if (f && (cfg_write_ini(train_keys, r->c, f) | fclose(f))) rc = 1, snprintf(err, n, "cannot write config.ini");
     if (!rc && write_metrics(&o->h, out_path(&od, "metrics.csv"), err, n)) rc = 1;
+    if (!rc && ckpt_write(out_path(&od, TRAIN_CKPT), &o->h, r->net, &o->state_crc32, err, n)) rc = 1;
     if (!rc && write_summary(r, o, out_path(&od, "summary.json"), err, n)) rc = 1;
-    if (!rc && ckpt_write(out_path(&od, TRAIN_CKPT), &o->h, r->net, NULL, err, n)) rc = 1;
     if (!rc && plot_available() && write_plot(r, &o->h, out_path(&od, "accuracy.png"), err, n)) rc = 1;
     if (!rc && out_commit(&od, err, n)) rc = 1;
     if (rc) {
@@ -357,7 +358,6 @@ int train_execute(const train_cfg *c, const char *out, const train_opts *opt, tr
         if (res->h.samples_per_s[e] > 0) train_s += (double)r.train.n / res->h.samples_per_s[e];
     }
     res->samples_per_s = train_s > 0 ? (double)r.train.n * res->h.epochs / train_s : 0;
-    if (!rc && net_state_crc(r.net, &res->state_crc32, err, n)) rc = 1;
     if (!rc) rc = finish(&r, res, err, n);
     if (rc == 3) snprintf(err, n, "stopped after epoch %d as asked; continue with --resume", opt->stop_after);
     teardown(&r);
