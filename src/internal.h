@@ -18,6 +18,15 @@ const char *xbar_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /** z[0] of xbar_rng_normal4 (same bits), for callers that need one normal. */
 float xbar_rng_normal_first(uint64_t seed, uint64_t stream, uint64_t counter);
 
+/** Four standard normals from one Philox block (seed, stream, counter) by the ziggurat
+ *  method: the fast generator of the hot loops (pulse noise, read noise). N(0,1) up to
+ *  float32 rounding; rare rejections continue on a secondary counter, so the result is
+ *  still a pure function of (seed, stream, counter). Not the same bits as
+ *  xbar_rng_normal4 (Box-Muller, kept for construction-time draws). */
+void xbar_rng_znormal4(float z[4], uint64_t seed, uint64_t stream, uint64_t counter);
+/** z[k] = lane k%4 of xbar_rng_znormal4(seed, stream, counter0 + k/4), k < n. */
+void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0);
+
 static inline float xbar_clampf(float w, float lo, float hi) { return w < lo ? lo : (w > hi ? hi : w); }
 
 #endif

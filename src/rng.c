@@ -103,3 +103,14 @@ void xbar_rng_normal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, ui
         for (size_t i = 0; i < 4 && k + i < n; i++) z[k + i] = b[i];
     }
 }
+
+/* TEMPORARY: Box-Muller stand-in until the ziggurat lands. */
+void xbar_rng_znormal4(float z[4], uint64_t seed, uint64_t stream, uint64_t counter)
+{
+    xbar_rng_normal4(z, seed, stream, counter);
+}
+
+void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
+{
+    xbar_rng_normal_fill(z, n, seed, stream, counter0);
+}
