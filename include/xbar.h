@@ -204,7 +204,8 @@ typedef struct {
     float *s_up, *s_dn;   /* per-device nominal up / down step (> 0) */
     float *a_up, *a_dn;   /* model-specific: slopes (LINEAR_STEP, SOFT_BOUNDS), exponents
                              (POW_STEP, EXP_PAPER); unused otherwise */
-    float *ref;           /* SOFT_BOUNDS_REF reference, ALD: -sym_point; else 0 */
+    float ref;            /* g = w + ref for every device: SOFT_BOUNDS_REF reference_mean,
+                             ALD -sym_point, else 0 */
     float granularity;    /* weight granularity used by update management */
 } xbar_devices;
 

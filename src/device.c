@@ -206,12 +206,12 @@ xbar_status xbar_devices_init(xbar_devices *d, const xbar_device_params *p, size
     memset(d, 0, sizeof *d);
     const char *err = xbar_device_check(p);
     if (err) return xbar_fail(XBAR_EINVAL, "%s", err);
-    if (n == 0 || n > SIZE_MAX / (7 * sizeof(float)))
+    if (n == 0 || n > SIZE_MAX / (6 * sizeof(float)))
         return xbar_fail(XBAR_EINVAL, "devices: n = %zu: must be > 0 and addressable", n);
-    float *blk = malloc(7 * n * sizeof(float));
+    float *blk = malloc(6 * n * sizeof(float));
     if (!blk) return xbar_fail(XBAR_ENOMEM, "devices: cannot allocate %zu devices", n);
-    float **arrays[7] = {&d->b_max, &d->b_min, &d->s_up, &d->s_dn, &d->a_up, &d->a_dn, &d->ref};
-    for (int k = 0; k < 7; k++) *arrays[k] = blk + (size_t)k * n;
+    float **arrays[6] = {&d->b_max, &d->b_min, &d->s_up, &d->s_dn, &d->a_up, &d->a_dn};
+    for (int k = 0; k < 6; k++) *arrays[k] = blk + (size_t)k * n;
     d->p = *p;
     d->n = n;
 
@@ -243,9 +243,9 @@ xbar_status xbar_devices_init(xbar_devices *d, const xbar_device_params *p, size
         }
         d->b_max[i] = fabsf(bu);
         d->b_min[i] = -fabsf(bl);
-        d->ref[i] = ref;
         set_coefs(d, i);
     }
+    d->ref = ref;
     d->granularity = granularity(q);
     return XBAR_OK;
 }
@@ -304,7 +304,7 @@ static float step(const xbar_devices *d, size_t i, float g, int up, float nz)
 
 float xbar_device_pulse(const xbar_devices *d, size_t i, float w, int up, float xi)
 {
-    const float nz = d->p.dw_min_std != 0.0f ? d->p.dw_min_std * xi : 0.0f, r = d->ref[i];
+    const float nz = d->p.dw_min_std != 0.0f ? d->p.dw_min_std * xi : 0.0f, r = d->ref;
     float g = w + r;
     const float dg = step(d, i, g, up != 0, nz);
     g = up ? g + dg : g - dg;
@@ -313,7 +313,7 @@ float xbar_device_pulse(const xbar_devices *d, size_t i, float w, int up, float 
 
 float xbar_device_clip(const xbar_devices *d, size_t i, float w)
 {
-    const float r = d->ref[i], g = w + r;
+    const float r = d->ref, g = w + r;
     return g > d->b_max[i] ? d->b_max[i] - r : (g < d->b_min[i] ? d->b_min[i] - r : w);
 }
 
@@ -342,7 +342,7 @@ float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsig
     if (linear(d, i, up, &s, &a)) {
         /* g' = g + sg (s + a g) = f g + sg s: geometric towards the fixed point -s/a,
          * e.g. ALD: tau - w_n = (1 - dw/tau)^n (tau - w_0). Monotone, so clip once. */
-        const double sg = up ? 1.0 : -1.0, f = 1.0 + sg * a, r = d->ref[i];
+        const double sg = up ? 1.0 : -1.0, f = 1.0 + sg * a, r = d->ref;
         double g = (double)w + r;
         if (f >= 0.0) {
             if (a == 0.0) g += sg * s * n;
@@ -356,7 +356,7 @@ float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsig
 
 void xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn)
 {
-    const float g = (float)(w + d->ref[i]);
+    const float g = (float)(w + d->ref);
     *q_up = step(d, i, g, 1, 0.0f) / (double)d->granularity;
     *q_dn = step(d, i, g, 0, 0.0f) / (double)d->granularity;
 }
@@ -371,7 +371,7 @@ void xbar_device_FG(const xbar_devices *d, size_t i, double w, double *F, double
 
 double xbar_device_symmetric_point(const xbar_devices *d, size_t i)
 {
-    const double r = d->ref[i], lo = d->b_min[i] - r, hi = d->b_max[i] - r;
+    const double r = d->ref, lo = d->b_min[i] - r, hi = d->b_max[i] - r;
     double su, au, sd, ad, F, G;
     if (linear(d, i, 1, &su, &au) && linear(d, i, 0, &sd, &ad)) {
         /* G = 0 where su + au g = sd + ad g; G increases with w (ad >= 0 >= au). */

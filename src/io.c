@@ -4,11 +4,23 @@
  * quantisation and clipping, iterative bound management. Parameters:
  * xbar_io_params in include/xbar.h; the model: docs/model.md, section (h).
  *
- * Randomness: every normal is drawn from the read's stream at the counter
- * (kind << 56) | (pass << 48) | (flat >> 2), lane flat & 3, where flat =
- * sample * n + element (n = outputs for weight / output noise, inputs for
- * input noise). Kind KIND_W at pass 0 is the layout of the former w_noise-only
- * read path, so plain reads are bit-identical to it. */
+ * Randomness: every normal is drawn from the read's stream with the fast
+ * generator xbar_rng_znormal4 (src/internal.h): element e of sample b in pass
+ * p is lane flat & 3 of the block at counter (kind << 56) | (p << 48) |
+ * (flat >> 2), flat = b * n + e (n = outputs for weight / output noise,
+ * inputs for input noise; kind KIND_W, KIND_OUT, KIND_IN below). A sample's
+ * normals of one kind and pass are thus one xbar_rng_znormal_fill of the
+ * blocks it touches, made into a scratch buffer and added by a plain loop.
+ * A draw is a pure function of (seed, stream, kind, pass, sample, element):
+ * the thread count and the other samples of the batch do not matter. Draws
+ * whose std is 0 are not made.
+ *
+ * Speed: the per-sample loops (abs-max, DAC, noise, ADC, rescale) have no
+ * branches or calls inside, so gcc -O3 vectorises them with plain SSE2. The
+ * DAC and ADC keep aihwkit's division rint(u / q) * q: a multiply by 1/q
+ * rounds some half steps the other way (docs/model.md (h), "float32
+ * matters"). The per-sample stages split the batch into one contiguous chunk
+ * per thread (XBAR_PAR), each with its own scratch. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -141,23 +153,62 @@ static void gemv(const xbar_io_read *r, float *y, const float *v)
                 (int)r->cols, v, 1, 0.0f, y, 1);
 }
 
-/* a[i] += sd*ξ for i < n: the normals of (kind, pass) of sample b. */
-static void add_normals(const io_ctx *c, float *a, size_t n, size_t b, float sd, unsigned kind, unsigned pass)
+/* ---- per-sample kernels (vectorisable loops) ------------------------------- */
+
+/* Bits of a float and back (memcpy: no aliasing questions; compiles to nothing). */
+static inline uint32_t f2u(float x)
 {
-    const uint64_t base = ((uint64_t)kind << 56) | ((uint64_t)pass << 48);
-    float z[4];
-    for (size_t i = 0; i < n; i++) {
-        const uint64_t k = (uint64_t)b * n + i;
-        if ((k & 3) == 0 || i == 0) xbar_rng_normal4(z, c->r->seed, c->r->stream, base | (k >> 2));
-        a[i] += sd * z[k & 3];
-    }
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static inline float u2f(uint32_t u)
+{
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
 }
 
+/* rintf without a call or a branch (SSE2 has no rounding instruction): for
+ * |u| < 2^23, (|u| + 2^23) - 2^23 rounds |u| to an integer in the current
+ * rounding mode, nearest-even as rintf; larger |u| (and inf, NaN) are integers
+ * already and kept. The choice is a bit mask, not `?:`, because gcc does not
+ * if-convert a select whose arm holds a float add (-ftrapping-math), and then
+ * the loop does not vectorise. The sign is put back: -0.3 gives -0 as rintf. */
+static inline float rint_nb(float u)
+{
+    const float big = 8388608.0f; /* 2^23, bits 0x4b000000 */
+    const float a = fabsf(u), r = (a + big) - big;
+    const uint32_t small = 0u - (uint32_t)(f2u(a) < 0x4b000000u); /* all ones iff a < 2^23 */
+    return copysignf(u2f((f2u(r) & small) | (f2u(a) & ~small)), u);
+}
+
+/* a[i] += sd ξ for i < n, the normals of (kind, pass) of sample b; z holds n + 3 floats.
+ * Element i is flat k = b n + i: lane k & 3 of block base | (k >> 2). The fill starts at
+ * the block of k = b n, whose first (b n) & 3 lanes belong to the sample before. */
+static void add_normals(const io_ctx *c, float *restrict a, size_t n, size_t b, float sd, unsigned kind,
+                        unsigned pass, float *restrict z)
+{
+    const uint64_t k0 = (uint64_t)b * n, base = ((uint64_t)kind << 56) | ((uint64_t)pass << 48);
+    const size_t off = (size_t)(k0 & 3);
+    xbar_rng_znormal_fill(z, off + n, c->r->seed, c->r->stream, base | (k0 >> 2));
+    const float *zs = z + off;
+    for (size_t i = 0; i < n; i++) a[i] += sd * zs[i];
+}
+
+/* max |x[j]|, NaN ignored. For |x| not NaN the bits, as a positive int32,
+ * order as the values, so this is an integer max (NaN, above inf, counts as
+ * 0), which SSE2 vectorises (signed compares only) where a float max
+ * reduction would not (-fno-fast-math). */
 static float abs_max(const float *x, size_t n)
 {
-    float m = 0.0f;
-    for (size_t j = 0; j < n; j++) m = fabsf(x[j]) > m ? fabsf(x[j]) : m;
-    return m;
+    int32_t m = 0;
+    for (size_t j = 0; j < n; j++) {
+        int32_t a = (int32_t)(f2u(x[j]) & 0x7fffffffu);
+        a = a > 0x7f800000 ? 0 : a;
+        m = a > m ? a : m;
+    }
+    return u2f((uint32_t)m);
 }
 
 /* aihwkit's input scale: 1/nm (noise management, nm > 0), then /f (bound
@@ -186,44 +237,62 @@ static float out_factor(const io_ctx *c, float nm, float f)
     return c->r->backward ? nm : 1.0f / s;
 }
 
-/* DAC of sample b at BM factor f: v = clip(rint(x scale / q_in) q_in, ±inp_bound) + inp_noise ξ. */
-static void dac(const io_ctx *c, float *v, const float *x, size_t b, float nm, float f, unsigned pass)
+/* DAC of sample b at BM factor f: v = clip(rint(x scale / q_in) q_in, ±inp_bound) + inp_noise ξ.
+ * x * 1 is x, so an unscaled input needs no loop of its own. */
+static void dac(const io_ctx *c, float *restrict v, const float *restrict x, size_t b, float nm, float f,
+                unsigned pass, float *z)
 {
     float s;
-    const int scaling = in_scale(c, nm, f, &s);
+    in_scale(c, nm, f, &s);
     const float q = c->q_in, lim = c->in_bound;
-    for (size_t j = 0; j < c->n_in; j++) {
-        float u = scaling ? x[j] * s : x[j];
-        if (q > 0.0f) u = rintf(u / q) * q;
-        v[j] = u > lim ? lim : (u < -lim ? -lim : u);
-    }
-    if (c->io->inp_noise > 0.0f) add_normals(c, v, c->n_in, b, c->io->inp_noise, KIND_IN, pass);
+    const size_t n = c->n_in;
+    if (q > 0.0f)
+        for (size_t j = 0; j < n; j++) v[j] = xbar_clampf(rint_nb((x[j] * s) / q) * q, -lim, lim);
+    else
+        for (size_t j = 0; j < n; j++) v[j] = xbar_clampf(x[j] * s, -lim, lim);
+    if (c->io->inp_noise > 0.0f) add_normals(c, v, n, b, c->io->inp_noise, KIND_IN, pass, z);
+}
+
+/* y = clip(rint(y / q) q, ±lim) (no rounding when q = 0); 1 if some |y| > lim before the clip. */
+static int quantise_clip(float *y, size_t n, float q, float lim)
+{
+    int clipped = 0;
+    if (q > 0.0f)
+        for (size_t i = 0; i < n; i++) {
+            const float u = rint_nb(y[i] / q) * q;
+            clipped |= (u > lim) | (u < -lim);
+            y[i] = xbar_clampf(u, -lim, lim);
+        }
+    else
+        for (size_t i = 0; i < n; i++) {
+            const float u = y[i];
+            clipped |= (u > lim) | (u < -lim);
+            y[i] = xbar_clampf(u, -lim, lim);
+        }
+    return clipped;
 }
 
 /* Weight noise (w_noise ||v||_2 ξ), output noise, ADC, clip. 1 if an output clipped. */
-static int adc(const io_ctx *c, float *y, const float *v, size_t b, unsigned pass)
+static int adc(const io_ctx *c, float *y, const float *v, size_t b, unsigned pass, float *z)
 {
     const xbar_io_params *io = c->io;
     if (io->w_noise > 0.0f) {
         double s2 = 0;
         for (size_t j = 0; j < c->n_in; j++) s2 += (double)v[j] * v[j];
         const float sd = io->w_noise * (float)sqrt(s2);
-        if (sd > 0.0f) add_normals(c, y, c->n_out, b, sd, KIND_W, pass);
+        if (sd > 0.0f) add_normals(c, y, c->n_out, b, sd, KIND_W, pass, z);
     }
-    if (io->out_noise > 0.0f) add_normals(c, y, c->n_out, b, io->out_noise, KIND_OUT, pass);
-    const float q = c->q_out, lim = c->out_bound;
-    if (q == 0.0f && isinf(lim)) return 0;
-    int clipped = 0;
-    for (size_t i = 0; i < c->n_out; i++) {
-        float u = y[i];
-        if (q > 0.0f) u = rintf(u / q) * q;
-        if (u > lim || u < -lim) {
-            u = u > lim ? lim : -lim;
-            clipped = 1;
-        }
-        y[i] = u;
-    }
-    return clipped;
+    if (io->out_noise > 0.0f) add_normals(c, y, c->n_out, b, io->out_noise, KIND_OUT, pass, z);
+    if (c->q_out == 0.0f && isinf(c->out_bound)) return 0;
+    return quantise_clip(y, c->n_out, c->q_out, c->out_bound);
+}
+
+/* Back to input units: y *= nm f (forward) / nm (backward). */
+static void rescale(const io_ctx *c, float *y, float nm, float f)
+{
+    const float g = out_factor(c, nm, f);
+    if (g != 1.0f)
+        for (size_t i = 0; i < c->n_out; i++) y[i] *= g;
 }
 
 /* aihwkit's stop rule: another pass only while f <= max_bm_factor and f <= max_bm_res/q_in. */
@@ -234,7 +303,14 @@ static int may_double(const io_ctx *c, float f)
 
 /* ---- the batch stages ------------------------------------------------------ */
 
-static xbar_status work_grow(xbar_io_work *ws, size_t batch, size_t n_v)
+/* Floats of scratch per thread: one sample's normals (n + 3) and 64-byte padding. */
+static size_t z_stride(const io_ctx *c)
+{
+    const size_t n = c->n_in > c->n_out ? c->n_in : c->n_out;
+    return (n + 3 + 15) / 16 * 16;
+}
+
+static xbar_status work_grow(xbar_io_work *ws, size_t batch, size_t n_v, size_t n_z)
 {
     if (n_v > ws->v_cap) {
         float *v = realloc(ws->v, n_v * sizeof *v);
@@ -242,14 +318,18 @@ static xbar_status work_grow(xbar_io_work *ws, size_t batch, size_t n_v)
         ws->v = v;
         ws->v_cap = n_v;
     }
+    if (n_z > ws->z_cap) {
+        float *z = realloc(ws->z, n_z * sizeof *z);
+        if (!z) return XBAR_ENOMEM;
+        ws->z = z;
+        ws->z_cap = n_z;
+    }
     if (batch > ws->b_cap) {
         float *nm = realloc(ws->nm, batch * sizeof *nm);
         if (nm) ws->nm = nm;
-        float *f = realloc(ws->f, batch * sizeof *f);
-        if (f) ws->f = f;
         unsigned char *st = realloc(ws->state, batch);
         if (st) ws->state = st;
-        if (!nm || !f || !st) return XBAR_ENOMEM;
+        if (!nm || !st) return XBAR_ENOMEM;
         ws->b_cap = batch;
     }
     return XBAR_OK;
@@ -258,44 +338,59 @@ static xbar_status work_grow(xbar_io_work *ws, size_t batch, size_t n_v)
 void xbar_io_work_free(xbar_io_work *ws)
 {
     free(ws->v);
+    free(ws->z);
     free(ws->nm);
-    free(ws->f);
     free(ws->state);
     memset(ws, 0, sizeof *ws);
 }
 
+/* Samples [lo, hi) of chunk t of nt: contiguous, in order, sizes differing by at most 1. */
+#define CHUNK_LO(t, nt, batch) ((batch) * (t) / (nt))
+
 /* (a) per sample: NM value, zero short cut, DAC at f = 1. Returns the MVM input. */
-static const float *input_stage(const io_ctx *c, xbar_io_work *ws, const float *in, size_t batch)
+static const float *input_stage(const io_ctx *c, xbar_io_work *ws, const float *in, size_t batch, size_t nt)
 {
-    const size_t n = c->n_in;
-    const int back = c->r->backward, in_noise = c->io->inp_noise > 0.0f, nt = xbar_get_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && batch * n > IO_PAR_MIN)
-    for (size_t b = 0; b < batch; b++) {
-        const float *x = in + b * n;
-        ws->f[b] = 1.0f;
-        ws->nm[b] = c->nm ? abs_max(x, n) : 0.0f;
-        /* aihwkit: max|x| = 0 gives an exact 0 (forward: unless there is input noise) */
-        ws->state[b] = c->nm && !(ws->nm[b] > 0.0f) && (back || !in_noise) ? IO_ZERO : IO_DONE;
-        if (c->identity_in) continue;
-        if (ws->state[b] == IO_ZERO) memset(ws->v + b * n, 0, n * sizeof(float));
-        else dac(c, ws->v + b * n, x, b, ws->nm[b], 1.0f, 0);
+    const size_t n = c->n_in, zs = z_stride(c);
+    const int back = c->r->backward, in_noise = c->io->inp_noise > 0.0f;
+#pragma omp parallel for schedule(static) XBAR_PAR(batch > 1 && batch * n > IO_PAR_MIN)
+    for (size_t t = 0; t < nt; t++) {
+        float *z = ws->z + t * zs;
+        for (size_t b = CHUNK_LO(t, nt, batch); b < CHUNK_LO(t + 1, nt, batch); b++) {
+            const float *x = in + b * n;
+            ws->nm[b] = c->nm ? abs_max(x, n) : 0.0f;
+            /* aihwkit: max|x| = 0 gives an exact 0 (forward: unless there is input noise) */
+            ws->state[b] = c->nm && !(ws->nm[b] > 0.0f) && (back || !in_noise) ? IO_ZERO : IO_DONE;
+            if (c->identity_in) continue;
+            if (ws->state[b] == IO_ZERO) memset(ws->v + b * n, 0, n * sizeof(float));
+            else dac(c, ws->v + b * n, x, b, ws->nm[b], 1.0f, 0, z);
+        }
     }
     return c->identity_in ? in : ws->v;
 }
 
-/* (c) per sample: noise, ADC, clip detection of the first pass. */
-static void output_stage(const io_ctx *c, xbar_io_work *ws, float *out, const float *V, size_t batch)
+/* (c) per sample: noise and ADC of the first pass; a sample that clipped and may
+ * double is left for (d), every other one is scaled back to input units. */
+static void output_stage(const io_ctx *c, xbar_io_work *ws, float *out, const float *V, size_t batch, size_t nt)
 {
-    const int nt = xbar_get_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && batch * c->n_out > IO_PAR_MIN)
-    for (size_t b = 0; b < batch; b++) {
-        if (ws->state[b] == IO_ZERO) continue;
-        const int clipped = adc(c, out + b * c->n_out, V + b * c->n_in, b, 0);
-        ws->state[b] = clipped && may_double(c, 1.0f) ? IO_RERUN : IO_DONE;
+    const size_t zs = z_stride(c);
+#pragma omp parallel for schedule(static) XBAR_PAR(batch > 1 && batch * c->n_out > IO_PAR_MIN)
+    for (size_t t = 0; t < nt; t++) {
+        float *z = ws->z + t * zs;
+        for (size_t b = CHUNK_LO(t, nt, batch); b < CHUNK_LO(t + 1, nt, batch); b++) {
+            float *y = out + b * c->n_out;
+            if (ws->state[b] == IO_ZERO) {
+                memset(y, 0, c->n_out * sizeof(float));
+                continue;
+            }
+            const int clipped = adc(c, y, V + b * c->n_in, b, 0, z);
+            ws->state[b] = clipped && may_double(c, 1.0f) ? IO_RERUN : IO_DONE;
+            if (ws->state[b] == IO_DONE) rescale(c, y, ws->nm[b], 1.0f);
+        }
     }
 }
 
-/* (d) bound management: re-run only the samples that clipped, f *= 2 per pass. */
+/* (d) bound management: re-run only the samples that clipped, f *= 2 per pass,
+ * one GEMV each (so a sample's passes do not depend on the other samples). */
 static void rerun_stage(const io_ctx *c, xbar_io_work *ws, float *out, const float *in, size_t batch)
 {
     for (size_t b = 0; b < batch; b++) {
@@ -306,30 +401,12 @@ static void rerun_stage(const io_ctx *c, xbar_io_work *ws, float *out, const flo
         do {
             f *= 2.0f;
             pass++;
-            dac(c, v, in + b * c->n_in, b, ws->nm[b], f, pass);
+            dac(c, v, in + b * c->n_in, b, ws->nm[b], f, pass, ws->z);
             gemv(c->r, y, v);
-            clipped = adc(c, y, v, b, pass);
+            clipped = adc(c, y, v, b, pass, ws->z);
         } while (clipped && may_double(c, f));
-        ws->f[b] = f;
+        rescale(c, y, ws->nm[b], f);
         ws->state[b] = IO_DONE;
-    }
-}
-
-/* (e) back to input units: y nm f (forward) / y nm (backward); exact 0 for zero inputs. */
-static void rescale_stage(const io_ctx *c, const xbar_io_work *ws, float *out, size_t batch)
-{
-    if (!c->nm && !c->bm) return;
-    const int nt = xbar_get_threads();
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && batch * c->n_out > IO_PAR_MIN)
-    for (size_t b = 0; b < batch; b++) {
-        float *y = out + b * c->n_out;
-        if (ws->state[b] == IO_ZERO) {
-            memset(y, 0, c->n_out * sizeof(float));
-            continue;
-        }
-        const float g = out_factor(c, ws->nm[b], ws->f[b]);
-        if (g != 1.0f)
-            for (size_t i = 0; i < c->n_out; i++) y[i] *= g;
     }
 }
 
@@ -343,12 +420,12 @@ xbar_status xbar_io_mvm(xbar_io_work *ws, const xbar_io_read *r, const xbar_io_p
     }
     io_ctx c;
     ctx_init(&c, io, r);
-    if (work_grow(ws, batch, c.identity_in ? 0 : batch * c.n_in) != XBAR_OK)
+    const size_t nt = (size_t)xbar_get_threads();
+    if (work_grow(ws, batch, c.identity_in ? 0 : batch * c.n_in, nt * z_stride(&c)) != XBAR_OK)
         return xbar_fail(XBAR_ENOMEM, "read: out of memory (batch %zu)", batch);
-    const float *V = input_stage(&c, ws, in, batch);
+    const float *V = input_stage(&c, ws, in, batch, nt);
     gemm(r, out, V, batch);
-    output_stage(&c, ws, out, V, batch);
+    output_stage(&c, ws, out, V, batch, nt);
     rerun_stage(&c, ws, out, in, batch);
-    rescale_stage(&c, ws, out, batch);
     return XBAR_OK;
 }

@@ -9,10 +9,10 @@
 /* Work space of the pipeline, grown on demand (owned by a tile; zero-initialise). */
 typedef struct {
     float *v;             /* batch*n_in: DAC outputs (the inputs as the array sees them) */
+    float *z;             /* threads x (max(n_in, n_out) + 3, padded): one sample's normals per thread */
     float *nm;            /* batch: noise-management value max|x| of each sample */
-    float *f;             /* batch: bound-management factor of each sample */
     unsigned char *state; /* batch: IO_DONE, IO_RERUN or IO_ZERO (see io.c) */
-    size_t v_cap, b_cap;
+    size_t v_cap, z_cap, b_cap;
 } xbar_io_work;
 
 /* One read of a weight matrix. */

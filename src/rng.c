@@ -1,14 +1,51 @@
 /* rng.c - Philox4x32-10 counter-based generator (Salmon, Moraes, Dror, Shaw,
  * "Parallel random numbers: as easy as 1, 2, 3", SC'11). Every draw is a
- * pure function of (seed, stream, counter); there is no state. */
+ * pure function of (seed, stream, counter); there is no state.
+ *
+ * Block (seed, stream, counter): key = {seed lo, seed hi}, ctr = {counter lo,
+ * counter hi, stream lo, stream hi}; four 32-bit words r[0..3].
+ *
+ * Ziggurat normals (xbar_rng_znormal4, xbar_rng_znormal_fill). Marsaglia &
+ * Tsang's ziggurat with 256 layers of equal area; tables and their method in
+ * zig_tables.h. Lane j of block (seed, stream, counter) draws one normal from
+ * the word w = r[j]:
+ *   i = w & 255 (layer), m = (w >> 8) & 0x7fffff (23 magnitude bits), sign = w >> 31.
+ * The candidate is x = (2m+1) x_i / 2^24, uniform on [0, x_i].
+ *   Fast path (98.51% of words): m < zig_k[i], i.e. x < x_{i+1}; then
+ *     z = +-(float)(2m+1) * zig_w[i], one float multiply.
+ *   Otherwise (layer 0, x >= r: the tail): Marsaglia's tail method, repeated
+ *     until it accepts: a = -ln(u1) / r, b = -ln(u2), accept if 2b > a^2; z = +-(r + a).
+ *   Otherwise (a wedge of layer i >= 1): accept z = +-x if
+ *     f(x_i) + u (f(x_{i+1}) - f(x_i)) < exp(-x^2/2); else restart the whole draw
+ *     (new layer, sign, magnitude) from the next word.
+ * So z is exactly N(0,1) up to the 2^-23 grid of x and float32 rounding.
+ * The extra words of lane j (uniforms u = (word + 0.5) / 2^32 in double, and
+ * restart words) are taken in order from secondary blocks b = 0, 1, 2, ...:
+ *   Philox4x32-10 with ctr = the primary block's ctr and
+ *   key = {seed lo ^ (4b + j), seed hi ^ 0xB7E15162} (32 fractional bits of e),
+ * all four words of block b before any of block b+1; each wedge test takes one
+ * word, each restart one, each tail try two (u1 then u2). Nearly every
+ * rejection needs only secondary block 0.
+ *
+ * Speed: the fill functions compute 8 blocks at a time with SSE2 (two groups
+ * of 4 blocks, one block per 32-bit lane, _mm_mul_epu32 for the 32x32->64
+ * products); without SSE2 the same blocks come from the scalar function, so
+ * the bits never depend on the path. */
 #include <math.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
+#include "zig_tables.h"
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
+#define ZIG_SALT 0xB7E15162u
+#define BATCH 8 /* blocks per batched Philox call */
 
 static inline void mulhilo(uint32_t a, uint32_t b, uint32_t *hi, uint32_t *lo)
 {
@@ -41,6 +78,76 @@ static inline void block(uint32_t out[4], uint64_t seed, uint64_t stream, uint64
     xbar_philox4x32_10(out, ctr, key);
 }
 
+#if defined(__SSE2__)
+/* hi and lo halves of the four 32x32 products a[k] * m (m in every lane). */
+static inline __m128i mulhilo4(__m128i a, __m128i m, __m128i *lo)
+{
+    __m128i even = _mm_mul_epu32(a, m);                     /* lanes 0, 2 as 64-bit */
+    __m128i odd = _mm_mul_epu32(_mm_srli_epi64(a, 32), m);  /* lanes 1, 3 */
+    even = _mm_shuffle_epi32(even, _MM_SHUFFLE(3, 1, 2, 0)); /* lo0 lo2 hi0 hi2 */
+    odd = _mm_shuffle_epi32(odd, _MM_SHUFFLE(3, 1, 2, 0));   /* lo1 lo3 hi1 hi3 */
+    *lo = _mm_unpacklo_epi32(even, odd);
+    return _mm_unpackhi_epi32(even, odd);
+}
+
+/* Blocks counter0 .. counter0 + 7 into out[4 * block + word]: two groups of
+ * four blocks, word w of each group in one vector c[g][w]. */
+static void philox_batch(uint32_t out[4 * BATCH], uint64_t seed, uint64_t stream, uint64_t counter0)
+{
+    __m128i c[2][4];
+    for (int g = 0; g < 2; g++) {
+        uint64_t k = counter0 + 4 * (uint64_t)g;
+        c[g][0] = _mm_setr_epi32((int)(uint32_t)k, (int)(uint32_t)(k + 1), (int)(uint32_t)(k + 2),
+                                 (int)(uint32_t)(k + 3));
+        c[g][1] = _mm_setr_epi32((int)(uint32_t)(k >> 32), (int)(uint32_t)((k + 1) >> 32),
+                                 (int)(uint32_t)((k + 2) >> 32), (int)(uint32_t)((k + 3) >> 32));
+        c[g][2] = _mm_set1_epi32((int)(uint32_t)stream);
+        c[g][3] = _mm_set1_epi32((int)(uint32_t)(stream >> 32));
+    }
+    const __m128i m0 = _mm_set1_epi32((int)PHILOX_M0), m1 = _mm_set1_epi32((int)PHILOX_M1);
+    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    for (int r = 0; r < 10; r++) {
+        const __m128i key0 = _mm_set1_epi32((int)k0), key1 = _mm_set1_epi32((int)k1);
+        for (int g = 0; g < 2; g++) {
+            __m128i lo0, lo1;
+            __m128i hi0 = mulhilo4(c[g][0], m0, &lo0), hi1 = mulhilo4(c[g][2], m1, &lo1);
+            c[g][0] = _mm_xor_si128(_mm_xor_si128(hi1, c[g][1]), key0);
+            c[g][1] = lo1;
+            c[g][2] = _mm_xor_si128(_mm_xor_si128(hi0, c[g][3]), key1);
+            c[g][3] = lo0;
+        }
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
+    }
+    for (int g = 0; g < 2; g++) { /* transpose: one block per vector */
+        __m128i t0 = _mm_unpacklo_epi32(c[g][0], c[g][1]), t1 = _mm_unpacklo_epi32(c[g][2], c[g][3]);
+        __m128i t2 = _mm_unpackhi_epi32(c[g][0], c[g][1]), t3 = _mm_unpackhi_epi32(c[g][2], c[g][3]);
+        __m128i *o = (__m128i *)(void *)(out + 16 * g);
+        _mm_storeu_si128(o + 0, _mm_unpacklo_epi64(t0, t1));
+        _mm_storeu_si128(o + 1, _mm_unpackhi_epi64(t0, t1));
+        _mm_storeu_si128(o + 2, _mm_unpacklo_epi64(t2, t3));
+        _mm_storeu_si128(o + 3, _mm_unpackhi_epi64(t2, t3));
+    }
+}
+#else
+static void philox_batch(uint32_t out[4 * BATCH], uint64_t seed, uint64_t stream, uint64_t counter0)
+{
+    for (int b = 0; b < BATCH; b++) block(out + 4 * b, seed, stream, counter0 + (uint64_t)b);
+}
+#endif
+
+/* The words for n (> 0) numbers from counter0 on: batched when a full batch,
+ * else one block at a time (the same bits either way). */
+static inline void blocks_for(uint32_t out[4 * BATCH], size_t n, uint64_t seed, uint64_t stream,
+                              uint64_t counter0)
+{
+    if (n >= 4 * BATCH) {
+        philox_batch(out, seed, stream, counter0);
+        return;
+    }
+    for (size_t b = 0; 4 * b < n; b++) block(out + 4 * b, seed, stream, counter0 + b);
+}
+
 /* 24-bit uniform in (0,1): (k + 0.5) / 2^24, exact in float32. */
 static inline float u24(uint32_t r) { return ((float)(r >> 8) + 0.5f) * (1.0f / 16777216.0f); }
 
@@ -51,18 +158,23 @@ void xbar_rng_uniform4(float u[4], uint64_t seed, uint64_t stream, uint64_t coun
     for (int i = 0; i < 4; i++) u[i] = u24(r[i]);
 }
 
-void xbar_rng_normal4(float z[4], uint64_t seed, uint64_t stream, uint64_t counter)
+/* Box-Muller in double for accuracy, 32-bit uniforms in (0,1). */
+static inline void box_muller4(float z[4], const uint32_t r[4])
 {
-    uint32_t r[4];
-    block(r, seed, stream, counter);
     for (int i = 0; i < 4; i += 2) {
-        /* Box-Muller in double for accuracy, 32-bit uniforms in (0,1). */
         double u1 = ((double)r[i] + 0.5) * (1.0 / 4294967296.0);
         double u2 = ((double)r[i + 1] + 0.5) * (1.0 / 4294967296.0);
         double rad = sqrt(-2.0 * log(u1)), th = 6.283185307179586 * u2;
         z[i] = (float)(rad * cos(th));
         z[i + 1] = (float)(rad * sin(th));
     }
+}
+
+void xbar_rng_normal4(float z[4], uint64_t seed, uint64_t stream, uint64_t counter)
+{
+    uint32_t r[4];
+    block(r, seed, stream, counter);
+    box_muller4(z, r);
 }
 
 float xbar_rng_normal_first(uint64_t seed, uint64_t stream, uint64_t counter)
@@ -88,29 +200,118 @@ void xbar_rng_normal2d(double z[2], uint64_t seed, uint64_t stream, uint64_t cou
 
 void xbar_rng_uniform_fill(float *u, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
 {
-    float b[4];
-    for (size_t k = 0; k < n; k += 4) {
-        xbar_rng_uniform4(b, seed, stream, counter0 + k / 4);
-        for (size_t i = 0; i < 4 && k + i < n; i++) u[k + i] = b[i];
+    uint32_t r[4 * BATCH];
+    for (size_t k = 0; k < n; k += 4 * BATCH) {
+        size_t m = n - k < 4 * BATCH ? n - k : 4 * BATCH;
+        blocks_for(r, m, seed, stream, counter0 + k / 4);
+        for (size_t j = 0; j < m; j++) u[k + j] = u24(r[j]);
     }
 }
 
 void xbar_rng_normal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
 {
+    uint32_t r[4 * BATCH];
     float b[4];
-    for (size_t k = 0; k < n; k += 4) {
-        xbar_rng_normal4(b, seed, stream, counter0 + k / 4);
-        for (size_t i = 0; i < 4 && k + i < n; i++) z[k + i] = b[i];
+    for (size_t k = 0; k < n; k += 4 * BATCH) {
+        size_t m = n - k < 4 * BATCH ? n - k : 4 * BATCH;
+        blocks_for(r, m, seed, stream, counter0 + k / 4);
+        for (size_t j = 0; j < m; j += 4) {
+            box_muller4(b, r + j);
+            for (size_t i = 0; i < 4 && j + i < m; i++) z[k + j + i] = b[i];
+        }
     }
 }
 
-/* TEMPORARY: Box-Muller stand-in until the ziggurat lands. */
+/* ------------------------------------------------------------------------ */
+/* Ziggurat                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Fast path of word w (see the header comment): 1 and *z, or 0. */
+static inline int zig_fast(uint32_t w, float *z)
+{
+    uint32_t i = w & 255, m = (w >> 8) & 0x7fffff;
+    if (m >= zig_k[i]) return 0;
+    float x = (float)(int32_t)(2 * m + 1) * zig_w[i];
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    bits |= w & 0x80000000u;
+    memcpy(z, &bits, sizeof bits);
+    return 1;
+}
+
+/* The secondary words of one lane, in order (see the header comment). */
+typedef struct {
+    uint32_t ctr[4], key[2], w[4];
+    uint32_t lane, b, used;
+} zig_extra;
+
+static uint32_t zig_next(zig_extra *e)
+{
+    if (e->used == 4) {
+        const uint32_t key[2] = {e->key[0] ^ (4 * e->b + e->lane), e->key[1] ^ ZIG_SALT};
+        xbar_philox4x32_10(e->w, e->ctr, key);
+        e->b++;
+        e->used = 0;
+    }
+    return e->w[e->used++];
+}
+
+static double zig_uniform(zig_extra *e) { return ((double)zig_next(e) + 0.5) * (1.0 / 4294967296.0); }
+
+/* The draw of word w of lane `lane` when its fast path rejects. */
+__attribute__((noinline, cold)) static float zig_slow(uint32_t w, uint64_t seed, uint64_t stream,
+                                                     uint64_t counter, uint32_t lane)
+{
+    zig_extra e = {.ctr = {(uint32_t)counter, (uint32_t)(counter >> 32), (uint32_t)stream,
+                           (uint32_t)(stream >> 32)},
+                   .key = {(uint32_t)seed, (uint32_t)(seed >> 32)},
+                   .lane = lane,
+                   .used = 4};
+    for (;;) {
+        float z;
+        if (zig_fast(w, &z)) return z;
+        uint32_t i = w & 255, m = (w >> 8) & 0x7fffff;
+        double x;
+        if (i == 0) { /* beyond r: Marsaglia's tail method */
+            double a, b;
+            do {
+                a = -log(zig_uniform(&e)) / ZIG_R;
+                b = -log(zig_uniform(&e));
+            } while (!(2 * b > a * a));
+            x = ZIG_R + a;
+        } else { /* wedge of layer i */
+            x = (double)(2 * m + 1) * zig_x[i] * 0x1p-24;
+            double y = zig_f[i] + zig_uniform(&e) * (zig_f[i + 1] - zig_f[i]);
+            if (!(y < exp(-0.5 * x * x))) {
+                w = zig_next(&e);
+                continue;
+            }
+        }
+        return (float)(w >> 31 ? -x : x);
+    }
+}
+
+static inline float zig_word(uint32_t w, uint64_t seed, uint64_t stream, uint64_t counter, uint32_t lane)
+{
+    float z;
+    if (__builtin_expect(zig_fast(w, &z), 1)) return z;
+    return zig_slow(w, seed, stream, counter, lane);
+}
+
 void xbar_rng_znormal4(float z[4], uint64_t seed, uint64_t stream, uint64_t counter)
 {
-    xbar_rng_normal4(z, seed, stream, counter);
+    uint32_t r[4];
+    block(r, seed, stream, counter);
+    for (uint32_t j = 0; j < 4; j++) z[j] = zig_word(r[j], seed, stream, counter, j);
 }
 
 void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
 {
-    xbar_rng_normal_fill(z, n, seed, stream, counter0);
+    uint32_t r[4 * BATCH];
+    for (size_t k = 0; k < n; k += 4 * BATCH) {
+        size_t m = n - k < 4 * BATCH ? n - k : 4 * BATCH;
+        uint64_t c = counter0 + k / 4;
+        blocks_for(r, m, seed, stream, c);
+        for (size_t j = 0; j < m; j++) z[k + j] = zig_word(r[j], seed, stream, c + j / 4, (uint32_t)(j % 4));
+    }
 }

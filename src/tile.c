@@ -53,12 +53,11 @@ xbar_tile *xbar_tile_new(const xbar_tile_config *c)
     if (!t) return xbar_fail_null(XBAR_ENOMEM, "tile: out of memory");
     t->c = *c;
     size_t n = c->rows * c->cols;
-    t->w = calloc(2 * n, sizeof(float));
+    t->w = calloc(n, sizeof(float));
     if (!t->w || xbar_devices_init(&t->dev, &c->device, n, c->id) != XBAR_OK) {
         xbar_tile_free(t);
         return NULL;
     }
-    t->scratch = t->w + n;
     for (size_t k = 0; k < n; k++) t->w[k] = xbar_device_clip(&t->dev, k, 0.0f);
     return t;
 }
@@ -69,6 +68,7 @@ void xbar_tile_free(xbar_tile *t)
     xbar_devices_free(&t->dev);
     xbar_io_work_free(&t->io);
     free(t->w);
+    free(t->scratch);
     free(t->bits);
     free(t->px);
     free(t->bl);
@@ -95,6 +95,19 @@ void xbar_tile_set_weights(xbar_tile *t, const float *W, size_t ldw)
 void xbar_tile_get_weights(const xbar_tile *t, float *W, size_t ldw)
 {
     for (size_t i = 0; i < t->c.rows; i++) memcpy(W + i * ldw, t->w + i * t->c.cols, t->c.cols * sizeof(float));
+}
+
+/* The tile's scratch with room for n floats (NULL and an error when out of memory). */
+static float *scratch(xbar_tile *t, size_t n)
+{
+    if (n > t->scratch_cap) {
+        float *p = realloc(t->scratch, n * sizeof(float));
+        if (!p) return xbar_fail_null(XBAR_ENOMEM, "tile %zux%zu: no memory for %zu scratch floats", t->c.rows,
+                                      t->c.cols, n);
+        t->scratch = p;
+        t->scratch_cap = n;
+    }
+    return t->scratch;
 }
 
 /* ---- reads --------------------------------------------------------------- */
@@ -147,7 +160,8 @@ xbar_status xbar_tile_read_col_io(xbar_tile *t, float *y, size_t j, const xbar_i
     if (j >= t->c.cols) return xbar_fail(XBAR_EINVAL, "read_col_io: column %zu >= %zu", j, t->c.cols);
     const char *why = xbar_io_check(io, "read_col_io");
     if (why) return xbar_fail(XBAR_EINVAL, "%s", why);
-    float *e = t->scratch; /* rows*cols floats, free outside an update */
+    float *e = scratch(t, t->c.cols);
+    if (!e) return XBAR_ENOMEM;
     memset(e, 0, t->c.cols * sizeof *e);
     e[j] = 1.0f;
     return tile_read(t, io, 0, y, e, 1, j);
@@ -165,6 +179,7 @@ xbar_status xbar_tile_update(xbar_tile *t, const float *X, const float *D, size_
     xbar_scheme s = t->c.update.scheme;
     if (s == XBAR_SCHEME_STOCHASTIC || s == XBAR_SCHEME_IMPLICIT) return xbar_pulse_rank1(t, X, D, batch, lr);
     const size_t m = t->c.rows, n = t->c.cols;
+    if (!scratch(t, m * n)) return XBAR_ENOMEM;
     /* scratch = -lr * D^T X  (rows x cols) */
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)batch, -lr, D, (int)m, X, (int)n,
                 0.0f, t->scratch, (int)n);

@@ -9,7 +9,9 @@ struct xbar_tile {
     xbar_tile_config c;
     xbar_devices dev;
     float *w;             /* rows*cols weights, row-major */
-    float *scratch;       /* rows*cols: summed desired increment (update), one-hot input (read_col_io) */
+    float *scratch;       /* grown on demand: summed desired increment (rows*cols, dense updates),
+                             one-hot input (cols, read_col_io) */
+    size_t scratch_cap;
     uint64_t n_updates;   /* update calls so far (RNG step index) */
     uint64_t n_reads;     /* read calls so far (RNG step index) */
     uint64_t n_pulses;    /* device pulses fired so far */

@@ -7,10 +7,14 @@
  *   BM         saturating inputs give the expected factor f and output, with
  *              aihwkit's limits (max_bm_res / q_in, max_bm_factor);
  *   backward   ignores bound management;
- *   perfect    exact W x; plain + w_noise bit-identical to the former path;
+ *   perfect    exact W x; plain + w_noise / out_noise / inp_noise use the
+ *              documented draw layout (xbar_rng_znormal4, kind, k = b n + e),
+ *              bit for bit, at sizes that are not multiples of 4;
  *   read_col_io equals the column up to the configured noise;
- *   determinism 1 vs 2 threads bit-identical, a sample's output does not
- *              depend on the other samples of the batch (re-runs included);
+ *   determinism 1, 2 and 3 threads bit-identical (odd batch), a sample's
+ *              output does not depend on the other samples of the batch
+ *              (re-runs included); noise-free, every row of a batch with
+ *              re-runs and zero rows equals that sample read alone;
  *   checks     bad parameters rejected with a message naming the key. */
 #include <math.h>
 #include <stdint.h>
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "util.h"
 #include "xbar.h"
 
@@ -308,25 +313,48 @@ static void test_perfect_plain(void)
     CHECK(memcmp(Y, Yp, sizeof Y) == 0, "plain without noise differs from perfect");
     xbar_tile_free(t);
 
-    /* plain + w_noise: the former path, y = W x + w_noise ||x|| z, z from counter k >> 2 of the read stream */
-    io.w_noise = 0.03f;
-    t = mk_tile(R, C, W, &io, NULL, 11);
-    xbar_tile_forward(t, Y, X, B); /* read 0 */
-    xbar_tile_forward(t, Y, X, B); /* read 1 */
-    const uint64_t stream = xbar_stream(XBAR_RNG_READ, 0, 1);
+    /* plain + noise: y = W x + sd z, z = lane k & 3 of znormal4 block (kind << 56) | (k >> 2) of
+       the read stream, k = b n + e (R = 5 outputs, B = 9 samples: blocks straddle samples) */
+    for (unsigned kind = 0; kind < 2; kind++) {
+        io = xbar_io_plain();
+        if (kind == 0) io.w_noise = 0.03f;
+        else io.out_noise = 0.07f;
+        t = mk_tile(R, C, W, &io, NULL, 11);
+        xbar_tile_forward(t, Y, X, B); /* read 0 */
+        xbar_tile_forward(t, Y, X, B); /* read 1 */
+        const uint64_t stream = xbar_stream(XBAR_RNG_READ, 0, 1);
+        int bad = 0;
+        float z[4];
+        for (int b = 0; b < B; b++) {
+            double s2 = 0;
+            for (int j = 0; j < C; j++) s2 += (double)X[b * C + j] * X[b * C + j];
+            const float sd = kind == 0 ? 0.03f * (float)sqrt(s2) : 0.07f;
+            for (int i = 0; i < R; i++) {
+                const uint64_t k = (uint64_t)b * R + i;
+                xbar_rng_znormal4(z, 11, stream, ((uint64_t)kind << 56) | (k >> 2));
+                bad += Y[k] != Yp[k] + sd * z[k & 3];
+            }
+        }
+        CHECK(bad == 0, "plain + %s: %d outputs differ from the documented draws", kind ? "out_noise" : "w_noise",
+              bad);
+        xbar_tile_free(t);
+    }
+    /* input noise (kind 2, n = inputs): with W = I the output is the DAC output itself */
+    enum { N = 7 };
+    float I[N * N] = {0}, Xi[B * N], Yi[B * N];
+    for (int j = 0; j < N; j++) I[j * N + j] = 1.0f;
+    fill_uniform(Xi, B * N, 1.0f, 12);
+    io = xbar_io_plain();
+    io.inp_noise = 0.05f;
+    t = mk_tile(N, N, I, &io, NULL, 13);
+    xbar_tile_forward(t, Yi, Xi, B); /* read 0 */
     int bad = 0;
     float z[4];
-    for (int b = 0; b < B; b++) {
-        double s2 = 0;
-        for (int j = 0; j < C; j++) s2 += (double)X[b * C + j] * X[b * C + j];
-        const float sd = 0.03f * (float)sqrt(s2);
-        for (int i = 0; i < R; i++) {
-            const size_t k = (size_t)b * R + i;
-            if ((k & 3) == 0 || i == 0) xbar_rng_normal4(z, 11, stream, k >> 2);
-            bad += Y[k] != Yp[k] + sd * z[k & 3];
-        }
+    for (uint64_t k = 0; k < B * N; k++) {
+        xbar_rng_znormal4(z, 13, xbar_stream(XBAR_RNG_READ, 0, 0), (2ull << 56) | (k >> 2));
+        bad += Yi[k] != Xi[k] + 0.05f * z[k & 3];
     }
-    CHECK(bad == 0, "plain + w_noise: %d outputs differ from the former read path", bad);
+    CHECK(bad == 0, "plain + inp_noise: %d outputs differ from the documented draws", bad);
     xbar_tile_free(t);
 }
 
@@ -371,7 +399,7 @@ static void test_read_col(void)
 /* determinism                                                              */
 /* ------------------------------------------------------------------------ */
 
-enum { DR = 96, DC = 96, DB = 800 }; /* > 65536 elements: the parallel loops */
+enum { DR = 96, DC = 96, DB = 801 }; /* > 65536 elements: the parallel loops; odd batch */
 
 /* Default IO (noise, NM, BM) forward + backward of a batch that partly saturates. */
 static void det_run(int threads, const float *W, const float *X, float *Y, float *Z)
@@ -395,9 +423,11 @@ static void test_determinism(void)
     for (int b = 0; b < DB; b += 3)
         for (int j = 0; j < DC; j++) X[b * DC + j] = W[(b % DR) * DC + j] > 0 ? 1.0f : -1.0f; /* saturates */
     det_run(1, W, X, Y1, Z1);
-    det_run(2, W, X, Y2, Z2);
-    CHECK(memcmp(Y1, Y2, sizeof(float) * DB * DR) == 0, "forward differs for 1 and 2 threads");
-    CHECK(memcmp(Z1, Z2, sizeof(float) * DB * DC) == 0, "backward differs for 1 and 2 threads");
+    for (int threads = 2; threads <= 3; threads++) {
+        det_run(threads, W, X, Y2, Z2);
+        CHECK(memcmp(Y1, Y2, sizeof(float) * DB * DR) == 0, "forward differs for 1 and %d threads", threads);
+        CHECK(memcmp(Z1, Z2, sizeof(float) * DB * DC) == 0, "backward differs for 1 and %d threads", threads);
+    }
     int big = 0;
     for (int k = 0; k < DB * DR; k++) big += fabsf(Y1[k]) > 12.0f;
     CHECK(big > 0, "determinism: no output beyond 12 (bound management not exercised)");
@@ -409,6 +439,41 @@ static void test_determinism(void)
     det_run(1, W, X, Y1, Z1);
     CHECK(memcmp(Y1 + DR, Y2 + DR, sizeof(float) * DR) == 0, "sample 1 depends on the other samples");
     free(W), free(X), free(Y1), free(Y2), free(Z1), free(Z2);
+}
+
+/* Noise-free default quantisation, NM and BM, but no DAC rounding: W and x are
+ * dyadic, so every W v is exact and the summation order of the product (a batch
+ * sgemm, a single-sample one, a re-run GEMV) cannot matter. A batch of odd size
+ * mixing re-runs at different factors, zero rows and ordinary rows must give,
+ * row by row, what each sample gives read alone. */
+static void test_bm_alone(void)
+{
+    enum { R = 7, C = 11, B = 13 };
+    float W[R * C], X[B * C], Y[B * R], y1[R];
+    for (int k = 0; k < R * C; k++) W[k] = (float)((k * 37) % 17 - 8) / 8.0f; /* in [-1, 1], steps 1/8 */
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < C; j++) {
+            const int kind = b % 4; /* 0 ordinary, 1 saturating, 2 zero, 3 strongly saturating */
+            float x = (float)((b * 5 + j * 3) % 9 - 4) / 4.0f;
+            if (kind == 1) x = W[(b % R) * C + j] >= 0 ? 1.0f : -1.0f;
+            if (kind == 2) x = 0.0f;
+            if (kind == 3) x = W[(b % R) * C + j] >= 0 ? 0.5f : -0.5f;
+            X[b * C + j] = x;
+        }
+    xbar_io_params io = io_quiet(XBAR_NM_ABS_MAX, XBAR_BM_ITERATIVE);
+    io.inp_res = 0.0f;
+    io.out_bound = 1.5f; /* rows of |W x| up to 11 re-run up to f = 8 */
+    xbar_tile *t = mk_tile(R, C, W, &io, NULL, 17);
+    CHECK(xbar_tile_forward(t, Y, X, B) == XBAR_OK, "forward");
+    int bad = 0, big = 0;
+    for (int b = 0; b < B; b++) {
+        xbar_tile_forward(t, y1, X + b * C, 1);
+        bad += memcmp(y1, Y + b * R, sizeof y1) != 0;
+        for (int i = 0; i < R; i++) big += fabsf(Y[b * R + i]) > 1.5f;
+    }
+    CHECK(bad == 0, "BM: %d of %d rows differ from the sample read alone", bad, B);
+    CHECK(big > 0, "BM alone: no output beyond out_bound (re-runs not exercised)");
+    xbar_tile_free(t);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -476,6 +541,7 @@ int main(void)
     test_perfect_plain();
     test_read_col();
     test_determinism();
+    test_bm_alone();
     test_checks();
     return xt_done("test_io");
 }

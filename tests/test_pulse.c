@@ -147,8 +147,8 @@ static void test_expected(xbar_device_params dev, const char *name, double wscal
     big[1] = -100.0f;
     xbar_tile_apply_delta(t, big);
     xbar_tile_get_weights(t, W1, C);
-    CHECK(W1[0] == d->b_max[0] - d->ref[0], "%s EXPECTED clip at the upper bound: %g", name, W1[0]);
-    CHECK(W1[1] == d->b_min[1] - d->ref[1], "%s EXPECTED clip at the lower bound: %g", name, W1[1]);
+    CHECK(W1[0] == d->b_max[0] - d->ref, "%s EXPECTED clip at the upper bound: %g", name, W1[0]);
+    CHECK(W1[1] == d->b_min[1] - d->ref, "%s EXPECTED clip at the lower bound: %g", name, W1[1]);
     xbar_tile_free(t);
 }
 

@@ -152,9 +152,20 @@ int parity_set_hidden(xbar_devices *d, const cJSON *hidden)
         const char *key;
         float *a;
     } map[] = {{"max_bound", d->b_max}, {"min_bound", d->b_min}, {"dwmin_up", d->s_up},  {"dwmin_down", d->s_dn},
-               {"slope_up", d->a_up},   {"slope_down", d->a_dn}, {"gamma_up", d->a_up},  {"gamma_down", d->a_dn},
-               {"reference", d->ref}};
+               {"slope_up", d->a_up},   {"slope_down", d->a_dn}, {"gamma_up", d->a_up},  {"gamma_down", d->a_dn}};
     int set = 0;
+    /* xbar's reference is one value for every device (aihwkit's reference_std = 0) */
+    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(hidden, "reference");
+    if (cJSON_IsNumber(ref)) {
+        d->ref = (float)ref->valuedouble;
+        set++;
+    } else if (cJSON_IsArray(ref) && cJSON_GetArraySize(ref) > 0) {
+        float r0 = (float)cJSON_GetArrayItem(ref, 0)->valuedouble;
+        const cJSON *v;
+        cJSON_ArrayForEach(v, ref) if ((float)v->valuedouble != r0) return -1;
+        d->ref = r0;
+        set++;
+    }
     for (size_t k = 0; k < sizeof map / sizeof map[0]; k++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(hidden, map[k].key);
         if (cJSON_IsNumber(v))

@@ -1,0 +1,83 @@
+/*
+ * bench_parts.h - the parts of `xbar bench` (cmd_bench.c runs them in order)
+ * and what they share: the run's settings, the machine ceilings measured by
+ * part 1, min-of-k timing, output to the table and to bench.json.
+ *
+ * Every timed case is measured at each thread setting of the run
+ * (threads[0] = 1 and threads[1] = N) and reported as an array of nth values
+ * in bench.json, in that order. Times are the fastest of k calls (min-of-k):
+ * calls repeat while their total stays within `budget` seconds (at most
+ * BENCH_KMAX calls; a call longer than budget/2 runs once).
+ *
+ *   bench_ctx b = ...;                 // settings, json root, table copy
+ *   bench_ceilings(&b);                // (1) fills b.sgemm_gflops, ...
+ *   bench_reads(&b); bench_updates(&b); bench_train(&b); bench_memory(&b);
+ *   bench_versus_aihwkit(&b);          // summary of the issue-4 table
+ */
+#ifndef XBAR_CLI_BENCH_PARTS_H
+#define XBAR_CLI_BENCH_PARTS_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define BENCH_KMAX 9 /* most calls per timed case */
+
+typedef struct {
+    int quick, quiet;
+    int nth;          /* thread settings measured: 1 (--threads 1) or 2 */
+    int threads[2];   /* 1 and N */
+    double budget;    /* seconds of repeated calls per timed case */
+    double cap;       /* an update case estimated longer than this is skipped (s) */
+    double cap_4096;  /* the same for 4096x4096 */
+    /* (1) ceilings, per thread setting */
+    double sgemm_gflops[2], copy_GBps[2], znormals_per_s[2], normals_per_s[2];
+    cJSON *json;      /* bench.json root */
+    cJSON *summary;   /* array: one object per row of the aihwkit comparison */
+    FILE *copy;       /* copy of stdout (bench.txt), may be NULL */
+    int note_shown;   /* a progress line is on a terminal's stderr */
+} bench_ctx;
+
+/* One timed call: seconds of its timed section and the pulses it fired. */
+typedef struct {
+    double s, pulses;
+} bench_time;
+typedef bench_time (*bench_call)(void *arg);
+
+/* ---------------------------------------------------- bench_util.c */
+double bench_now(void);
+/** Fastest of k calls of f(arg) (see the top of this file). */
+bench_time bench_best(const bench_ctx *b, bench_call f, void *arg);
+/** n uniforms in [lo, hi) from stream `stream` (NULL if out of memory). */
+float *bench_uniform(size_t n, unsigned stream, float lo, float hi);
+/** Run job(arg, k, nt) on nt threads, k = 0..nt-1, and wait (nt = 1: inline). */
+void bench_parallel(int nt, void (*job)(void *arg, int k, int nt), void *arg);
+/** printf to stdout and to b->copy. */
+void bench_out(bench_ctx *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** One progress line on stderr (unless quiet); a terminal shows only the latest. */
+void bench_note(bench_ctx *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** "11.5 s", "230 ms", "4.10 ms", "45.0 us" into buf (16 bytes). */
+const char *bench_fmt_time(double s, char buf[16]);
+/** obj[name] = [v[0], ..., v[b->nth - 1]]. */
+void bench_json_pair(const bench_ctx *b, cJSON *obj, const char *name, const double *v);
+/** One row of the aihwkit comparison: xbar's seconds per thread setting
+ *  against aihwkit's, and the issue's target as text. */
+void bench_versus(bench_ctx *b, const char *what, double aihwkit_s, const double *xbar_s, const char *target);
+
+/* ------------------------------------------------------ the parts */
+/** (1) sgemm, copy bandwidth, normals per second, at each thread setting. */
+int bench_ceilings(bench_ctx *b);
+/** (2) tile forward + backward with the default IO against the sgemm pair. */
+int bench_reads(bench_ctx *b);
+/** (3) the stochastic pulsed update in the dense and MNIST-like regimes. */
+int bench_updates(bench_ctx *b);
+/** (5) end-to-end training samples/s of the paper's FCN and CNN. */
+int bench_train(bench_ctx *b);
+/** (6) bytes per device and the peak RSS of a 4096x4096 Tiki-Taka pair. */
+int bench_memory(bench_ctx *b);
+/** Bytes a tile stores per weight (see bench_mem.c for the formula). */
+size_t bench_tile_bytes_per_device(void);
+/** Of those, the ones an update must read and write (weight + device parameters). */
+size_t bench_update_bytes_per_device(void);
+
+#endif

@@ -1,0 +1,132 @@
+/* bench_util.c - timing, data, threads and output shared by the parts of
+ * `xbar bench` (see bench_parts.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdlib.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_parts.h"
+#include "xbar.h"
+
+double bench_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+bench_time bench_best(const bench_ctx *b, bench_call f, void *arg)
+{
+    bench_time best = f(arg);
+    double spent = best.s;
+    for (int k = 1; k < BENCH_KMAX && best.s < b->budget / 2 && spent + best.s <= b->budget; k++) {
+        bench_time t = f(arg);
+        spent += t.s;
+        if (t.s < best.s) best = t;
+    }
+    return best;
+}
+
+float *bench_uniform(size_t n, unsigned stream, float lo, float hi)
+{
+    float *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) return NULL;
+    xbar_rng_uniform_fill(v, n, 7, xbar_stream(XBAR_RNG_USER, stream, 0), 0);
+    for (size_t k = 0; k < n; k++) v[k] = lo + (hi - lo) * v[k];
+    return v;
+}
+
+typedef struct {
+    void (*job)(void *arg, int k, int nt);
+    void *arg;
+    int k, nt;
+} worker;
+
+static int run_worker(void *p)
+{
+    worker *w = p;
+    w->job(w->arg, w->k, w->nt);
+    return 0;
+}
+
+void bench_parallel(int nt, void (*job)(void *arg, int k, int nt), void *arg)
+{
+    enum { MAXT = 64 };
+    thrd_t th[MAXT];
+    worker w[MAXT];
+    int started[MAXT] = {0};
+    if (nt > MAXT) nt = MAXT;
+    for (int k = 0; k < nt; k++) {
+        w[k] = (worker){job, arg, k, nt};
+        if (k > 0) started[k] = thrd_create(&th[k], run_worker, &w[k]) == thrd_success;
+    }
+    run_worker(&w[0]);
+    for (int k = 1; k < nt; k++) {
+        if (started[k]) thrd_join(th[k], NULL);
+        else run_worker(&w[k]); /* no thread: do its share here */
+    }
+}
+
+static void clear_note(bench_ctx *b)
+{
+    if (b->note_shown) fputs("\r\033[K", stderr);
+    b->note_shown = 0;
+}
+
+void bench_out(bench_ctx *b, const char *fmt, ...)
+{
+    va_list ap;
+    clear_note(b);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    if (b->copy) {
+        va_start(ap, fmt);
+        vfprintf(b->copy, fmt, ap);
+        va_end(ap);
+    }
+}
+
+void bench_note(bench_ctx *b, const char *fmt, ...)
+{
+    if (b->quiet) return;
+    int tty = isatty(fileno(stderr));
+    va_list ap;
+    clear_note(b);
+    fputs("bench: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (tty) b->note_shown = 1;
+    else fputc('\n', stderr);
+    fflush(stderr);
+}
+
+const char *bench_fmt_time(double s, char buf[16])
+{
+    if (s >= 1) snprintf(buf, 16, "%.2f s", s);
+    else if (s >= 1e-3) snprintf(buf, 16, "%.3g ms", s * 1e3);
+    else snprintf(buf, 16, "%.3g us", s * 1e6);
+    return buf;
+}
+
+void bench_json_pair(const bench_ctx *b, cJSON *obj, const char *name, const double *v)
+{
+    cJSON_AddItemToObject(obj, name, cJSON_CreateDoubleArray(v, b->nth));
+}
+
+void bench_versus(bench_ctx *b, const char *what, double aihwkit_s, const double *xbar_s, const char *target)
+{
+    cJSON *o = cJSON_CreateObject();
+    double speedup[2];
+    for (int k = 0; k < b->nth; k++) speedup[k] = aihwkit_s / xbar_s[k];
+    cJSON_AddStringToObject(o, "case", what);
+    cJSON_AddNumberToObject(o, "aihwkit_seconds", aihwkit_s);
+    bench_json_pair(b, o, "seconds", xbar_s);
+    bench_json_pair(b, o, "speedup", speedup);
+    cJSON_AddStringToObject(o, "target", target);
+    cJSON_AddItemToArray(b->summary, o);
+}
