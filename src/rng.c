@@ -27,10 +27,12 @@
  * word, each restart one, each tail try two (u1 then u2). Nearly every
  * rejection needs only secondary block 0.
  *
- * Speed: the fill functions compute 8 blocks at a time with SSE2 (two groups
- * of 4 blocks, one block per 32-bit lane, _mm_mul_epu32 for the 32x32->64
- * products); without SSE2 the same blocks come from the scalar function, so
- * the bits never depend on the path. */
+ * Speed: the fill functions (uniform, normal, znormal) compute 8 blocks at a
+ * time with SSE2 (two groups of 4 blocks, one block per 32-bit lane,
+ * _mm_mul_epu32 for the 32x32->64 products), and the ziggurat's fast path
+ * runs 4 words at a time in SSE2; without SSE2 the same bits come from the
+ * scalar code, so results never depend on the path, and every fill equals the
+ * lanes of its one-block function. The rejection path is out of line. */
 #include <math.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -226,17 +228,47 @@ void xbar_rng_normal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, ui
 /* Ziggurat                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Fast path of word w (see the header comment): 1 and *z, or 0. */
-static inline int zig_fast(uint32_t w, float *z)
+/* The fast-path value of word w (see the header comment) into *z; 1 if the
+ * fast path accepts w, else 0 (then *z is meaningless). */
+static inline uint32_t zig_fast(uint32_t w, float *z)
 {
     uint32_t i = w & 255, m = (w >> 8) & 0x7fffff;
-    if (m >= zig_k[i]) return 0;
     float x = (float)(int32_t)(2 * m + 1) * zig_w[i];
     uint32_t bits;
     memcpy(&bits, &x, sizeof bits);
     bits |= w & 0x80000000u;
     memcpy(z, &bits, sizeof bits);
-    return 1;
+    return m < zig_k[i];
+}
+
+/* Fast-path values of the n (<= 32) words w into z, without branches; bit j
+ * of the result is set when word j needs the slow path. */
+static inline uint32_t zig_fast_n(float *z, const uint32_t *w, size_t n)
+{
+    uint32_t reject = 0;
+    for (size_t j = 0; j < n; j++) reject |= (zig_fast(w[j], z + j) ^ 1u) << j;
+    return reject;
+}
+
+/* zig_fast_n for n = 4: the same bits, four lanes at a time with SSE2 (the
+ * table look-ups stay scalar: SSE2 has no gather). */
+static inline uint32_t zig_fast4(float z[4], const uint32_t w[4])
+{
+#if defined(__SSE2__)
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)w);
+    const __m128i m = _mm_and_si128(_mm_srli_epi32(v, 8), _mm_set1_epi32(0x7fffff));
+    const __m128i k = _mm_setr_epi32((int)zig_k[w[0] & 255], (int)zig_k[w[1] & 255],
+                                     (int)zig_k[w[2] & 255], (int)zig_k[w[3] & 255]);
+    const __m128 scale =
+        _mm_setr_ps(zig_w[w[0] & 255], zig_w[w[1] & 255], zig_w[w[2] & 255], zig_w[w[3] & 255]);
+    __m128 x = _mm_cvtepi32_ps(_mm_or_si128(_mm_slli_epi32(m, 1), _mm_set1_epi32(1)));
+    x = _mm_mul_ps(x, scale);
+    x = _mm_or_ps(x, _mm_castsi128_ps(_mm_and_si128(v, _mm_set1_epi32((int)0x80000000u))));
+    _mm_storeu_ps(z, x);
+    return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(k, m))) ^ 15u;
+#else
+    return zig_fast_n(z, w, 4);
+#endif
 }
 
 /* The secondary words of one lane, in order (see the header comment). */
@@ -245,7 +277,7 @@ typedef struct {
     uint32_t lane, b, used;
 } zig_extra;
 
-static uint32_t zig_next(zig_extra *e)
+static inline uint32_t zig_next(zig_extra *e)
 {
     if (e->used == 4) {
         const uint32_t key[2] = {e->key[0] ^ (4 * e->b + e->lane), e->key[1] ^ ZIG_SALT};
@@ -262,14 +294,19 @@ static double zig_uniform(zig_extra *e) { return ((double)zig_next(e) + 0.5) * (
 __attribute__((noinline, cold)) static float zig_slow(uint32_t w, uint64_t seed, uint64_t stream,
                                                      uint64_t counter, uint32_t lane)
 {
-    zig_extra e = {.ctr = {(uint32_t)counter, (uint32_t)(counter >> 32), (uint32_t)stream,
-                           (uint32_t)(stream >> 32)},
-                   .key = {(uint32_t)seed, (uint32_t)(seed >> 32)},
-                   .lane = lane,
-                   .used = 4};
+    zig_extra e; /* not zero-filled: w[] is written before it is read */
+    e.ctr[0] = (uint32_t)counter;
+    e.ctr[1] = (uint32_t)(counter >> 32);
+    e.ctr[2] = (uint32_t)stream;
+    e.ctr[3] = (uint32_t)(stream >> 32);
+    e.key[0] = (uint32_t)seed;
+    e.key[1] = (uint32_t)(seed >> 32);
+    e.lane = lane;
+    e.b = 0;
+    e.used = 4;
     for (;;) {
         float z;
-        if (zig_fast(w, &z)) return z;
+        if (zig_fast(w, &z)) return z; /* (a restart's fast path) */
         uint32_t i = w & 255, m = (w >> 8) & 0x7fffff;
         double x;
         if (i == 0) { /* beyond r: Marsaglia's tail method */
@@ -291,18 +328,14 @@ __attribute__((noinline, cold)) static float zig_slow(uint32_t w, uint64_t seed,
     }
 }
 
-static inline float zig_word(uint32_t w, uint64_t seed, uint64_t stream, uint64_t counter, uint32_t lane)
-{
-    float z;
-    if (__builtin_expect(zig_fast(w, &z), 1)) return z;
-    return zig_slow(w, seed, stream, counter, lane);
-}
-
 void xbar_rng_znormal4(float z[4], uint64_t seed, uint64_t stream, uint64_t counter)
 {
     uint32_t r[4];
     block(r, seed, stream, counter);
-    for (uint32_t j = 0; j < 4; j++) z[j] = zig_word(r[j], seed, stream, counter, j);
+    uint32_t reject = zig_fast4(z, r);
+    if (__builtin_expect(reject != 0, 0))
+        for (uint32_t j = 0; j < 4; j++)
+            if (reject >> j & 1) z[j] = zig_slow(r[j], seed, stream, counter, j);
 }
 
 void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
@@ -312,6 +345,15 @@ void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, u
         size_t m = n - k < 4 * BATCH ? n - k : 4 * BATCH;
         uint64_t c = counter0 + k / 4;
         blocks_for(r, m, seed, stream, c);
-        for (size_t j = 0; j < m; j++) z[k + j] = zig_word(r[j], seed, stream, c + j / 4, (uint32_t)(j % 4));
+        uint32_t reject = 0;
+        if (m == 4 * BATCH)
+            for (uint32_t b = 0; b < BATCH; b++) reject |= zig_fast4(z + k + 4 * b, r + 4 * b) << (4 * b);
+        else
+            reject = zig_fast_n(z + k, r, m);
+        while (reject) { /* lowest rejected word first */
+            uint32_t j = (uint32_t)__builtin_ctz(reject);
+            reject &= reject - 1;
+            z[k + j] = zig_slow(r[j], seed, stream, c + j / 4, j % 4);
+        }
     }
 }
