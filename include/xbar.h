@@ -95,6 +95,7 @@ enum {
     XBAR_RNG_BITS_D = 4,    /* stochastic bit streams of d lines */
     XBAR_RNG_ROUND = 5,     /* stochastic rounding of pulse counts */
     XBAR_RNG_READ = 6,      /* read noise in forward / backward / transfer */
+    XBAR_RNG_C2C_EACH = 7,  /* c2c noise of pulses 2..n of a slot applied one by one */
     XBAR_RNG_USER = 128
 };
 
@@ -219,6 +220,19 @@ void xbar_devices_free(xbar_devices *d);
 float xbar_device_pulse(const xbar_devices *d, size_t i, float w, int up, float xi);
 /** n noise-free pulses in one direction (exact closed form where one exists). */
 float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsigned n);
+/** n noisy pulses in one direction composed into one step driven by one standard
+ *  normal xi (docs/model.md §j). For the linear models (constant step, linear step,
+ *  soft bounds, soft bounds reference, ALD) n pulses with c2c noise move g = w + ref
+ *  by an affine map plus a sum of n independent noise terms; the result is drawn as
+ *  the exact mean plus sd·xi with the exact variance: exact in distribution for
+ *  additive noise, exact in mean and variance for multiplicative noise (the
+ *  product of n factors 1 + c(1 + σξ_k), |c| << 1). Applies only when the whole
+ *  trajectory stays 6 noise standard deviations inside the bounds, where clipping
+ *  after each pulse has no effect. Returns 1 and sets *out (clipped), or 0 when it
+ *  does not apply (other models, steps reversing sign, near a bound): then pulse one
+ *  by one. */
+int xbar_device_pulses_composed(const xbar_devices *d, size_t i, float w, int up, unsigned n, float xi,
+                                float *out);
 /** Response factors q+(w), q-(w) of device i (step / granularity, noise-free). */
 void xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn);
 /** F(w) = (q- + q+)/2 and G(w) = (q- - q+)/2 of device i. */
@@ -253,6 +267,10 @@ typedef struct {
     int update_management;    /* balance x and d probabilities. Default 1 (forced on by UBLM) */
     int count_cap;            /* COUNT: max pulses per element per update (0 = none). Default 0 */
     int count_stochastic_round; /* COUNT: 1 stochastic rounding, 0 round to nearest. Default 1 */
+    int compose_pulses;       /* 1: the n same-direction noisy pulses a weight gets from one sample
+                                 (or one COUNT update) of a linear device are drawn as one composed
+                                 step (xbar_device_pulses_composed: one normal instead of n);
+                                 0: pulse by pulse, one normal each (aihwkit's way). Default 1 */
 } xbar_update_params;
 
 xbar_update_params xbar_update_defaults(void);

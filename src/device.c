@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compose.h"
 #include "internal.h"
 
 /* ------------------------------------------------------------------------ */
@@ -321,37 +322,36 @@ float xbar_device_clip(const xbar_devices *d, size_t i, float w)
 /* Many pulses, response factors, symmetric point                           */
 /* ------------------------------------------------------------------------ */
 
-/* Linear models: noise-free step magnitude s + a g in g. 0 if not linear. */
-static int linear(const xbar_devices *d, size_t i, int up, double *s, double *a)
-{
-    *s = up ? d->s_up[i] : d->s_dn[i];
-    switch (d->p.model) {
-    case XBAR_DEV_CONSTANT_STEP: *a = 0.0; return 1;
-    case XBAR_DEV_LINEAR_STEP:
-    case XBAR_DEV_SOFT_BOUNDS: *a = up ? d->a_up[i] : d->a_dn[i]; return 1;
-    case XBAR_DEV_ALD:
-    case XBAR_DEV_SOFT_BOUNDS_REF: *a = -*s / (up ? d->b_max[i] : d->b_min[i]); return 1;
-    default: return 0;
-    }
-}
-
 float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsigned n)
 {
     double s, a;
     up = up != 0;
-    if (linear(d, i, up, &s, &a)) {
+    if (xbar_linear_step(d, i, up, &s, &a)) {
         /* g' = g + sg (s + a g) = f g + sg s: geometric towards the fixed point -s/a,
          * e.g. ALD: tau - w_n = (1 - dw/tau)^n (tau - w_0). Monotone, so clip once. */
         const double sg = up ? 1.0 : -1.0, f = 1.0 + sg * a, r = d->ref;
         double g = (double)w + r;
         if (f >= 0.0) {
             if (a == 0.0) g += sg * s * n;
-            else g = -s / a + pow(f, (double)n) * (g + s / a);
-            return (float)(fmin(fmax(g, d->b_min[i]), d->b_max[i]) - r);
+            else g = -s / a + xbar_powu(f, n) * (g + s / a);
+            g = g < d->b_min[i] ? d->b_min[i] : (g > d->b_max[i] ? d->b_max[i] : g);
+            return (float)(g - r);
         }
     }
     for (unsigned k = 0; k < n; k++) w = xbar_device_pulse(d, i, w, up, 0.0f);
     return w;
+}
+
+int xbar_device_pulses_composed(const xbar_devices *d, size_t i, float w, int up, unsigned n, float xi,
+                                float *out)
+{
+    double g, s, a, sg, lo, hi, dn, mean, var, ok;
+    const xbar_compose_rows r = {&g, &s, &a, &sg, &lo, &hi, &dn, &mean, &var, &ok};
+    if (n == 0 || !xbar_compose_load(d, &r, 0, i, w, up != 0, n)) return 0;
+    xbar_compose_moments(&r, 1, d->p.dw_min_std, d->p.mult_noise);
+    if (ok == 0.0) return 0;
+    xbar_compose_draw(&r, 1, &xi, d->ref, out);
+    return 1;
 }
 
 void xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn)
@@ -373,7 +373,7 @@ double xbar_device_symmetric_point(const xbar_devices *d, size_t i)
 {
     const double r = d->ref, lo = d->b_min[i] - r, hi = d->b_max[i] - r;
     double su, au, sd, ad, F, G;
-    if (linear(d, i, 1, &su, &au) && linear(d, i, 0, &sd, &ad)) {
+    if (xbar_linear_step(d, i, 1, &su, &au) && xbar_linear_step(d, i, 0, &sd, &ad)) {
         /* G = 0 where su + au g = sd + ad g; G increases with w (ad >= 0 >= au). */
         const double g = au != ad ? (sd - su) / (au - ad) : (su == sd ? r : (sd > su ? -HUGE_VAL : HUGE_VAL));
         return fmin(fmax(g - r, lo), hi);

@@ -12,9 +12,10 @@
 #include <string.h>
 
 #include "tile_internal.h"
+#ifdef XBAR_HAVE_OPENMP
+#include <omp.h>
+#endif
 
-/* Counter layout of per-(sample, element) draws: element index << 20 | block. */
-#define SLOT_SHIFT 20
 
 xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xmax, double dmax,
                                double granularity)
@@ -38,18 +39,37 @@ xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xm
     return r;
 }
 
-float xbar_tile_pulse_n(const struct xbar_tile *t, size_t idx, float w, int up, unsigned n, uint64_t stream,
-                        uint64_t counter0)
+float xbar_tile_slot_pulses(const struct xbar_tile *t, size_t k, float w, int up, unsigned n, float xi,
+                            uint64_t each_stream, uint64_t each_counter)
 {
     const xbar_devices *d = &t->dev;
-    if (d->p.dw_min_std == 0.0f) return xbar_device_pulses(d, idx, w, up, n);
-    if (n == 1) return xbar_device_pulse(d, idx, w, up, xbar_rng_normal_first(t->c.seed, stream, counter0));
-    float z[4];
-    for (unsigned k = 0; k < n; k++) {
-        if ((k & 3) == 0) xbar_rng_normal4(z, t->c.seed, stream, counter0 + (k >> 2));
-        w = xbar_device_pulse(d, idx, w, up, z[k & 3]);
+    if (d->p.dw_min_std == 0.0f) return xbar_device_pulses(d, k, w, up, n);
+    if (n == 1) return xbar_device_pulse(d, k, w, up, xi);
+    float out, z[4];
+    if (t->c.update.compose_pulses && xbar_device_pulses_composed(d, k, w, up, n, xi, &out)) return out;
+    w = xbar_device_pulse(d, k, w, up, xi);
+    for (unsigned p = 0; p + 1 < n; p++) {
+        if ((p & 3) == 0) xbar_rng_znormal4(z, t->c.seed, each_stream, each_counter + (p >> 2));
+        w = xbar_device_pulse(d, k, w, up, z[p & 3]);
     }
     return w;
+}
+
+/* Pulse count of element k of a dense increment (0: none). */
+static unsigned dense_count(const struct xbar_tile *t, float dw, size_t k, uint64_t rs)
+{
+    if (dw == 0.0f) return 0;
+    const int cap = t->c.update.count_cap;
+    double x = fabs((double)dw) / t->dev.granularity, fl = floor(x);
+    unsigned cnt;
+    if (t->c.update.count_stochastic_round) {
+        float u[4];
+        xbar_rng_uniform4(u, t->c.seed, rs, k >> 2);
+        cnt = (unsigned)fl + ((double)u[k & 3] < x - fl ? 1u : 0u);
+    } else {
+        cnt = (unsigned)nearbyint(x);
+    }
+    return cap > 0 && cnt > (unsigned)cap ? (unsigned)cap : cnt;
 }
 
 /* ---- dense schemes -------------------------------------------------------- */
@@ -70,26 +90,28 @@ xbar_status xbar_pulse_dense(struct xbar_tile *t, const float *dW, xbar_scheme s
             t->w[k] = xbar_device_clip(d, k, (float)w);
         }
     } else {
-        const double g = d->granularity;
-        const int cap = t->c.update.count_cap, sto = t->c.update.count_stochastic_round;
+        /* element k: count from lane k%4 of uniform block k/4, c2c normal xi from lane k%4 of
+         * normal block k/4, pulses 2.. from counter k << SLOT_SHIFT of the per-pulse stream */
         const uint64_t rs = xbar_stream(XBAR_RNG_ROUND, t->c.id, step);
         const uint64_t cs = xbar_stream(XBAR_RNG_C2C, t->c.id, step);
+        const uint64_t es = xbar_stream(XBAR_RNG_C2C_EACH, t->c.id, step);
+        const int noisy = d->p.dw_min_std != 0.0f;
+        const size_t blocks = (n + 3) / 4;
 #pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(n > 4096)
-        for (size_t k = 0; k < n; k++) {
-            if (dW[k] == 0.0f) continue;
-            double x = fabs((double)dW[k]) / g, fl = floor(x);
-            unsigned cnt;
-            if (sto) {
-                float u[4];
-                xbar_rng_uniform4(u, t->c.seed, rs, k >> 2);
-                cnt = (unsigned)fl + ((double)u[k & 3] < x - fl ? 1u : 0u);
-            } else {
-                cnt = (unsigned)nearbyint(x);
+        for (size_t b = 0; b < blocks; b++) {
+            float z[4] = {0, 0, 0, 0};
+            int drawn = 0;
+            for (size_t k = 4 * b; k < 4 * b + 4 && k < n; k++) {
+                const unsigned cnt = dense_count(t, dW[k], k, rs);
+                if (!cnt) continue;
+                if (noisy && !drawn) {
+                    xbar_rng_znormal4(z, t->c.seed, cs, b);
+                    drawn = 1;
+                }
+                t->w[k] = xbar_tile_slot_pulses(t, k, t->w[k], dW[k] > 0.0f, cnt, z[k & 3], es,
+                                                (uint64_t)k << XBAR_SLOT_SHIFT);
+                pulses += cnt;
             }
-            if (cap > 0 && cnt > (unsigned)cap) cnt = (unsigned)cap;
-            if (!cnt) continue;
-            t->w[k] = xbar_tile_pulse_n(t, k, t->w[k], dW[k] > 0.0f, cnt, cs, (uint64_t)k << SLOT_SHIFT);
-            pulses += cnt;
         }
     }
     t->n_pulses += pulses;
@@ -142,6 +164,109 @@ static void make_bits(uint64_t *bits, size_t words, int bl, float p, uint64_t se
     }
 }
 
+static int thread_index(void)
+{
+#ifdef XBAR_HAVE_OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* One row work space per thread, for rows of n columns. */
+static int row_work(struct xbar_tile *t, int threads, size_t n)
+{
+    if (t->rw && t->rw_threads >= threads && t->rw_cols >= n) return 0;
+    const size_t per = n * (3 * sizeof(uint32_t) + 3 * sizeof(float) + 10 * sizeof(double));
+    xbar_row_work *rw = calloc((size_t)threads, sizeof *rw);
+    char *mem = malloc((size_t)threads * per + 64);
+    if (!rw || !mem) {
+        free(rw);
+        free(mem);
+        return -1;
+    }
+    free(t->rw);
+    free(t->rw_mem);
+    t->rw = rw;
+    t->rw_mem = mem;
+    t->rw_cols = n;
+    t->rw_threads = threads;
+    for (int k = 0; k < threads; k++) {
+        char *p = mem + (size_t)k * per; /* doubles first: 8-byte aligned */
+        double **dd[10] = {&rw[k].r.g,  &rw[k].r.s, &rw[k].r.a,    &rw[k].r.sg,  &rw[k].r.lo,
+                           &rw[k].r.hi, &rw[k].r.n, &rw[k].r.mean, &rw[k].r.var, &rw[k].r.ok};
+        for (int a = 0; a < 10; a++, p += n * sizeof(double)) *dd[a] = (double *)p;
+        uint32_t **uu[3] = {&rw[k].j, &rw[k].cnt, &rw[k].at};
+        for (int a = 0; a < 3; a++, p += n * sizeof(uint32_t)) *uu[a] = (uint32_t *)p;
+        float **ff[3] = {&rw[k].z, &rw[k].zc, &rw[k].wc};
+        for (int a = 0; a < 3; a++, p += n * sizeof(float)) *ff[a] = (float *)p;
+    }
+    return 0;
+}
+
+/* Row i of sample s of the stochastic scheme: count the coincidences of the active
+ * columns, draw the row's c2c normals in one fill (the o-th pulsed slot takes normal o,
+ * the layout of xbar_row_noise), step the slots that compose in closed form in
+ * vectorised passes, and the others one by one. Returns the pulses. */
+static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s, size_t i, size_t batch,
+                               size_t words, uint64_t cs, uint64_t es)
+{
+    const size_t m = t->c.rows, n = t->c.cols;
+    const uint64_t *dbits = t->bits + (batch * n + s * m + i) * words;
+    uint64_t any = 0;
+    for (size_t w = 0; w < words; w++) any |= dbits[w];
+    if (!any) return 0;
+    const uint32_t *act = t->act + s * n;
+    const uint64_t *xb = t->bits + s * n * words;
+    uint32_t *J = rw->j, *C = rw->cnt;
+    size_t q = 0;
+    uint64_t pulses = 0;
+    for (size_t c = 0; c < t->nact[s]; c++) {
+        const size_t j = act[c];
+        int cnt = 0;
+        if (words == 1) {
+            cnt = popcount64(xb[j] & dbits[0]);
+        } else {
+            for (size_t w = 0; w < words; w++) cnt += popcount64(xb[j * words + w] & dbits[w]);
+        }
+        J[q] = (uint32_t)j;
+        C[q] = (uint32_t)cnt;
+        q += cnt != 0;
+        pulses += (uint64_t)cnt;
+    }
+    const xbar_devices *d = &t->dev;
+    const int noisy = d->p.dw_min_std != 0.0f;
+    if (noisy) xbar_rng_znormal_fill(rw->z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
+    const int dneg = t->pd[s * m + i] < 0.0f;
+    const float *px = t->px + s * n;
+    float *wrow = t->w + i * n;
+    /* slots with a closed form: noise-free ones, and noisy ones of >= 2 pulses when composing */
+    size_t p = 0;
+    if (!noisy || t->c.update.compose_pulses)
+        for (size_t o = 0; o < q; o++) {
+            if (noisy && C[o] < 2) continue;
+            const size_t j = J[o];
+            if (!xbar_compose_load(d, &rw->r, p, i * n + j, wrow[j], (px[j] < 0.0f) != dneg, C[o])) break;
+            rw->at[p] = (uint32_t)o;
+            if (noisy) rw->zc[p] = rw->z[o];
+            p++;
+        }
+    xbar_compose_moments(&rw->r, p, d->p.dw_min_std, d->p.mult_noise);
+    xbar_compose_draw(&rw->r, p, noisy ? rw->zc : NULL, d->ref, rw->wc);
+    for (size_t e = 0; e < p; e++)
+        if (rw->r.ok[e] != 0.0) {
+            wrow[J[rw->at[e]]] = rw->wc[e];
+            C[rw->at[e]] = 0; /* done */
+        }
+    for (size_t o = 0; o < q; o++) {
+        if (!C[o]) continue;
+        const size_t j = J[o], k = i * n + j;
+        wrow[j] = xbar_tile_slot_pulses(t, k, wrow[j], (px[j] < 0.0f) != dneg, C[o], noisy ? rw->z[o] : 0.0f, es,
+                                        XBAR_EACH_COUNTER(s, m * n, k));
+    }
+    return pulses;
+}
+
 xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D, size_t batch, float lr)
 {
     const size_t m = t->c.rows, n = t->c.cols;
@@ -176,14 +301,16 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         for (size_t s = 0; s < batch; s++) {
             for (size_t j = 0; j < n; j++)
                 make_bits(xb + (s * n + j) * words, words, t->bl[s], fabsf(t->px[s * n + j]), seed, xs,
-                          (uint64_t)(s * n + j) << SLOT_SHIFT);
+                          (uint64_t)(s * n + j) << XBAR_SLOT_SHIFT);
             for (size_t i = 0; i < m; i++)
                 make_bits(db + (s * m + i) * words, words, t->bl[s], fabsf(t->pd[s * m + i]), seed, ds,
-                          (uint64_t)(s * m + i) << SLOT_SHIFT);
+                          (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
         }
     }
     /* 3. element-outer, sample-inner: rows in parallel */
     const uint64_t cs = xbar_stream(XBAR_RNG_C2C, t->c.id, step);
+    const uint64_t es = xbar_stream(XBAR_RNG_C2C_EACH, t->c.id, step);
+    const int noisy = t->dev.p.dw_min_std != 0.0f;
     uint64_t pulses = 0;
     if (implicit) {
 #pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(m * n * batch > 65536)
@@ -193,14 +320,15 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
                 const float pd = t->pd[s * m + i];
                 if (!bl || pd == 0.0f) continue;
                 const float dh = fminf(fabsf(pd), 1.0f);
+                xbar_row_noise rn = xbar_row_noise_at(seed, cs, m, s, i, noisy);
                 for (size_t j = 0; j < n; j++) {
                     const float px = t->px[s * n + j];
                     if (px == 0.0f) continue;
                     int cnt = (int)rintf((dh * (float)bl) * fminf(fabsf(px), 1.0f));
                     if (!cnt) continue;
                     size_t k = i * n + j;
-                    t->w[k] = xbar_tile_pulse_n(t, k, t->w[k], (px < 0.0f) != (pd < 0.0f), (unsigned)cnt, cs,
-                                                ((uint64_t)(s * m * n + k)) << SLOT_SHIFT);
+                    t->w[k] = xbar_tile_slot_pulses(t, k, t->w[k], (px < 0.0f) != (pd < 0.0f), (unsigned)cnt,
+                                                    xbar_row_noise_next(&rn), es, XBAR_EACH_COUNTER(s, m * n, k));
                     pulses += (uint64_t)cnt;
                 }
             }
@@ -217,28 +345,12 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
             }
             t->nact[s] = c;
         }
+        if (row_work(t, xbar_get_threads(), n))
+            return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (%zu columns)", n);
 #pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(m * n * batch > 65536)
         for (size_t i = 0; i < m; i++) {
-            for (size_t s = 0; s < batch; s++) {
-                const uint64_t *dbits = t->bits + (batch * n + s * m + i) * words;
-                uint64_t any = 0;
-                for (size_t w = 0; w < words; w++) any |= dbits[w];
-                if (!any) continue;
-                const int dneg = t->pd[s * m + i] < 0.0f;
-                const uint32_t *act = t->act + s * n;
-                for (size_t c = 0; c < t->nact[s]; c++) {
-                    const size_t j = act[c];
-                    const uint64_t *xbits = t->bits + (s * n + j) * words;
-                    int cnt = 0;
-                    for (size_t w = 0; w < words; w++) cnt += popcount64(xbits[w] & dbits[w]);
-                    if (!cnt) continue;
-                    size_t k = i * n + j;
-                    int up = (t->px[s * n + j] < 0.0f) != dneg; /* x*d < 0 -> up pulse */
-                    t->w[k] = xbar_tile_pulse_n(t, k, t->w[k], up, (unsigned)cnt, cs,
-                                                ((uint64_t)(s * m * n + k)) << SLOT_SHIFT);
-                    pulses += (uint64_t)cnt;
-                }
-            }
+            xbar_row_work *rw = t->rw + thread_index();
+            for (size_t s = 0; s < batch; s++) pulses += stochastic_row(t, rw, s, i, batch, words, cs, es);
         }
     }
     t->n_pulses += pulses;

@@ -15,7 +15,8 @@ xbar_update_params xbar_update_defaults(void)
                             .update_bl_management = 1,
                             .update_management = 1,
                             .count_cap = 0,
-                            .count_stochastic_round = 1};
+                            .count_stochastic_round = 1,
+                            .compose_pulses = 1};
     return u;
 }
 
@@ -74,6 +75,8 @@ void xbar_tile_free(xbar_tile *t)
     free(t->bl);
     free(t->act);
     free(t->nact);
+    free(t->rw);
+    free(t->rw_mem);
     free(t);
 }
 

@@ -3,7 +3,17 @@
 #ifndef XBAR_TILE_INTERNAL_H
 #define XBAR_TILE_INTERNAL_H
 
+#include "compose.h"
+#include "internal.h"
 #include "io_internal.h"
+
+/* Work space of one thread for one row of a per-sample update (arrays of cols entries):
+ * the pulsed slots (column, count, c2c normal) and the composed-step rows. */
+typedef struct {
+    uint32_t *j, *cnt, *at; /* at: slot of each composed entry */
+    float *z, *zc, *wc;     /* normals of the slots, of the composed entries, new weights */
+    xbar_compose_rows r;
+} xbar_row_work;
 
 struct xbar_tile {
     xbar_tile_config c;
@@ -23,18 +33,59 @@ struct xbar_tile {
     uint32_t *act;        /* batch*cols: per sample, the columns whose x line fired at least once */
     size_t *nact;         /* batch: how many */
     size_t act_cap, nact_cap;
+    xbar_row_work *rw;    /* one per thread, rw_cols columns each (rw_threads of them) */
+    void *rw_mem;
+    size_t rw_cols;
+    int rw_threads;
     xbar_io_work io;      /* read-pipeline work space (io.c), grown on demand */
 };
 
-/* Apply n noise-aware pulses in one direction to weight idx; counter0 is the
- * c2c normal counter base of this (update, element). Returns the new weight. */
-float xbar_tile_pulse_n(const struct xbar_tile *t, size_t idx, float w, int up, unsigned n,
-                        uint64_t stream, uint64_t counter0);
+/* Counter layouts of the update draws (all counter-based, so no result depends on the
+ * thread count or on the loop order):
+ *   bit streams      line (s, j) of x / (s, i) of d: uniform block (line << SLOT_SHIFT) + b/4
+ *   COUNT rounding   element k: lane k%4 of uniform block k/4
+ *   c2c, first pulse dense: lane k%4 of normal block k/4; per-sample schemes: the o-th pulsed
+ *                    slot of row i in sample s (column order) takes lane o%4 of normal block
+ *                    ((s*rows + i) << SLOT_SHIFT) + o/4
+ *   c2c, pulses 2..n (when pulsed one by one): block EACH_COUNTER + (p-1)/4 of XBAR_RNG_C2C_EACH */
+#define XBAR_SLOT_SHIFT 20
+#define XBAR_EACH_COUNTER(s, mn, k) ((uint64_t)((s) * (mn) + (k)) << XBAR_SLOT_SHIFT)
+
+/* The c2c normals of one (sample, row) of a per-sample update, handed out in order. */
+typedef struct {
+    float z[4];
+    uint64_t seed, stream, base;
+    unsigned o;
+    int noisy;
+} xbar_row_noise;
+
+static inline xbar_row_noise xbar_row_noise_at(uint64_t seed, uint64_t stream, size_t rows, size_t s,
+                                               size_t i, int noisy)
+{
+    xbar_row_noise r = {{0, 0, 0, 0}, seed, stream, (uint64_t)(s * rows + i) << XBAR_SLOT_SHIFT, 0, noisy};
+    return r;
+}
+
+static inline float xbar_row_noise_next(xbar_row_noise *r)
+{
+    if (!r->noisy) return 0.0f;
+    if ((r->o & 3) == 0) xbar_rng_znormal4(r->z, r->seed, r->stream, r->base + (r->o >> 2));
+    return r->z[r->o++ & 3];
+}
+
+/* Weight k after n same-direction pulses of one slot: xi is the slot's c2c normal (first
+ * pulse, or the composed step); pulses 2..n one by one draw from each_stream at
+ * each_counter. No draws without c2c noise. */
+float xbar_tile_slot_pulses(const struct xbar_tile *t, size_t k, float w, int up, unsigned n, float xi,
+                            uint64_t each_stream, uint64_t each_counter);
 
 /* The dense schemes (EXPECTED, COUNT) on the summed increment in t->scratch. */
 xbar_status xbar_pulse_dense(struct xbar_tile *t, const float *dW, xbar_scheme scheme);
-/* The per-sample schemes (STOCHASTIC, IMPLICIT). */
+/* The per-sample schemes (STOCHASTIC, IMPLICIT); _ref is the readable reference
+ * (pulse_ref.c) that must give the same bits. */
 xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D, size_t batch,
                              float lr);
+xbar_status xbar_pulse_rank1_ref(struct xbar_tile *t, const float *X, const float *D, size_t batch,
+                                 float lr);
 
 #endif

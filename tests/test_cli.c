@@ -1,7 +1,8 @@
 /* test_cli.c - end-to-end checks of the xbar program (argv[1] = its path):
  * bit-identical metrics.csv with 1 and 2 threads and when re-run from the
  * written config.ini; bad input gives one clear line, exit code 2 and no
- * output directory. */
+ * output directory; `xbar bench --quick` writes a bench.json whose figures
+ * are positive and finite. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,68 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cli_util.h"
 #include "util.h"
 
 static char tmp[256];
+
+/* obj[key] is a non-empty array of positive finite numbers. */
+static int positive(const cJSON *obj, const char *key)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key), *x;
+    int n = 0;
+    if (!cJSON_IsArray(a)) return 0;
+    cJSON_ArrayForEach(x, a)
+    {
+        if (!cJSON_IsNumber(x) || !(x->valuedouble > 0) || !isfinite(x->valuedouble)) return 0;
+        n++;
+    }
+    return n > 0;
+}
+
+/* Every entry of root[section] has positive arrays under each of keys (an
+ * update case may instead be skipped with a positive estimate); n >= min. */
+static void check_rows(const cJSON *root, const char *section, const char *const *keys, int min)
+{
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(root, section), *r;
+    int n = 0;
+    cJSON_ArrayForEach(r, rows)
+    {
+        n++;
+        const cJSON *est = cJSON_GetObjectItemCaseSensitive(r, "estimated_seconds");
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "skipped")) && cJSON_IsNumber(est) && est->valuedouble > 0)
+            continue;
+        for (const char *const *k = keys; *k; k++) CHECK(positive(r, *k), "bench.json %s[%d].%s", section, n - 1, *k);
+    }
+    CHECK(n >= min, "bench.json: %d %s entries, expected >= %d", n, section, min);
+}
+
+static void check_bench(const char *path)
+{
+    char *text = xt_slurp(path, NULL);
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    CHECK(root, "%s missing or not JSON", path);
+    free(text);
+    if (!root) return;
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "ceilings");
+    static const char *const ceil[] = {"sgemm_gflops", "copy_GBps", "znormals_per_s", "normals_per_s", NULL};
+    for (const char *const *k = ceil; *k; k++) CHECK(positive(c, *k), "bench.json ceilings.%s", *k);
+    static const char *const read[] = {"seconds", "gflops", "sgemm_seconds", "pct_of_sgemm", NULL};
+    static const char *const upd[] = {"seconds", "pulses", "slots_per_s", "pulses_per_s", "perfect_seconds",
+                                      "vs_perfect", NULL};
+    static const char *const train[] = {"samples_per_s", "epoch_seconds", "vs_digital", NULL};
+    static const char *const vs[] = {"seconds", "speedup", NULL};
+    check_rows(root, "read", read, 2);
+    check_rows(root, "update", upd, 6);
+    check_rows(root, "train", train, 6);
+    check_rows(root, "versus_aihwkit", vs, 1);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "memory");
+    const cJSON *bpd = cJSON_GetObjectItemCaseSensitive(m, "tile_bytes_per_device");
+    CHECK(cJSON_IsNumber(bpd) && bpd->valuedouble > 0, "bench.json memory.tile_bytes_per_device");
+    cJSON_Delete(root);
+}
 
 int main(int argc, char **argv)
 {
@@ -77,6 +136,14 @@ int main(int argc, char **argv)
     snprintf(a, sizeof a, "%s --out %s/t1", base, tmp);
     xt_bad(a, "exists", "--force", NULL);
     CHECK(xt_same_file(p1, p1), "t1 was damaged");
+
+    /* xbar bench --quick: bench.json with every figure positive and finite */
+    snprintf(a, sizeof a, "bench --quick --quiet --out %s/bench", tmp);
+    CHECK(xt_run(a) == 0, "xbar %s failed", a);
+    snprintf(p2, sizeof p2, "%s/bench/bench.json", tmp);
+    check_bench(p2);
+    snprintf(a, sizeof a, "bench --quick --threads 0 --out %s", d1);
+    xt_bad(a, "--threads", "0", d1);
 
     xt_cli_done();
     return xt_done("test_cli");

@@ -28,6 +28,7 @@ typedef struct {
     int nth;          /* thread settings measured: 1 (--threads 1) or 2 */
     int threads[2];   /* 1 and N */
     double budget;    /* seconds of repeated calls per timed case */
+    double train_budget; /* seconds of timed batches per training case */
     double cap;       /* an update case estimated longer than this is skipped (s) */
     double cap_4096;  /* the same for 4096x4096 */
     /* (1) ceilings, per thread setting */

@@ -65,7 +65,9 @@ extern const char *const hw_opt_kinds[];     /* "digital", "analog_sgd", "tiki_t
     {SEC, "desired_bl", CFG_INT, HW_UP(B, desired_bl), .min = 1, .max = 1 << 20, .flags = CFG_MIN | CFG_MAX,       \
      .doc = "maximal bit length BL of a pulse train " WHAT},                                                       \
     {SEC, "bl_management", CFG_BOOL, HW_UP(B, update_bl_management), .doc = "update BL management " WHAT},         \
-    {SEC, "update_management", CFG_BOOL, HW_UP(B, update_management), .doc = "update management (x/d balancing) " WHAT}
+    {SEC, "update_management", CFG_BOOL, HW_UP(B, update_management), .doc = "update management (x/d balancing) " WHAT}, \
+    {SEC, "compose_pulses", CFG_BOOL, HW_UP(B, compose_pulses),                                                    \
+     .doc = "draw a weight's n noisy pulses of one sample as one composed step (linear devices) " WHAT}
 #define HW_COUNT_KEYS(SEC, B)                                                                                      \
     {SEC, "count_cap", CFG_INT, HW_UP(B, count_cap), .flags = CFG_NONNEG,                                          \
      .doc = "count scheme: max pulses per element and update (0 none)"},                                           \

@@ -1,0 +1,127 @@
+/* bench_train.c - part (5) of `xbar bench`: end-to-end training throughput
+ * (forward, loss, backward, optimizer step: xbar_net_train_batch) of the
+ * paper's networks as `xbar train` builds them (train_cfg.c, configs/paper):
+ *   FCN  784-256-128-10, sigmoid, lr 0.05, batch 64 (issue 4's table)
+ *   CNN  conv 16:5, tanh, maxpool 2, conv 32:5, tanh, maxpool 2, tanh,
+ *        linear 128, tanh, linear 10; lr 0.05, batch 8 (configs/paper/cnn-*)
+ * each with digital SGD, Analog SGD and Tiki-Taka (fast_lr 0.01, one column
+ * per batch), analog layers on the paper's soft-bounds-reference device
+ * (w_max = -w_min = 0.78 for the FCN, 0.7 for the CNN; aihwkit's default IO
+ * and update), on synthetic data of MNIST's shape (1x28x28 pixels ~ U(0,1),
+ * 10 classes). After one warm-up batch, n batches are timed, n chosen so the
+ * timing takes about b->train_budget seconds (at least 2). Reported:
+ * samples/s, the projected seconds of a 60,000-sample epoch, the speedup over
+ * aihwkit's FCN epoch (1.5 s PyTorch digital, 7 s Analog SGD, 15 s
+ * Tiki-Taka), and the analog / digital cost ratio (time per sample). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_parts.h"
+#include "train_cfg.h"
+#include "xbar.h"
+
+#define POOL 8         /* distinct synthetic batches, cycled */
+#define EPOCH 60000.0  /* samples of an MNIST epoch */
+
+static const xbar_opt_kind kinds[3] = {XBAR_OPT_DIGITAL, XBAR_OPT_ANALOG_SGD, XBAR_OPT_TIKI_TAKA};
+
+static xbar_net *build(int cnn, xbar_opt_kind kind)
+{
+    train_cfg c = train_cfg_defaults();
+    strcpy(c.layers, cnn ? "cnn" : "fcn");
+    c.opt_kind = kind;
+    c.device.w_max = cnn ? 0.7f : 0.78f, c.device.w_min = -c.device.w_max;
+    c.device.construction_seed = 123;
+    c.seed = 1;
+    xbar_layer_spec s[TRAIN_MAX_LAYERS];
+    char err[256];
+    int n = train_cfg_layers(&c, s, TRAIN_MAX_LAYERS, err, sizeof err);
+    return n < 0 ? NULL : xbar_net_new(s, (size_t)n, 1, 28, 28, c.seed);
+}
+
+/* Seconds per batch: one warm-up batch, then about `budget` seconds of batches. */
+static double time_batches(xbar_net *net, const float *X, const uint8_t *y, size_t B, double budget, int *nb)
+{
+    double t0 = bench_now();
+    if (xbar_net_train_batch(net, X, y, B, 0.05f, NULL, NULL)) return -1;
+    double warm = bench_now() - t0;
+    *nb = warm * 2 >= budget ? 2 : (int)(budget / warm);
+    t0 = bench_now();
+    for (int i = 0; i < *nb; i++) {
+        size_t p = (size_t)(i % POOL);
+        if (xbar_net_train_batch(net, X + p * B * 784, y + p * B, B, 0.05f, NULL, NULL)) return -1;
+    }
+    return (bench_now() - t0) / *nb;
+}
+
+static void row(bench_ctx *b, cJSON *rows, int cnn, int o, size_t B, const double sps[3][2], const int nb[3][2])
+{
+    static const double aihwkit_fcn[3] = {1.5, 7, 15};
+    static const char *const what[3] = {"FCN epoch, digital (aihwkit: PyTorch)", "FCN epoch, Analog SGD",
+                                        "FCN epoch, Tiki-Taka"};
+    static const char *const target[3] = {"-", ">= 4x (2 threads)", ">= 8x (2 threads)"};
+    double epoch[2], cost[2], vs[2], batches[2];
+    char tb[16];
+    bench_out(b, "  %-4s %-11s %5zu |", cnn ? "cnn" : "fcn", xbar_opt_kind_name(kinds[o]), B);
+    for (int k = 0; k < b->nth; k++) {
+        epoch[k] = EPOCH / sps[o][k], cost[k] = sps[0][k] / sps[o][k], batches[k] = nb[o][k];
+        vs[k] = cnn ? 0 : aihwkit_fcn[o] / epoch[k];
+        bench_out(b, " %9.4g %9s %6.2f |", sps[o][k], bench_fmt_time(epoch[k], tb), cost[k]);
+    }
+    bench_out(b, " %6.2f", sps[o][b->nth - 1] / sps[o][0]);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "net", cnn ? "cnn" : "fcn");
+    cJSON_AddStringToObject(j, "optimizer", xbar_opt_kind_name(kinds[o]));
+    cJSON_AddNumberToObject(j, "batch", (double)B);
+    bench_json_pair(b, j, "batches_timed", batches);
+    bench_json_pair(b, j, "samples_per_s", sps[o]);
+    bench_json_pair(b, j, "epoch_seconds", epoch);
+    bench_json_pair(b, j, "vs_digital", cost);
+    cJSON_AddNumberToObject(j, "thread_speedup", sps[o][b->nth - 1] / sps[o][0]);
+    if (!cnn) {
+        bench_out(b, " | aihwkit %.3g s:", aihwkit_fcn[o]);
+        for (int k = 0; k < b->nth; k++) bench_out(b, " %.2fx", vs[k]);
+        cJSON_AddNumberToObject(j, "aihwkit_epoch_seconds", aihwkit_fcn[o]);
+        bench_json_pair(b, j, "vs_aihwkit", vs);
+        bench_versus(b, what[o], aihwkit_fcn[o], epoch, target[o]);
+    }
+    bench_out(b, "\n");
+    cJSON_AddItemToArray(rows, j);
+}
+
+int bench_train(bench_ctx *b)
+{
+    const size_t Bmax = 64;
+    float *X = bench_uniform(POOL * Bmax * 784, 7, 0, 1);
+    uint8_t *y = malloc(POOL * Bmax);
+    if (!X || !y) return free(X), free(y), -1;
+    for (size_t i = 0; i < POOL * Bmax; i++) y[i] = (uint8_t)(i * 7 % 10);
+    cJSON *rows = cJSON_AddArrayToObject(b->json, "train");
+    bench_out(b, "(5) training, synthetic MNIST-shaped data (samples/s, 60k-sample epoch, analog/digital time)\n");
+    bench_out(b, "  net  optimizer   batch |");
+    for (int k = 0; k < b->nth; k++) bench_out(b, " %9d thread%s         |", b->threads[k], b->threads[k] > 1 ? "s" : " ");
+    bench_out(b, " speedup\n");
+    for (int cnn = 0; cnn <= 1; cnn++) {
+        const size_t B = cnn ? 8 : 64;
+        double sps[3][2];
+        int nb[3][2];
+        for (int o = 0; o < 3; o++) {
+            xbar_net *net = build(cnn, kinds[o]);
+            for (int k = 0; net && k < b->nth; k++) {
+                xbar_set_threads(b->threads[k]);
+                bench_note(b, "(5) %s, %s, %d thread(s)", cnn ? "cnn" : "fcn", xbar_opt_kind_name(kinds[o]),
+                           b->threads[k]);
+                double s = time_batches(net, X, y, B, b->train_budget, &nb[o][k]);
+                sps[o][k] = s > 0 ? (double)B / s : 0;
+            }
+            int ok = net && sps[o][0] > 0 && sps[o][b->nth - 1] > 0;
+            xbar_net_free(net);
+            if (!ok) return free(X), free(y), -1;
+        }
+        for (int o = 0; o < 3; o++) row(b, rows, cnn, o, B, (const double(*)[2])sps, (const int(*)[2])nb);
+    }
+    free(X), free(y);
+    bench_out(b, "\n");
+    return 0;
+}
