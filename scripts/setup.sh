@@ -10,6 +10,7 @@ packages=(
   make
   pkg-config
   libopenblas-dev
+  libopenblas-openmp-dev
   libinih-dev
   libcjson-dev
   gnuplot-nox

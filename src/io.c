@@ -15,18 +15,26 @@
  * the thread count and the other samples of the batch do not matter. Draws
  * whose std is 0 are not made.
  *
- * Speed: the per-sample loops (abs-max, DAC, noise, ADC, rescale) have no
- * branches or calls inside, so gcc -O3 vectorises them with plain SSE2. The
- * DAC and ADC keep aihwkit's division rint(u / q) * q: a multiply by 1/q
- * rounds some half steps the other way (docs/model.md (h), "float32
- * matters"). The per-sample stages split the batch into one contiguous chunk
- * per thread (XBAR_PAR), each with its own scratch. */
+ * Speed: per sample and pass there are three loops, abs-max, DAC (+ input
+ * noise) and ADC (+ output noise, + the rescale when it is known to be the
+ * last pass), besides the normals' fill. They have no calls and no branches
+ * inside (rint_nb, clip), so gcc -O3 vectorises them with plain SSE2. The DAC
+ * and ADC keep aihwkit's division rint(u / q) * q: a multiply by 1/q rounds
+ * some half steps the other way (docs/model.md (h), "float32 matters";
+ * parity case 4). The per-sample stages split the batch into one contiguous
+ * chunk per thread, each chunk with its own scratch; the chunks run in
+ * parallel (XBAR_PAR) for large batches, unless that would oversubscribe the
+ * cores (io_par_ok). The re-runs of bound management are one GEMV per sample
+ * and pass, serial. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "io_internal.h"
+#ifdef XBAR_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 enum { IO_DONE = 0, IO_RERUN = 1, IO_ZERO = 2 }; /* per-sample state */
 enum { KIND_W = 0, KIND_OUT = 1, KIND_IN = 2 };  /* draw kinds (counter top byte) */
@@ -100,7 +108,28 @@ typedef struct {
     float bm_res_limit;        /* max_bm_res / q_in (INFINITY when q_in = 0) */
     int nm, bm;                /* noise management on; bound management on (never backward) */
     int identity_in;           /* the DAC passes x unchanged: read the caller's input directly */
+    size_t nt;                 /* the library's thread count: chunks of the per-sample stages */
+    int par;                   /* the chunks may run in parallel (io_par_ok) */
 } io_ctx;
+
+/* Split the per-sample stages over threads unless that oversubscribes the cores:
+ * with OpenBLAS's pthread build, its nt - 1 workers spin for a while after each
+ * sgemm and OpenMP's nt - 1 after each parallel region, so with 2 nt - 1 > cores
+ * the two pools take turns on the same cores and the next sgemm loses far more
+ * than the split saves (2 threads on 2 cores, 4096 x 4096, batch 64: forward +
+ * backward 2x slower). OpenBLAS's OpenMP build (what CMake prefers) shares one
+ * pool with these loops, so there is no clash. The chunks are the same either
+ * way, and so are the results. */
+static int io_par_ok(size_t nt)
+{
+#ifdef XBAR_HAVE_OPENMP
+    if (nt > 1 && openblas_get_parallel() == 2) return 1; /* 2: OpenBLAS runs on OpenMP */
+    return nt > 1 && 2 * nt - 1 <= (size_t)omp_get_num_procs();
+#else
+    (void)nt;
+    return 0;
+#endif
+}
 
 static void ctx_init(io_ctx *c, const xbar_io_params *io, const xbar_io_read *r)
 {
@@ -116,6 +145,8 @@ static void ctx_init(io_ctx *c, const xbar_io_params *io, const xbar_io_read *r)
     c->nm = io->noise_management == XBAR_NM_ABS_MAX;
     c->bm = !r->backward && io->bound_management == XBAR_BM_ITERATIVE;
     c->identity_in = !c->nm && !c->bm && c->q_in == 0.0f && isinf(c->in_bound) && io->inp_noise == 0.0f;
+    c->nt = (size_t)xbar_get_threads();
+    c->par = io_par_ok(c->nt);
 }
 
 /* A column read whose DAC output is zero but at the column (no input noise):
@@ -183,17 +214,15 @@ static inline float rint_nb(float u)
     return copysignf(u2f((f2u(r) & small) | (f2u(a) & ~small)), u);
 }
 
-/* a[i] += sd ξ for i < n, the normals of (kind, pass) of sample b; z holds n + 3 floats.
- * Element i is flat k = b n + i: lane k & 3 of block base | (k >> 2). The fill starts at
- * the block of k = b n, whose first (b n) & 3 lanes belong to the sample before. */
-static void add_normals(const io_ctx *c, float *restrict a, size_t n, size_t b, float sd, unsigned kind,
-                        unsigned pass, float *restrict z)
+/* The n normals of (kind, pass) of sample b, drawn into z (n + 3 floats); returns where
+ * they start. Element i is flat k = b n + i: lane k & 3 of block base | (k >> 2). The
+ * fill starts at the block of k = b n, whose first (b n) & 3 lanes belong to the sample
+ * before (drawn there too, never used twice). */
+static const float *normals(const io_ctx *c, float *z, size_t n, size_t b, unsigned kind, unsigned pass)
 {
     const uint64_t k0 = (uint64_t)b * n, base = ((uint64_t)kind << 56) | ((uint64_t)pass << 48);
-    const size_t off = (size_t)(k0 & 3);
-    xbar_rng_znormal_fill(z, off + n, c->r->seed, c->r->stream, base | (k0 >> 2));
-    const float *zs = z + off;
-    for (size_t i = 0; i < n; i++) a[i] += sd * zs[i];
+    xbar_rng_znormal_fill(z, (size_t)(k0 & 3) + n, c->r->seed, c->r->stream, base | (k0 >> 2));
+    return z + (k0 & 3);
 }
 
 /* max |x[j]|, NaN ignored. For |x| not NaN the bits, as a positive int32,
@@ -209,6 +238,14 @@ static float abs_max(const float *x, size_t n)
         m = a > m ? a : m;
     }
     return u2f((uint32_t)m);
+}
+
+/* clip(u, ±lim), written as min then max so that it compiles to minps / maxps
+ * (same result as xbar_clampf, NaN kept). */
+static inline float clip(float u, float lim)
+{
+    const float t = u > lim ? lim : u;
+    return t < -lim ? -lim : t;
 }
 
 /* aihwkit's input scale: 1/nm (noise management, nm > 0), then /f (bound
@@ -237,54 +274,74 @@ static float out_factor(const io_ctx *c, float nm, float f)
     return c->r->backward ? nm : 1.0f / s;
 }
 
-/* DAC of sample b at BM factor f: v = clip(rint(x scale / q_in) q_in, ±inp_bound) + inp_noise ξ.
- * x * 1 is x, so an unscaled input needs no loop of its own. */
-static void dac(const io_ctx *c, float *restrict v, const float *restrict x, size_t b, float nm, float f,
-                unsigned pass, float *z)
+/* The DAC loop, v = clip(rint(x s / q) q, ±lim) + sd xi. `quant` and `noisy` are
+ * constants at each call (dac below), so every variant is its own branch-free,
+ * vectorised loop. */
+static inline void dac_loop(float *restrict v, const float *restrict x, float s, size_t n, float q, float lim,
+                            const float *restrict xi, float sd, int quant, int noisy)
+{
+    for (size_t j = 0; j < n; j++) {
+        float u = x[j] * s;
+        if (quant) u = rint_nb(u / q) * q;
+        u = clip(u, lim);
+        if (noisy) u += sd * xi[j];
+        v[j] = u;
+    }
+}
+
+/* DAC of sample b at BM factor f: v = clip(rint(x scale / q_in) q_in, ±inp_bound) + inp_noise ξ
+ * (x * 1 is x: an unscaled input needs no variant of its own). */
+static void dac(const io_ctx *c, float *v, const float *x, size_t b, float nm, float f, unsigned pass, float *z)
 {
     float s;
     in_scale(c, nm, f, &s);
-    const float q = c->q_in, lim = c->in_bound;
+    const float q = c->q_in, lim = c->in_bound, sd = c->io->inp_noise;
     const size_t n = c->n_in;
-    if (q > 0.0f)
-        for (size_t j = 0; j < n; j++) v[j] = xbar_clampf(rint_nb((x[j] * s) / q) * q, -lim, lim);
-    else
-        for (size_t j = 0; j < n; j++) v[j] = xbar_clampf(x[j] * s, -lim, lim);
-    if (c->io->inp_noise > 0.0f) add_normals(c, v, n, b, c->io->inp_noise, KIND_IN, pass, z);
+    const float *xi = sd > 0.0f ? normals(c, z, n, b, KIND_IN, pass) : NULL;
+    if (q > 0.0f && xi) dac_loop(v, x, s, n, q, lim, xi, sd, 1, 1);
+    else if (q > 0.0f) dac_loop(v, x, s, n, q, lim, xi, sd, 1, 0);
+    else if (xi) dac_loop(v, x, s, n, q, lim, xi, sd, 0, 1);
+    else dac_loop(v, x, s, n, q, lim, xi, sd, 0, 0);
 }
 
-/* y = clip(rint(y / q) q, ±lim) (no rounding when q = 0); 1 if some |y| > lim before the clip. */
-static int quantise_clip(float *y, size_t n, float q, float lim)
+/* The ADC loop, y = clip(rint((y + sd xi) / q) q, ±lim) g; 1 if some value was beyond
+ * ±lim before the clip. `noisy` and `quant` are constants at each call (adc below). */
+static inline int adc_loop(float *restrict y, const float *restrict xi, float sd, size_t n, float q, float lim,
+                           float g, int noisy, int quant)
 {
     int clipped = 0;
-    if (q > 0.0f)
-        for (size_t i = 0; i < n; i++) {
-            const float u = rint_nb(y[i] / q) * q;
-            clipped |= (u > lim) | (u < -lim);
-            y[i] = xbar_clampf(u, -lim, lim);
-        }
-    else
-        for (size_t i = 0; i < n; i++) {
-            const float u = y[i];
-            clipped |= (u > lim) | (u < -lim);
-            y[i] = xbar_clampf(u, -lim, lim);
-        }
+    for (size_t i = 0; i < n; i++) {
+        float u = y[i];
+        if (noisy) u += sd * xi[i];
+        if (quant) u = rint_nb(u / q) * q;
+        clipped |= fabsf(u) > lim;
+        y[i] = clip(u, lim) * g;
+    }
     return clipped;
 }
 
-/* Weight noise (w_noise ||v||_2 ξ), output noise, ADC, clip. 1 if an output clipped. */
-static int adc(const io_ctx *c, float *y, const float *v, size_t b, unsigned pass, float *z)
+/* Array noise and ADC of one pass of sample b: y += w_noise ||v||_2 ξ (weight
+ * noise), then the output noise, ADC and rescale by g (1: rescaled later) in one
+ * loop. Returns 1 if some output was beyond ±out_bound before the clip. */
+static int adc(const io_ctx *c, float *y, const float *v, size_t b, unsigned pass, float g, float *z)
 {
     const xbar_io_params *io = c->io;
+    const size_t n = c->n_out;
     if (io->w_noise > 0.0f) {
         double s2 = 0;
         for (size_t j = 0; j < c->n_in; j++) s2 += (double)v[j] * v[j];
         const float sd = io->w_noise * (float)sqrt(s2);
-        if (sd > 0.0f) add_normals(c, y, c->n_out, b, sd, KIND_W, pass, z);
+        if (sd > 0.0f) {
+            const float *xi = normals(c, z, n, b, KIND_W, pass);
+            for (size_t i = 0; i < n; i++) y[i] += sd * xi[i];
+        }
     }
-    if (io->out_noise > 0.0f) add_normals(c, y, c->n_out, b, io->out_noise, KIND_OUT, pass, z);
-    if (c->q_out == 0.0f && isinf(c->out_bound)) return 0;
-    return quantise_clip(y, c->n_out, c->q_out, c->out_bound);
+    const float q = c->q_out, lim = c->out_bound, sd = io->out_noise;
+    const float *xi = sd > 0.0f ? normals(c, z, n, b, KIND_OUT, pass) : NULL;
+    if (q > 0.0f && xi) return adc_loop(y, xi, sd, n, q, lim, g, 1, 1);
+    if (q > 0.0f) return adc_loop(y, xi, sd, n, q, lim, g, 0, 1);
+    if (xi) return adc_loop(y, xi, sd, n, q, lim, g, 1, 0);
+    return adc_loop(y, xi, sd, n, q, lim, g, 0, 0);
 }
 
 /* Back to input units: y *= nm f (forward) / nm (backward). */
@@ -348,11 +405,11 @@ void xbar_io_work_free(xbar_io_work *ws)
 #define CHUNK_LO(t, nt, batch) ((batch) * (t) / (nt))
 
 /* (a) per sample: NM value, zero short cut, DAC at f = 1. Returns the MVM input. */
-static const float *input_stage(const io_ctx *c, xbar_io_work *ws, const float *in, size_t batch, size_t nt)
+static const float *input_stage(const io_ctx *c, xbar_io_work *ws, const float *in, size_t batch)
 {
-    const size_t n = c->n_in, zs = z_stride(c);
+    const size_t n = c->n_in, zs = z_stride(c), nt = c->nt;
     const int back = c->r->backward, in_noise = c->io->inp_noise > 0.0f;
-#pragma omp parallel for schedule(static) XBAR_PAR(batch > 1 && batch * n > IO_PAR_MIN)
+#pragma omp parallel for schedule(static) XBAR_PAR(c->par && batch * n > IO_PAR_MIN)
     for (size_t t = 0; t < nt; t++) {
         float *z = ws->z + t * zs;
         for (size_t b = CHUNK_LO(t, nt, batch); b < CHUNK_LO(t + 1, nt, batch); b++) {
@@ -368,12 +425,13 @@ static const float *input_stage(const io_ctx *c, xbar_io_work *ws, const float *
     return c->identity_in ? in : ws->v;
 }
 
-/* (c) per sample: noise and ADC of the first pass; a sample that clipped and may
- * double is left for (d), every other one is scaled back to input units. */
-static void output_stage(const io_ctx *c, xbar_io_work *ws, float *out, const float *V, size_t batch, size_t nt)
+/* (c) per sample: noise and ADC of the first pass. Without bound management the
+ * rescale is part of the ADC loop; with it, a sample that clipped (and may double)
+ * is left for (d) and every other one is rescaled here. */
+static void output_stage(const io_ctx *c, xbar_io_work *ws, float *out, const float *V, size_t batch)
 {
-    const size_t zs = z_stride(c);
-#pragma omp parallel for schedule(static) XBAR_PAR(batch > 1 && batch * c->n_out > IO_PAR_MIN)
+    const size_t zs = z_stride(c), nt = c->nt;
+#pragma omp parallel for schedule(static) XBAR_PAR(c->par && batch * c->n_out > IO_PAR_MIN)
     for (size_t t = 0; t < nt; t++) {
         float *z = ws->z + t * zs;
         for (size_t b = CHUNK_LO(t, nt, batch); b < CHUNK_LO(t + 1, nt, batch); b++) {
@@ -382,9 +440,10 @@ static void output_stage(const io_ctx *c, xbar_io_work *ws, float *out, const fl
                 memset(y, 0, c->n_out * sizeof(float));
                 continue;
             }
-            const int clipped = adc(c, y, V + b * c->n_in, b, 0, z);
+            const float g = c->bm ? 1.0f : out_factor(c, ws->nm[b], 1.0f);
+            const int clipped = adc(c, y, V + b * c->n_in, b, 0, g, z);
             ws->state[b] = clipped && may_double(c, 1.0f) ? IO_RERUN : IO_DONE;
-            if (ws->state[b] == IO_DONE) rescale(c, y, ws->nm[b], 1.0f);
+            if (c->bm && ws->state[b] == IO_DONE) rescale(c, y, ws->nm[b], 1.0f);
         }
     }
 }
@@ -403,7 +462,7 @@ static void rerun_stage(const io_ctx *c, xbar_io_work *ws, float *out, const flo
             pass++;
             dac(c, v, in + b * c->n_in, b, ws->nm[b], f, pass, ws->z);
             gemv(c->r, y, v);
-            clipped = adc(c, y, v, b, pass, ws->z);
+            clipped = adc(c, y, v, b, pass, 1.0f, ws->z);
         } while (clipped && may_double(c, f));
         rescale(c, y, ws->nm[b], f);
         ws->state[b] = IO_DONE;
@@ -420,12 +479,11 @@ xbar_status xbar_io_mvm(xbar_io_work *ws, const xbar_io_read *r, const xbar_io_p
     }
     io_ctx c;
     ctx_init(&c, io, r);
-    const size_t nt = (size_t)xbar_get_threads();
-    if (work_grow(ws, batch, c.identity_in ? 0 : batch * c.n_in, nt * z_stride(&c)) != XBAR_OK)
+    if (work_grow(ws, batch, c.identity_in ? 0 : batch * c.n_in, c.nt * z_stride(&c)) != XBAR_OK)
         return xbar_fail(XBAR_ENOMEM, "read: out of memory (batch %zu)", batch);
-    const float *V = input_stage(&c, ws, in, batch, nt);
+    const float *V = input_stage(&c, ws, in, batch);
     gemm(r, out, V, batch);
-    output_stage(&c, ws, out, V, batch, nt);
+    output_stage(&c, ws, out, V, batch);
     rerun_stage(&c, ws, out, in, batch);
     return XBAR_OK;
 }

@@ -29,12 +29,13 @@ typedef struct {
 
 /*
  * out[batch][n_out] = IO(W in[b]) for every sample: one sgemm on the whole
- * batch, then per-sample output processing; only samples that clipped are
- * re-run (bound management). Every random draw is a pure function of
- * (seed, stream, sample, pass, element): results do not depend on the thread
- * count or on which other samples were re-run. Plain IO (no management, no
- * quantisation, no bounds, no noise but w_noise) reproduces the former
- * sgemm + w_noise path bit for bit. XBAR_ENOMEM if the work space cannot grow.
+ * batch, then per-sample output processing (samples split over the library's
+ * threads); only samples that clipped are re-run (bound management), one GEMV
+ * per pass. Every random draw is a ziggurat normal (xbar_rng_znormal4) and a
+ * pure function of (seed, stream, kind, pass, sample, element), layout in
+ * io.c: results do not depend on the thread count or on which other samples
+ * were re-run. Plain IO with no noise is the exact sgemm. XBAR_ENOMEM if the
+ * work space cannot grow.
  */
 xbar_status xbar_io_mvm(xbar_io_work *ws, const xbar_io_read *r, const xbar_io_params *io, float *out,
                         const float *in, size_t batch);

@@ -147,20 +147,47 @@ static double absmax(const float *v, size_t n)
     return m;
 }
 
-/* Bit stream of one line: bit b set when p > u_b (p >= 1 fires in every slot). */
-static void make_bits(uint64_t *bits, size_t words, int bl, float p, uint64_t seed, uint64_t stream,
-                      uint64_t counter0)
+/* Bit streams of the `lines` lines of sample s, probabilities |p[l]| (bit b set when
+ * |p| > u; |p| >= 1 fires in every slot, 0 never). The uniforms of a sample's lines are
+ * one run of its stream: bit b of line l is uniform l*bl + b, lane u%4 of block
+ * XBAR_BITS_COUNTER(s, u); consecutive lines that need draws share one batched fill. */
+static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, size_t lines, uint64_t seed,
+                        uint64_t stream, size_t s)
 {
-    memset(bits, 0, words * sizeof(uint64_t));
-    if (p <= 0.0f) return;
-    if (p >= 1.0f) {
-        for (int b = 0; b < bl; b++) bits[b >> 6] |= 1ull << (b & 63);
-        return;
-    }
-    float u[4];
-    for (int b = 0; b < bl; b++) {
-        if ((b & 3) == 0) xbar_rng_uniform4(u, seed, stream, counter0 + (uint64_t)(b >> 2));
-        if (p > u[b & 3]) bits[b >> 6] |= 1ull << (b & 63);
+    enum { RUN = 512 };
+    float u[RUN + 4];
+    const size_t per = (size_t)bl;
+    memset(bits, 0, lines * words * sizeof(uint64_t));
+    for (size_t l = 0; l < lines;) {
+        const float pl = fabsf(p[l]);
+        if (pl <= 0.0f || pl >= 1.0f) {
+            if (pl >= 1.0f)
+                for (size_t b = 0; b < per; b++) bits[l * words + (b >> 6)] |= 1ull << (b & 63);
+            l++;
+            continue;
+        }
+        /* lines l .. l+c-1 all need draws and fit the run (a longer line goes in pieces) */
+        size_t c = 1;
+        while (l + c < lines && (c + 1) * per <= RUN && fabsf(p[l + c]) > 0.0f && fabsf(p[l + c]) < 1.0f) c++;
+        for (size_t b0 = 0; b0 < c * per; b0 += RUN) { /* one piece unless a line is longer than RUN */
+            const size_t len = c * per - b0 < RUN ? c * per - b0 : RUN;
+            const uint64_t first = (uint64_t)l * per + b0;
+            const size_t off = (size_t)(first & 3u);
+            xbar_rng_uniform_fill(u, off + len, seed, stream, XBAR_BITS_COUNTER(s, first));
+            const float *v = u + off;
+            if (c == 1) { /* bits b0 .. b0+len-1 of line l */
+                for (size_t k = 0; k < len; k++)
+                    if (pl > v[k]) bits[l * words + ((b0 + k) >> 6)] |= 1ull << ((b0 + k) & 63);
+                continue;
+            }
+            for (size_t r = 0; r < c; r++, v += per) { /* c lines of per <= RUN bits, b0 = 0 */
+                const float pr = fabsf(p[l + r]);
+                uint64_t *w = bits + (l + r) * words;
+                for (size_t b = 0; b < per; b++)
+                    if (pr > v[b]) w[b >> 6] |= 1ull << (b & 63);
+            }
+        }
+        l += c;
     }
 }
 
@@ -299,12 +326,8 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         uint64_t *xb = t->bits, *db = t->bits + batch * n * words;
 #pragma omp parallel for schedule(static) XBAR_PAR(batch > 1)
         for (size_t s = 0; s < batch; s++) {
-            for (size_t j = 0; j < n; j++)
-                make_bits(xb + (s * n + j) * words, words, t->bl[s], fabsf(t->px[s * n + j]), seed, xs,
-                          (uint64_t)(s * n + j) << XBAR_SLOT_SHIFT);
-            for (size_t i = 0; i < m; i++)
-                make_bits(db + (s * m + i) * words, words, t->bl[s], fabsf(t->pd[s * m + i]), seed, ds,
-                          (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
+            sample_bits(xb + s * n * words, words, t->bl[s], t->px + s * n, n, seed, xs, s);
+            sample_bits(db + s * m * words, words, t->bl[s], t->pd + s * m, m, seed, ds, s);
         }
     }
     /* 3. element-outer, sample-inner: rows in parallel */

@@ -23,20 +23,23 @@ static double absmax(const float *v, size_t n)
     return m;
 }
 
-/* Bit b of the stream of a line with probability p: p > u_b (so p >= 1 always fires). */
-static int line_bit(float p, uint64_t seed, uint64_t stream, uint64_t line, int b)
+/* Bit b of line l of sample s with probability p: p > u (so p >= 1 always fires), u the
+ * uniform l*bl + b of the sample (tile_internal.h). */
+static int line_bit(float p, uint64_t seed, uint64_t stream, size_t s, size_t l, int bl, int b)
 {
     float u[4];
-    xbar_rng_uniform4(u, seed, stream, (line << XBAR_SLOT_SHIFT) + (uint64_t)(b >> 2));
-    return fabsf(p) > u[b & 3];
+    const uint64_t k = (uint64_t)l * (uint64_t)bl + (uint64_t)b;
+    xbar_rng_uniform4(u, seed, stream, XBAR_BITS_COUNTER(s, k));
+    return fabsf(p) > u[k & 3];
 }
 
-/* bits[l * bl + b] = bit b of line `first + l`, l < count, of probabilities p[l]. */
+/* bits[l * bl + b] = bit b of line l < count of sample s, probabilities p[l]. */
 static void line_bits(unsigned char *bits, const float *p, size_t count, int bl, uint64_t seed, uint64_t stream,
-                      size_t first)
+                      size_t s)
 {
     for (size_t l = 0; l < count; l++)
-        for (int b = 0; b < bl; b++) bits[l * (size_t)bl + (size_t)b] = (unsigned char)line_bit(p[l], seed, stream, first + l, b);
+        for (int b = 0; b < bl; b++)
+            bits[l * (size_t)bl + (size_t)b] = (unsigned char)line_bit(p[l], seed, stream, s, l, bl, b);
 }
 
 xbar_status xbar_pulse_rank1_ref(struct xbar_tile *t, const float *X, const float *D, size_t batch, float lr)
@@ -64,8 +67,8 @@ xbar_status xbar_pulse_rank1_ref(struct xbar_tile *t, const float *X, const floa
         for (size_t j = 0; j < n; j++) pxs[j] = B * x[j];
         for (size_t i = 0; i < m; i++) pds[i] = A * d[i];
         if (!implicit) {
-            line_bits(xbit, pxs, n, um.bl, seed, xs, s * n);
-            line_bits(dbit, pds, m, um.bl, seed, ds, s * m);
+            line_bits(xbit, pxs, n, um.bl, seed, xs, s);
+            line_bits(dbit, pds, m, um.bl, seed, ds, s);
         }
         for (size_t i = 0; i < m; i++) {
             const float pd = pds[i];

@@ -42,13 +42,15 @@ struct xbar_tile {
 
 /* Counter layouts of the update draws (all counter-based, so no result depends on the
  * thread count or on the loop order):
- *   bit streams      line (s, j) of x / (s, i) of d: uniform block (line << SLOT_SHIFT) + b/4
+ *   bit streams      bit b of line l (x: column j, d: row i) of sample s, at bit length bl:
+ *                    uniform u = l*bl + b of sample s, lane u%4 of block (s << 32) + u/4
  *   COUNT rounding   element k: lane k%4 of uniform block k/4
  *   c2c, first pulse dense: lane k%4 of normal block k/4; per-sample schemes: the o-th pulsed
  *                    slot of row i in sample s (column order) takes lane o%4 of normal block
  *                    ((s*rows + i) << SLOT_SHIFT) + o/4
  *   c2c, pulses 2..n (when pulsed one by one): block EACH_COUNTER + (p-1)/4 of XBAR_RNG_C2C_EACH */
 #define XBAR_SLOT_SHIFT 20
+#define XBAR_BITS_COUNTER(s, u) (((uint64_t)(s) << 32) + ((u) >> 2))
 #define XBAR_EACH_COUNTER(s, mn, k) ((uint64_t)((s) * (mn) + (k)) << XBAR_SLOT_SHIFT)
 
 /* The c2c normals of one (sample, row) of a per-sample update, handed out in order. */

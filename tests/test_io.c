@@ -399,7 +399,9 @@ static void test_read_col(void)
 /* determinism                                                              */
 /* ------------------------------------------------------------------------ */
 
-enum { DR = 96, DC = 96, DB = 801 }; /* > 65536 elements: the parallel loops; odd batch */
+/* > 65536 elements: the parallel loops (io.c runs them in parallel where 2 threads - 1 <= cores,
+ * so only on machines with 3+ cores); odd batch */
+enum { DR = 96, DC = 96, DB = 801 };
 
 /* Default IO (noise, NM, BM) forward + backward of a batch that partly saturates. */
 static void det_run(int threads, const float *W, const float *X, float *Y, float *Z)
