@@ -267,10 +267,11 @@ typedef struct {
     int update_management;    /* balance x and d probabilities. Default 1 (forced on by UBLM) */
     int count_cap;            /* COUNT: max pulses per element per update (0 = none). Default 0 */
     int count_stochastic_round; /* COUNT: 1 stochastic rounding, 0 round to nearest. Default 1 */
-    int compose_pulses;       /* 1: the n same-direction noisy pulses a weight gets from one sample
-                                 (or one COUNT update) of a linear device are drawn as one composed
-                                 step (xbar_device_pulses_composed: one normal instead of n);
-                                 0: pulse by pulse, one normal each (aihwkit's way). Default 1 */
+    int compose_pulses;       /* 1: the n >= 1 same-direction noisy pulses a weight gets from one
+                                 sample (or one COUNT update) of a linear device are drawn as one
+                                 composed step (xbar_device_pulses_composed: one normal instead of
+                                 n, evaluated in double; n = 1 is then exact too); 0: pulse by
+                                 pulse in float32, one normal each (aihwkit's way). Default 1 */
 } xbar_update_params;
 
 xbar_update_params xbar_update_defaults(void);

@@ -52,20 +52,30 @@ static inline int xbar_linear_step(const xbar_devices *d, size_t i, int up, doub
     }
 }
 
-/* Fill slot o of rows from device i at weight w, direction up (0/1), n pulses; 0 if the
- * model is not linear. Loads by index, so a random direction costs no branch. */
-static inline int xbar_compose_load(const xbar_devices *d, const xbar_compose_rows *r, size_t o, size_t i, float w,
-                                    int up, unsigned n)
+/* The per-direction device arrays, indexed by up (0 down, 1 up): built once per row so
+ * that a slot picks its arrays by index, without a branch on a random direction. */
+typedef struct {
+    const float *s[2], *a[2], *b[2];
+} xbar_dirs;
+
+static inline xbar_dirs xbar_dirs_of(const xbar_devices *d)
 {
-    const float *const sv[2] = {d->s_dn, d->s_up}, *const av[2] = {d->a_dn, d->a_up};
-    const float *const bv[2] = {d->b_min, d->b_max};
-    const double s = sv[up][i];
+    const xbar_dirs r = {{d->s_dn, d->s_up}, {d->a_dn, d->a_up}, {d->b_min, d->b_max}};
+    return r;
+}
+
+/* Fill slot o of rows from device i at weight w, direction up (0/1), n pulses; 0 if the
+ * model is not linear. */
+static inline int xbar_compose_load(const xbar_devices *d, const xbar_dirs *dir, const xbar_compose_rows *r, size_t o,
+                                    size_t i, float w, int up, unsigned n)
+{
+    const double s = dir->s[up][i];
     switch (d->p.model) {
     case XBAR_DEV_CONSTANT_STEP: r->a[o] = 0.0; break;
     case XBAR_DEV_LINEAR_STEP:
-    case XBAR_DEV_SOFT_BOUNDS: r->a[o] = av[up][i]; break;
+    case XBAR_DEV_SOFT_BOUNDS: r->a[o] = dir->a[up][i]; break;
     case XBAR_DEV_ALD:
-    case XBAR_DEV_SOFT_BOUNDS_REF: r->a[o] = -s / bv[up][i]; break; /* as xbar_linear_step */
+    case XBAR_DEV_SOFT_BOUNDS_REF: r->a[o] = -s / dir->b[up][i]; break; /* as xbar_linear_step */
     default: return 0;
     }
     r->s[o] = s;

@@ -347,7 +347,8 @@ int xbar_device_pulses_composed(const xbar_devices *d, size_t i, float w, int up
 {
     double g, s, a, sg, lo, hi, dn, mean, var, ok;
     const xbar_compose_rows r = {&g, &s, &a, &sg, &lo, &hi, &dn, &mean, &var, &ok};
-    if (n == 0 || !xbar_compose_load(d, &r, 0, i, w, up != 0, n)) return 0;
+    const xbar_dirs dir = xbar_dirs_of(d);
+    if (n == 0 || !xbar_compose_load(d, &dir, &r, 0, i, w, up != 0, n)) return 0;
     xbar_compose_moments(&r, 1, d->p.dw_min_std, d->p.mult_noise);
     if (ok == 0.0) return 0;
     xbar_compose_draw(&r, 1, &xi, d->ref, out);

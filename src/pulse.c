@@ -43,10 +43,10 @@ float xbar_tile_slot_pulses(const struct xbar_tile *t, size_t k, float w, int up
                             uint64_t each_stream, uint64_t each_counter)
 {
     const xbar_devices *d = &t->dev;
-    if (d->p.dw_min_std == 0.0f) return xbar_device_pulses(d, k, w, up, n);
-    if (n == 1) return xbar_device_pulse(d, k, w, up, xi);
     float out, z[4];
+    if (d->p.dw_min_std == 0.0f) return xbar_device_pulses(d, k, w, up, n);
     if (t->c.update.compose_pulses && xbar_device_pulses_composed(d, k, w, up, n, xi, &out)) return out;
+    if (n == 1) return xbar_device_pulse(d, k, w, up, xi);
     w = xbar_device_pulse(d, k, w, up, xi);
     for (unsigned p = 0; p + 1 < n; p++) {
         if ((p & 3) == 0) xbar_rng_znormal4(z, t->c.seed, each_stream, each_counter + (p >> 2));
@@ -142,8 +142,11 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 
 static double absmax(const float *v, size_t n)
 {
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)v[i]));
+    float m = 0.0f; /* max is exact, so float and a vectorisable select suffice */
+    for (size_t i = 0; i < n; i++) {
+        const float a = fabsf(v[i]);
+        m = a > m ? a : m;
+    }
     return m;
 }
 
@@ -204,7 +207,7 @@ static int thread_index(void)
 static int row_work(struct xbar_tile *t, int threads, size_t n)
 {
     if (t->rw && t->rw_threads >= threads && t->rw_cols >= n) return 0;
-    const size_t per = n * (3 * sizeof(uint32_t) + 3 * sizeof(float) + 10 * sizeof(double));
+    const size_t per = (n + 4) * (sizeof(uint32_t) + 3 * sizeof(float) + 10 * sizeof(double));
     xbar_row_work *rw = calloc((size_t)threads, sizeof *rw);
     char *mem = malloc((size_t)threads * per + 64);
     if (!rw || !mem) {
@@ -222,19 +225,21 @@ static int row_work(struct xbar_tile *t, int threads, size_t n)
         char *p = mem + (size_t)k * per; /* doubles first: 8-byte aligned */
         double **dd[10] = {&rw[k].r.g,  &rw[k].r.s, &rw[k].r.a,    &rw[k].r.sg,  &rw[k].r.lo,
                            &rw[k].r.hi, &rw[k].r.n, &rw[k].r.mean, &rw[k].r.var, &rw[k].r.ok};
-        for (int a = 0; a < 10; a++, p += n * sizeof(double)) *dd[a] = (double *)p;
-        uint32_t **uu[3] = {&rw[k].j, &rw[k].cnt, &rw[k].at};
-        for (int a = 0; a < 3; a++, p += n * sizeof(uint32_t)) *uu[a] = (uint32_t *)p;
+        for (int a = 0; a < 10; a++, p += (n + 4) * sizeof(double)) *dd[a] = (double *)p;
+        rw[k].cnt = (uint32_t *)p;
+        p += (n + 4) * sizeof(uint32_t);
         float **ff[3] = {&rw[k].z, &rw[k].zc, &rw[k].wc};
-        for (int a = 0; a < 3; a++, p += n * sizeof(float)) *ff[a] = (float *)p;
+        for (int a = 0; a < 3; a++, p += (n + 4) * sizeof(float)) *ff[a] = (float *)p;
     }
     return 0;
 }
 
-/* Row i of sample s of the stochastic scheme: count the coincidences of the active
- * columns, draw the row's c2c normals in one fill (the o-th pulsed slot takes normal o,
- * the layout of xbar_row_noise), step the slots that compose in closed form in
- * vectorised passes, and the others one by one. Returns the pulses. */
+/* Row i of sample s of the stochastic scheme. Every pass runs over the sample's active
+ * columns without branches on the data: coincidence counts (0 where none), the row's c2c
+ * normals in one fill (the o-th pulsed slot in column order takes normal o, the layout of
+ * xbar_row_noise), the closed form of every slot in vectorised kernels, a select that
+ * keeps the weights of unpulsed slots; only pulsed slots where the closed form does not
+ * apply (near a bound, or no closed form at all) are stepped one by one. Returns the pulses. */
 static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s, size_t i, size_t batch,
                                size_t words, uint64_t cs, uint64_t es)
 {
@@ -243,53 +248,67 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     uint64_t any = 0;
     for (size_t w = 0; w < words; w++) any |= dbits[w];
     if (!any) return 0;
+    const size_t na = t->nact[s];
     const uint32_t *act = t->act + s * n;
     const uint64_t *xb = t->bits + s * n * words;
-    uint32_t *J = rw->j, *C = rw->cnt;
+    uint32_t *C = rw->cnt;
     size_t q = 0;
     uint64_t pulses = 0;
-    for (size_t c = 0; c < t->nact[s]; c++) {
-        const size_t j = act[c];
-        int cnt = 0;
-        if (words == 1) {
-            cnt = popcount64(xb[j] & dbits[0]);
-        } else {
-            for (size_t w = 0; w < words; w++) cnt += popcount64(xb[j * words + w] & dbits[w]);
+    if (words == 1) {
+        for (size_t c = 0; c < na; c++) C[c] = (uint32_t)popcount64(xb[act[c]] & dbits[0]);
+    } else {
+        for (size_t c = 0; c < na; c++) {
+            int cnt = 0;
+            for (size_t w = 0; w < words; w++) cnt += popcount64(xb[act[c] * words + w] & dbits[w]);
+            C[c] = (uint32_t)cnt;
         }
-        J[q] = (uint32_t)j;
-        C[q] = (uint32_t)cnt;
-        q += cnt != 0;
-        pulses += (uint64_t)cnt;
     }
+    for (size_t c = 0; c < na; c++) {
+        q += C[c] != 0;
+        pulses += C[c];
+    }
+    if (!q) return 0;
     const xbar_devices *d = &t->dev;
     const int noisy = d->p.dw_min_std != 0.0f;
-    if (noisy) xbar_rng_znormal_fill(rw->z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
+    float *z = rw->z;
+    if (noisy) xbar_rng_znormal_fill(z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
     const int dneg = t->pd[s * m + i] < 0.0f;
     const float *px = t->px + s * n;
     float *wrow = t->w + i * n;
-    /* slots with a closed form: noise-free ones, and noisy ones of >= 2 pulses when composing */
-    size_t p = 0;
-    if (!noisy || t->c.update.compose_pulses)
-        for (size_t o = 0; o < q; o++) {
-            if (noisy && C[o] < 2) continue;
-            const size_t j = J[o];
-            if (!xbar_compose_load(d, &rw->r, p, i * n + j, wrow[j], (px[j] < 0.0f) != dneg, C[o])) break;
-            rw->at[p] = (uint32_t)o;
-            if (noisy) rw->zc[p] = rw->z[o];
-            p++;
+    const xbar_dirs dir = xbar_dirs_of(d);
+    size_t left = q; /* pulsed slots still to step */
+    const int closed = (!noisy || t->c.update.compose_pulses) &&
+                       xbar_compose_load(d, &dir, &rw->r, 0, i * n + act[0], wrow[act[0]], 0, 1);
+    double *done = rw->r.ok; /* after the closed form: 1 where it stepped the slot */
+    if (closed) {
+        size_t o = 0;
+        for (size_t c = 0; c < na; c++) {
+            const size_t j = act[c];
+            xbar_compose_load(d, &dir, &rw->r, c, i * n + j, wrow[j], (px[j] < 0.0f) != dneg, C[c]);
+            rw->zc[c] = z[o]; /* z has room for one past the last pulsed slot */
+            o += C[c] != 0;
         }
-    xbar_compose_moments(&rw->r, p, d->p.dw_min_std, d->p.mult_noise);
-    xbar_compose_draw(&rw->r, p, noisy ? rw->zc : NULL, d->ref, rw->wc);
-    for (size_t e = 0; e < p; e++)
-        if (rw->r.ok[e] != 0.0) {
-            wrow[J[rw->at[e]]] = rw->wc[e];
-            C[rw->at[e]] = 0; /* done */
+        xbar_compose_moments(&rw->r, na, d->p.dw_min_std, d->p.mult_noise);
+        xbar_compose_draw(&rw->r, na, noisy ? rw->zc : NULL, d->ref, rw->wc);
+        left = 0;
+        for (size_t c = 0; c < na; c++) {
+            const size_t j = act[c];
+            const int take = (C[c] != 0) & (done[c] != 0.0);
+            wrow[j] = take ? rw->wc[c] : wrow[j];
+            done[c] = take ? 1.0 : 0.0;
+            left += (C[c] != 0) & !take;
         }
-    for (size_t o = 0; o < q; o++) {
-        if (!C[o]) continue;
-        const size_t j = J[o], k = i * n + j;
-        wrow[j] = xbar_tile_slot_pulses(t, k, wrow[j], (px[j] < 0.0f) != dneg, C[o], noisy ? rw->z[o] : 0.0f, es,
-                                        XBAR_EACH_COUNTER(s, m * n, k));
+    }
+    if (left) { /* one by one: the normal of pulsed slot o is z[o] */
+        size_t o = 0;
+        for (size_t c = 0; c < na; c++) {
+            if (!C[c]) continue;
+            const size_t j = act[c], k = i * n + j;
+            if (!closed || done[c] == 0.0)
+                wrow[j] = xbar_tile_slot_pulses(t, k, wrow[j], (px[j] < 0.0f) != dneg, C[c], noisy ? z[o] : 0.0f, es,
+                                                XBAR_EACH_COUNTER(s, m * n, k));
+            o++;
+        }
     }
     return pulses;
 }
@@ -360,11 +379,13 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         /* only lines that fired can coincide: visit the active columns of each sample */
         for (size_t s = 0; s < batch; s++) {
             size_t c = 0;
-            for (size_t j = 0; j < n; j++) {
-                const uint64_t *xbits = t->bits + (s * n + j) * words;
-                uint64_t any = 0;
-                for (size_t w = 0; w < words; w++) any |= xbits[w];
-                if (any) t->act[s * n + c++] = (uint32_t)j;
+            uint32_t *act = t->act + s * n;
+            const uint64_t *xbits = t->bits + s * n * words;
+            for (size_t j = 0; j < n; j++, xbits += words) { /* branch-free compaction */
+                uint64_t any = xbits[0];
+                for (size_t w = 1; w < words; w++) any |= xbits[w];
+                act[c] = (uint32_t)j;
+                c += any != 0;
             }
             t->nact[s] = c;
         }

@@ -7,11 +7,12 @@
 #include "internal.h"
 #include "io_internal.h"
 
-/* Work space of one thread for one row of a per-sample update (arrays of cols entries):
- * the pulsed slots (column, count, c2c normal) and the composed-step rows. */
+/* Work space of one thread for one row of a per-sample update (arrays of cols + 4
+ * entries, indexed by active column): coincidence counts, the row's c2c normals (in
+ * pulsed-slot order), the normal of each column, new weights, the composed-step rows. */
 typedef struct {
-    uint32_t *j, *cnt, *at; /* at: slot of each composed entry */
-    float *z, *zc, *wc;     /* normals of the slots, of the composed entries, new weights */
+    uint32_t *cnt;
+    float *z, *zc, *wc;
     xbar_compose_rows r;
 } xbar_row_work;
 
