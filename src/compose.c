@@ -30,65 +30,100 @@ double xbar_powu(double q, unsigned n)
     return p;
 }
 
-/* restrict parameters (gcc ignores restrict on locals): no run-time alias checks */
-XBAR_CLONES
-static void moments(size_t q, double sigma, int mult, const double *restrict G, const double *restrict S,
-                    const double *restrict A, const double *restrict SG, const double *restrict LO,
-                    const double *restrict HI, const double *restrict N, double *restrict MEAN,
-                    double *restrict VAR, double *restrict OK)
+/* How a slot's slope a is found: 0 (constant step), the per-device arrays (linear step, soft
+ * bounds), or -s/b of the approached bound (ALD, soft-bounds reference); as xbar_linear_step. */
+enum { A_ZERO = 0, A_ARRAY = 1, A_BOUND = 2 };
+
+/* Slot o: device col[o] of the row (pointers already at the row), direction up[o] (0/1),
+ * cnt[o] pulses (0 allowed: the result is then unused), normal xi[o] (noisy only).
+ * restrict parameters (gcc ignores restrict on locals), straight-line code with selects
+ * and gathers, so the loop vectorises. */
+static inline void slots_body(size_t q, int noisy, int amode, int mult, double sigma, double ref,
+                              const int32_t *restrict col, const int32_t *restrict up, const int32_t *restrict cnt,
+                              const float *restrict xi, const float *restrict W, const float *restrict SUP,
+                              const float *restrict SDN, const float *restrict AUP, const float *restrict ADN,
+                              const float *restrict BMAX, const float *restrict BMIN, float *restrict OUT,
+                              double *restrict OK)
 {
-    const double s2 = sigma * sigma, multd = mult ? 1.0 : 0.0;
+    const double s2 = sigma * sigma;
     for (size_t o = 0; o < q; o++) {
-        const double g = G[o], s = S[o], a = A[o], dn = N[o], c = SG[o] * a, f = 1.0 + c;
-        /* f^n for n < 64: the six steps of xbar_powu; bit b of n from the double count */
-        double P = 1.0, fq = f, rest = dn;
+        const int32_t j = col[o], u = up[o];
+        const double lo = BMIN[j], hi = BMAX[j], g = (double)W[j] + ref, dn = (double)cnt[o];
+        /* every array is read unconditionally (all exist), then selected: no control flow */
+        const double sup = SUP[j], sdn = SDN[j], aup = AUP[j], adn = ADN[j];
+        const double s = u ? sup : sdn, sg = u ? 1.0 : -1.0, ad = u ? aup : adn, bd = u ? hi : lo;
+        const double a = amode == A_ARRAY ? ad : (amode == A_BOUND ? -s / bd : 0.0);
+        const double c = sg * a, f = 1.0 + c;
+        /* f^n for n < 64: the six steps of xbar_powu */
+        double P = 1.0, fq = f;
         for (int b = 0; b < 6; b++) {
-            const double half = rest * 0.5, hi = (double)(int)half; /* n >> (b+1) */
-            const double bit = rest - 2.0 * hi;                          /* (n >> b) & 1 */
-            P *= 1.0 + bit * (fq - 1.0);
+            P *= 1.0 + (double)((cnt[o] >> b) & 1) * (fq - 1.0);
             fq *= fq;
-            rest = hi;
         }
         const double lin = a != 0.0 ? 1.0 : 0.0, ainv = a != 0.0 ? a : 1.0;
         const double e = g + s / ainv, rho = (c * sigma / f) * (c * sigma / f);
         const double cc = (c > 1e-7 || c < -1e-7) ? c : 1.0;
         const double geo = (c > 1e-7 || c < -1e-7) ? (1.0 - P * P) / (-cc * (2.0 + cc)) : dn;
-        const double mean_lin = -s / ainv + P * e, mean_const = g + SG[o] * s * dn;
+        const double mean_lin = -s / ainv + P * e, mean_const = g + sg * s * dn;
         const double var_mult = P * P * e * e * dn * rho * (1.0 + 0.5 * (dn - 1.0) * rho);
         const double var_add = s * s * s2 * geo, var_const = s * s * s2 * dn;
         const double mean = lin != 0.0 ? mean_lin : mean_const;
-        const double var = lin != 0.0 ? (multd != 0.0 ? var_mult : var_add) : var_const;
-        const double step0 = (lin != 0.0) & (multd != 0.0) ? a * e : s;
+        const double var = lin != 0.0 ? (mult ? var_mult : var_add) : var_const;
+        const double step0 = mult && lin != 0.0 ? a * e : s;
         const double lim = 36.0 * dn * s2 * step0 * step0;
-        const double below = (g < mean ? g : mean) - LO[o], above = HI[o] - (g > mean ? g : mean);
-        MEAN[o] = mean;
-        VAR[o] = var;
-        /* every condition as a 0/1 double, so the loop has one data type and vectorises */
+        const double below = (g < mean ? g : mean) - lo, above = hi - (g > mean ? g : mean);
+        /* every condition as a 0/1 double, so the loop has one data type */
         const double nb = below < above ? below : above, nb2 = nb * nb;
         OK[o] = ((f > 0.0 ? 1.0 : 0.0) + (lin == 0.0 ? 1.0 : 0.0) > 0.0 ? 1.0 : 0.0) * (nb > 0.0 ? 1.0 : 0.0) *
                 (nb2 >= lim ? 1.0 : 0.0) * (dn < 64.0 ? 1.0 : 0.0);
-    }
-}
-
-void xbar_compose_moments(const xbar_compose_rows *r, size_t q, double sigma, int mult)
-{
-    moments(q, sigma, mult, r->g, r->s, r->a, r->sg, r->lo, r->hi, r->n, r->mean, r->var, r->ok);
-}
-
-XBAR_CLONES
-void xbar_compose_draw(const xbar_compose_rows *r, size_t q, const float *xi, double ref, float *w)
-{
-    if (!xi) { /* noise-free: the mean itself (no + 0 * 0, which would turn -0 into +0) */
-        for (size_t o = 0; o < q; o++) {
-            const double lo = r->lo[o], hi = r->hi[o], g = r->mean[o];
-            w[o] = (float)((g < lo ? lo : (g > hi ? hi : g)) - ref);
-        }
-        return;
-    }
-    for (size_t o = 0; o < q; o++) {
-        const double lo = r->lo[o], hi = r->hi[o];
-        double gn = r->mean[o] + sqrt(r->var[o]) * (double)xi[o];
+        /* noise-free: the mean itself (mean + 0 * 0 would turn -0 into +0) */
+        double gn = noisy ? mean + sqrt(var) * (double)xi[o] : mean;
         gn = gn < lo ? lo : (gn > hi ? hi : gn);
-        w[o] = (float)(gn - ref);
+        OUT[o] = (float)(gn - ref);
     }
+}
+
+/* One function per (noise, slope source, noise kind), each with its clones: inside, those
+ * choices are constants, so no loop-invariant branch stops the vectoriser. */
+#define SLOTS_ARGS                                                                                                 \
+    size_t q, double sigma, double ref, const int32_t *restrict col, const int32_t *restrict up,                 \
+        const int32_t *restrict cnt, const float *restrict xi, const float *restrict W, const float *restrict SUP, \
+        const float *restrict SDN, const float *restrict AUP, const float *restrict ADN, const float *restrict BMAX, \
+        const float *restrict BMIN, float *restrict OUT, double *restrict OK
+#define SLOTS_FN(name, noisy, amode, mult)                                                                         \
+    XBAR_CLONES static void name(SLOTS_ARGS)                                                                       \
+    {                                                                                                              \
+        slots_body(q, noisy, amode, mult, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN, BMAX, BMIN, OUT, OK); \
+    }
+SLOTS_FN(quiet_zero, 0, A_ZERO, 0)
+SLOTS_FN(quiet_array, 0, A_ARRAY, 0)
+SLOTS_FN(quiet_bound, 0, A_BOUND, 0)
+SLOTS_FN(add_zero, 1, A_ZERO, 0)
+SLOTS_FN(add_array, 1, A_ARRAY, 0)
+SLOTS_FN(add_bound, 1, A_BOUND, 0)
+SLOTS_FN(mult_zero, 1, A_ZERO, 1)
+SLOTS_FN(mult_array, 1, A_ARRAY, 1)
+SLOTS_FN(mult_bound, 1, A_BOUND, 1)
+
+typedef void (*slots_fn)(SLOTS_ARGS);
+static const slots_fn slots_table[3][3] = {{quiet_zero, quiet_array, quiet_bound},
+                                           {add_zero, add_array, add_bound},
+                                           {mult_zero, mult_array, mult_bound}};
+
+int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_t q, const int32_t *col,
+                       const int32_t *up, const int32_t *cnt, const float *xi, float *out, double *ok)
+{
+    int amode;
+    switch (d->p.model) {
+    case XBAR_DEV_CONSTANT_STEP: amode = A_ZERO; break;
+    case XBAR_DEV_LINEAR_STEP:
+    case XBAR_DEV_SOFT_BOUNDS: amode = A_ARRAY; break;
+    case XBAR_DEV_ALD:
+    case XBAR_DEV_SOFT_BOUNDS_REF: amode = A_BOUND; break;
+    default: return 0;
+    }
+    const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
+    slots_table[kind][amode](q, xi ? d->p.dw_min_std : 0.0, d->ref, col, up, cnt, xi, w, d->s_up + base, d->s_dn + base,
+                             d->a_up + base, d->a_dn + base, d->b_max + base, d->b_min + base, out, ok);
+    return 1;
 }

@@ -20,23 +20,18 @@
  * up to noise of sd at most sqrt(n) sigma |step at g|, so the form applies only
  * when that band, widened 6 times, is strictly inside (lo, hi).
  *
- * The kernels work on structure-of-arrays rows so that the compiler
- * vectorises them (compose.c builds an AVX2 clone where the CPU has it; plain
- * IEEE double operations, no FMA contraction, so every clone gives the same
- * bits). One-slot callers use the same kernels with q = 1. */
+ * The kernel works on the slots of one row at a time, reading the device
+ * arrays by index, so that the compiler vectorises it with gathers (compose.c
+ * builds an AVX2 clone where the CPU has it; plain IEEE double operations, no
+ * FMA contraction, so every clone gives the same bits). One-slot callers use
+ * the same kernel with q = 1. */
 #ifndef XBAR_COMPOSE_H
 #define XBAR_COMPOSE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "xbar.h"
-
-/* Inputs and outputs of a row of q slots (arrays of length >= q). */
-typedef struct {
-    double *g, *s, *a, *sg, *lo, *hi, *n; /* state g = w + ref, step s + a g, direction, bounds, count */
-    double *mean, *var;                    /* out: moments of g after the n pulses */
-    double *ok;                            /* out: 1 where the composed form applies, else 0 */
-} xbar_compose_rows;
 
 /* Noise-free step s + a g of device i in direction up; 0 if the model is not linear. */
 static inline int xbar_linear_step(const xbar_devices *d, size_t i, int up, double *s, double *a)
@@ -52,49 +47,15 @@ static inline int xbar_linear_step(const xbar_devices *d, size_t i, int up, doub
     }
 }
 
-/* The per-direction device arrays, indexed by up (0 down, 1 up): built once per row so
- * that a slot picks its arrays by index, without a branch on a random direction. */
-typedef struct {
-    const float *s[2], *a[2], *b[2];
-} xbar_dirs;
-
-static inline xbar_dirs xbar_dirs_of(const xbar_devices *d)
-{
-    const xbar_dirs r = {{d->s_dn, d->s_up}, {d->a_dn, d->a_up}, {d->b_min, d->b_max}};
-    return r;
-}
-
-/* Fill slot o of rows from device i at weight w, direction up (0/1), n pulses; 0 if the
- * model is not linear. */
-static inline int xbar_compose_load(const xbar_devices *d, const xbar_dirs *dir, const xbar_compose_rows *r, size_t o,
-                                    size_t i, float w, int up, unsigned n)
-{
-    const double s = dir->s[up][i];
-    switch (d->p.model) {
-    case XBAR_DEV_CONSTANT_STEP: r->a[o] = 0.0; break;
-    case XBAR_DEV_LINEAR_STEP:
-    case XBAR_DEV_SOFT_BOUNDS: r->a[o] = dir->a[up][i]; break;
-    case XBAR_DEV_ALD:
-    case XBAR_DEV_SOFT_BOUNDS_REF: r->a[o] = -s / dir->b[up][i]; break; /* as xbar_linear_step */
-    default: return 0;
-    }
-    r->s[o] = s;
-    r->g[o] = (double)w + d->ref;
-    r->sg[o] = (double)(2 * up - 1);
-    r->lo[o] = d->b_min[i];
-    r->hi[o] = d->b_max[i];
-    r->n[o] = (double)n;
-    return 1;
-}
-
-/* q^n (n < 64 as a double) by six fixed binary-powering steps. */
+/* q^n by binary powering (the kernels' six fixed steps for n < 64, a loop above). */
 double xbar_powu(double q, unsigned n);
 
-/* Moments and applicability of q slots: sigma = dw_min_std, mult = mult_noise. */
-void xbar_compose_moments(const xbar_compose_rows *r, size_t q, double sigma, int mult);
-
-/* w[o] = clip(mean + sqrt(var) xi[o], lo, hi) - ref for the q slots (every ok[o] must be 1);
- * xi = NULL: clip(mean, lo, hi) - ref (noise-free, the bits of xbar_device_pulses). */
-void xbar_compose_draw(const xbar_compose_rows *r, size_t q, const float *xi, double ref, float *w);
+/* The composed step of q slots of one row. Slot o is device base + col[o] with weight
+ * w[col[o]], direction up[o] (1 up, 0 down), cnt[o] >= 0 pulses and c2c normal xi[o]
+ * (xi = NULL: noise-free, the bits of xbar_device_pulses). Writes out[o] (the new weight)
+ * and ok[o] = 1 where the form applies (cnt[o] = 0 gives some ok value and an unused
+ * out). Returns 0, writing nothing, if the model is not linear. */
+int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_t q, const int32_t *col,
+                       const int32_t *up, const int32_t *cnt, const float *xi, float *out, double *ok);
 
 #endif

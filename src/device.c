@@ -345,13 +345,13 @@ float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsig
 int xbar_device_pulses_composed(const xbar_devices *d, size_t i, float w, int up, unsigned n, float xi,
                                 float *out)
 {
-    double g, s, a, sg, lo, hi, dn, mean, var, ok;
-    const xbar_compose_rows r = {&g, &s, &a, &sg, &lo, &hi, &dn, &mean, &var, &ok};
-    const xbar_dirs dir = xbar_dirs_of(d);
-    if (n == 0 || !xbar_compose_load(d, &dir, &r, 0, i, w, up != 0, n)) return 0;
-    xbar_compose_moments(&r, 1, d->p.dw_min_std, d->p.mult_noise);
-    if (ok == 0.0) return 0;
-    xbar_compose_draw(&r, 1, &xi, d->ref, out);
+    const int32_t col = 0, dir = up != 0, cnt = (int32_t)n;
+    double ok = 0.0;
+    float res;
+    const float *z = d->p.dw_min_std != 0.0f ? &xi : NULL;
+    if (n == 0 || n > INT32_MAX || !xbar_compose_slots(d, i, &w, 1, &col, &dir, &cnt, z, &res, &ok) || ok == 0.0)
+        return 0;
+    *out = res;
     return 1;
 }
 

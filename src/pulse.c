@@ -207,9 +207,9 @@ static int thread_index(void)
 static int row_work(struct xbar_tile *t, int threads, size_t n)
 {
     if (t->rw && t->rw_threads >= threads && t->rw_cols >= n) return 0;
-    const size_t per = (n + 4) * (sizeof(uint32_t) + 3 * sizeof(float) + 10 * sizeof(double));
+    const size_t len = n + 4, per = len * (sizeof(double) + 2 * sizeof(int32_t) + 3 * sizeof(float));
     xbar_row_work *rw = calloc((size_t)threads, sizeof *rw);
-    char *mem = malloc((size_t)threads * per + 64);
+    char *mem = malloc((size_t)threads * per);
     if (!rw || !mem) {
         free(rw);
         free(mem);
@@ -223,13 +223,14 @@ static int row_work(struct xbar_tile *t, int threads, size_t n)
     t->rw_threads = threads;
     for (int k = 0; k < threads; k++) {
         char *p = mem + (size_t)k * per; /* doubles first: 8-byte aligned */
-        double **dd[10] = {&rw[k].r.g,  &rw[k].r.s, &rw[k].r.a,    &rw[k].r.sg,  &rw[k].r.lo,
-                           &rw[k].r.hi, &rw[k].r.n, &rw[k].r.mean, &rw[k].r.var, &rw[k].r.ok};
-        for (int a = 0; a < 10; a++, p += (n + 4) * sizeof(double)) *dd[a] = (double *)p;
-        rw[k].cnt = (uint32_t *)p;
-        p += (n + 4) * sizeof(uint32_t);
-        float **ff[3] = {&rw[k].z, &rw[k].zc, &rw[k].wc};
-        for (int a = 0; a < 3; a++, p += (n + 4) * sizeof(float)) *ff[a] = (float *)p;
+        rw[k].ok = (double *)p;
+        p += len * sizeof(double);
+        rw[k].cnt = (int32_t *)p;
+        rw[k].up = (int32_t *)p + len;
+        p += 2 * len * sizeof(int32_t);
+        rw[k].z = (float *)p;
+        rw[k].zc = (float *)p + len;
+        rw[k].wc = (float *)p + 2 * len;
     }
     return 0;
 }
@@ -237,7 +238,7 @@ static int row_work(struct xbar_tile *t, int threads, size_t n)
 /* Row i of sample s of the stochastic scheme. Every pass runs over the sample's active
  * columns without branches on the data: coincidence counts (0 where none), the row's c2c
  * normals in one fill (the o-th pulsed slot in column order takes normal o, the layout of
- * xbar_row_noise), the closed form of every slot in vectorised kernels, a select that
+ * xbar_row_noise), the closed form of every slot in one vectorised kernel, a select that
  * keeps the weights of unpulsed slots; only pulsed slots where the closed form does not
  * apply (near a bound, or no closed form at all) are stepped one by one. Returns the pulses. */
 static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s, size_t i, size_t batch,
@@ -251,51 +252,48 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     const size_t na = t->nact[s];
     const uint32_t *act = t->act + s * n;
     const uint64_t *xb = t->bits + s * n * words;
-    uint32_t *C = rw->cnt;
+    int32_t *C = rw->cnt;
     size_t q = 0;
     uint64_t pulses = 0;
     if (words == 1) {
-        for (size_t c = 0; c < na; c++) C[c] = (uint32_t)popcount64(xb[act[c]] & dbits[0]);
+        for (size_t c = 0; c < na; c++) C[c] = popcount64(xb[act[c]] & dbits[0]);
     } else {
         for (size_t c = 0; c < na; c++) {
             int cnt = 0;
             for (size_t w = 0; w < words; w++) cnt += popcount64(xb[act[c] * words + w] & dbits[w]);
-            C[c] = (uint32_t)cnt;
+            C[c] = cnt;
         }
     }
     for (size_t c = 0; c < na; c++) {
         q += C[c] != 0;
-        pulses += C[c];
+        pulses += (uint64_t)C[c];
     }
     if (!q) return 0;
     const xbar_devices *d = &t->dev;
     const int noisy = d->p.dw_min_std != 0.0f;
-    float *z = rw->z;
+    float *z = rw->z, *wrow = t->w + i * n;
     if (noisy) xbar_rng_znormal_fill(z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
     const int dneg = t->pd[s * m + i] < 0.0f;
     const float *px = t->px + s * n;
-    float *wrow = t->w + i * n;
-    const xbar_dirs dir = xbar_dirs_of(d);
+    for (size_t c = 0; c < na; c++) rw->up[c] = (px[act[c]] < 0.0f) != dneg; /* x*d < 0 -> up pulse */
     size_t left = q; /* pulsed slots still to step */
-    const int closed = (!noisy || t->c.update.compose_pulses) &&
-                       xbar_compose_load(d, &dir, &rw->r, 0, i * n + act[0], wrow[act[0]], 0, 1);
-    double *done = rw->r.ok; /* after the closed form: 1 where it stepped the slot */
+    int closed = 0;
+    if (!noisy || t->c.update.compose_pulses) {
+        if (noisy)
+            for (size_t c = 0, o = 0; c < na; c++) {
+                rw->zc[c] = z[o]; /* z has room for one past the last pulsed slot */
+                o += C[c] != 0;
+            }
+        closed = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, rw->up, C, noisy ? rw->zc : NULL,
+                                    rw->wc, rw->ok);
+    }
     if (closed) {
-        size_t o = 0;
-        for (size_t c = 0; c < na; c++) {
-            const size_t j = act[c];
-            xbar_compose_load(d, &dir, &rw->r, c, i * n + j, wrow[j], (px[j] < 0.0f) != dneg, C[c]);
-            rw->zc[c] = z[o]; /* z has room for one past the last pulsed slot */
-            o += C[c] != 0;
-        }
-        xbar_compose_moments(&rw->r, na, d->p.dw_min_std, d->p.mult_noise);
-        xbar_compose_draw(&rw->r, na, noisy ? rw->zc : NULL, d->ref, rw->wc);
         left = 0;
         for (size_t c = 0; c < na; c++) {
             const size_t j = act[c];
-            const int take = (C[c] != 0) & (done[c] != 0.0);
+            const int take = (C[c] != 0) & (rw->ok[c] != 0.0);
             wrow[j] = take ? rw->wc[c] : wrow[j];
-            done[c] = take ? 1.0 : 0.0;
+            rw->ok[c] = take ? 1.0 : 0.0;
             left += (C[c] != 0) & !take;
         }
     }
@@ -304,8 +302,8 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
         for (size_t c = 0; c < na; c++) {
             if (!C[c]) continue;
             const size_t j = act[c], k = i * n + j;
-            if (!closed || done[c] == 0.0)
-                wrow[j] = xbar_tile_slot_pulses(t, k, wrow[j], (px[j] < 0.0f) != dneg, C[c], noisy ? z[o] : 0.0f, es,
+            if (!closed || rw->ok[c] == 0.0)
+                wrow[j] = xbar_tile_slot_pulses(t, k, wrow[j], rw->up[c], (unsigned)C[c], noisy ? z[o] : 0.0f, es,
                                                 XBAR_EACH_COUNTER(s, m * n, k));
             o++;
         }

@@ -8,12 +8,13 @@
 #include "io_internal.h"
 
 /* Work space of one thread for one row of a per-sample update (arrays of cols + 4
- * entries, indexed by active column): coincidence counts, the row's c2c normals (in
- * pulsed-slot order), the normal of each column, new weights, the composed-step rows. */
+ * entries, indexed by active column): coincidence counts, directions, the row's c2c
+ * normals (in pulsed-slot order) and the normal of each column, new weights, where the
+ * closed form applied. */
 typedef struct {
-    uint32_t *cnt;
+    int32_t *cnt, *up;
     float *z, *zc, *wc;
-    xbar_compose_rows r;
+    double *ok;
 } xbar_row_work;
 
 struct xbar_tile {
