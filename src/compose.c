@@ -38,7 +38,7 @@ enum { A_ZERO = 0, A_ARRAY = 1, A_BOUND = 2 };
  * cnt[o] pulses (0 allowed: the result is then unused), normal xi[o] (noisy only).
  * restrict parameters (gcc ignores restrict on locals), straight-line code with selects
  * and gathers, so the loop vectorises. */
-static inline void slots_body(size_t q, int noisy, int amode, int mult, double sigma, double ref,
+static inline void slots_body(size_t q, int noisy, int amode, int mult, int ones, double sigma, double ref,
                               const int32_t *restrict col, const int32_t *restrict up, const int32_t *restrict cnt,
                               const float *restrict xi, const float *restrict W, const float *restrict SUP,
                               const float *restrict SDN, const float *restrict AUP, const float *restrict ADN,
@@ -48,7 +48,7 @@ static inline void slots_body(size_t q, int noisy, int amode, int mult, double s
     const double s2 = sigma * sigma;
     for (size_t o = 0; o < q; o++) {
         const int32_t j = col[o], u = up[o];
-        const double lo = BMIN[j], hi = BMAX[j], g = (double)W[j] + ref, dn = (double)cnt[o];
+        const double lo = BMIN[j], hi = BMAX[j], g = (double)W[j] + ref, dn = ones ? 1.0 : (double)cnt[o];
         /* every array is read unconditionally (all exist), then selected: no control flow */
         const double sup = SUP[j], sdn = SDN[j], aup = AUP[j], adn = ADN[j];
         const double s = u ? sup : sdn, sg = u ? 1.0 : -1.0, ad = u ? aup : adn, bd = u ? hi : lo;
@@ -56,9 +56,13 @@ static inline void slots_body(size_t q, int noisy, int amode, int mult, double s
         const double c = sg * a, f = 1.0 + c;
         /* f^n for n < 64: the six steps of xbar_powu */
         double P = 1.0, fq = f;
-        for (int b = 0; b < 6; b++) {
-            P *= 1.0 + (double)((cnt[o] >> b) & 1) * (fq - 1.0);
-            fq *= fq;
+        if (ones) { /* n = 1: the same value as the six steps (the other five multiply by 1) */
+            P = 1.0 + (fq - 1.0);
+        } else {
+            for (int b = 0; b < 6; b++) {
+                P *= 1.0 + (double)((cnt[o] >> b) & 1) * (fq - 1.0);
+                fq *= fq;
+            }
         }
         const double lin = a != 0.0 ? 1.0 : 0.0, ainv = a != 0.0 ? a : 1.0;
         const double e = g + s / ainv, rho = (c * sigma / f) * (c * sigma / f);
@@ -90,25 +94,29 @@ static inline void slots_body(size_t q, int noisy, int amode, int mult, double s
         const int32_t *restrict cnt, const float *restrict xi, const float *restrict W, const float *restrict SUP, \
         const float *restrict SDN, const float *restrict AUP, const float *restrict ADN, const float *restrict BMAX, \
         const float *restrict BMIN, float *restrict OUT, double *restrict OK
-#define SLOTS_FN(name, noisy, amode, mult)                                                                         \
+#define SLOTS_FN(name, noisy, amode, mult, ones)                                                                   \
     XBAR_CLONES static void name(SLOTS_ARGS)                                                                       \
     {                                                                                                              \
-        slots_body(q, noisy, amode, mult, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN, BMAX, BMIN, OUT, OK); \
+        slots_body(q, noisy, amode, mult, ones, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN, BMAX, BMIN, OUT, \
+                   OK);                                                                                            \
     }
-SLOTS_FN(quiet_zero, 0, A_ZERO, 0)
-SLOTS_FN(quiet_array, 0, A_ARRAY, 0)
-SLOTS_FN(quiet_bound, 0, A_BOUND, 0)
-SLOTS_FN(add_zero, 1, A_ZERO, 0)
-SLOTS_FN(add_array, 1, A_ARRAY, 0)
-SLOTS_FN(add_bound, 1, A_BOUND, 0)
-SLOTS_FN(mult_zero, 1, A_ZERO, 1)
-SLOTS_FN(mult_array, 1, A_ARRAY, 1)
-SLOTS_FN(mult_bound, 1, A_BOUND, 1)
+#define SLOTS_FNS(kind, noisy, mult)                                                                               \
+    SLOTS_FN(kind##_zero, noisy, A_ZERO, mult, 0)                                                                  \
+    SLOTS_FN(kind##_array, noisy, A_ARRAY, mult, 0)                                                                \
+    SLOTS_FN(kind##_bound, noisy, A_BOUND, mult, 0)                                                                \
+    SLOTS_FN(kind##_zero1, noisy, A_ZERO, mult, 1)                                                                 \
+    SLOTS_FN(kind##_array1, noisy, A_ARRAY, mult, 1)                                                               \
+    SLOTS_FN(kind##_bound1, noisy, A_BOUND, mult, 1)
+SLOTS_FNS(quiet, 0, 0)
+SLOTS_FNS(add, 1, 0)
+SLOTS_FNS(mult, 1, 1)
 
+/* [noise: none, additive, multiplicative][every count <= 1][slope source] */
 typedef void (*slots_fn)(SLOTS_ARGS);
-static const slots_fn slots_table[3][3] = {{quiet_zero, quiet_array, quiet_bound},
-                                           {add_zero, add_array, add_bound},
-                                           {mult_zero, mult_array, mult_bound}};
+static const slots_fn slots_table[3][2][3] = {
+    {{quiet_zero, quiet_array, quiet_bound}, {quiet_zero1, quiet_array1, quiet_bound1}},
+    {{add_zero, add_array, add_bound}, {add_zero1, add_array1, add_bound1}},
+    {{mult_zero, mult_array, mult_bound}, {mult_zero1, mult_array1, mult_bound1}}};
 
 int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_t q, const int32_t *col,
                        const int32_t *up, const int32_t *cnt, const float *xi, float *out, double *ok)
@@ -123,7 +131,9 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
     default: return 0;
     }
     const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
-    slots_table[kind][amode](q, xi ? d->p.dw_min_std : 0.0, d->ref, col, up, cnt, xi, w, d->s_up + base, d->s_dn + base,
+    int ones = 1;
+    for (size_t o = 0; o < q; o++) ones &= cnt[o] <= 1;
+    slots_table[kind][ones][amode](q, xi ? d->p.dw_min_std : 0.0, d->ref, col, up, cnt, xi, w, d->s_up + base, d->s_dn + base,
                              d->a_up + base, d->a_dn + base, d->b_max + base, d->b_min + base, out, ok);
     return 1;
 }
