@@ -27,6 +27,11 @@ void xbar_rng_znormal4(float z[4], uint64_t seed, uint64_t stream, uint64_t coun
 /** z[k] = lane k%4 of xbar_rng_znormal4(seed, stream, counter0 + k/4), k < n. */
 void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0);
 
+/** Row-major C = alpha op(A) op(B) + beta C (op: transpose when trans_* != 0; op(A) is
+ *  M x K, op(B) K x N). The same bits for every thread count (blas.c). */
+void xbar_sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha, const float *A, size_t lda,
+                const float *B, size_t ldb, float beta, float *C, size_t ldc);
+
 static inline float xbar_clampf(float w, float lo, float hi) { return w < lo ? lo : (w > hi ? hi : w); }
 
 #endif

@@ -112,24 +112,10 @@ typedef struct {
     int par;                   /* the chunks may run in parallel (io_par_ok) */
 } io_ctx;
 
-/* Split the per-sample stages over threads unless that oversubscribes the cores:
- * with OpenBLAS's pthread build, its nt - 1 workers spin for a while after each
- * sgemm and OpenMP's nt - 1 after each parallel region, so with 2 nt - 1 > cores
- * the two pools take turns on the same cores and the next sgemm loses far more
- * than the split saves (2 threads on 2 cores, 4096 x 4096, batch 64: forward +
- * backward 2x slower). OpenBLAS's OpenMP build (what CMake prefers) shares one
- * pool with these loops, so there is no clash. The chunks are the same either
- * way, and so are the results. */
-static int io_par_ok(size_t nt)
-{
-#ifdef XBAR_HAVE_OPENMP
-    if (nt > 1 && openblas_get_parallel() == 2) return 1; /* 2: OpenBLAS runs on OpenMP */
-    return nt > 1 && 2 * nt - 1 <= (size_t)omp_get_num_procs();
-#else
-    (void)nt;
-    return 0;
-#endif
-}
+/* Split the per-sample stages over threads when there are several. (OpenBLAS
+ * itself stays single-threaded, threads.c, so no second thread pool competes
+ * for the cores.) The chunks are the same either way, and so are the results. */
+static int io_par_ok(size_t nt) { return nt > 1; }
 
 static void ctx_init(io_ctx *c, const xbar_io_params *io, const xbar_io_read *r)
 {
@@ -162,15 +148,14 @@ static int onehot_ok(const xbar_io_read *r, const float *v, size_t batch)
 /* out[b] = W in[b] (forward) or W^T in[b] (backward) for the whole batch. */
 static void gemm(const xbar_io_read *r, float *out, const float *in, size_t batch)
 {
-    const int m = (int)r->rows, n = (int)r->cols;
     if (onehot_ok(r, in, batch)) {
         for (size_t i = 0; i < r->rows; i++) out[i] = r->w[i * r->cols + r->onehot] * in[r->onehot];
         return;
     }
     if (!r->backward)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, m, n, 1.0f, in, n, r->w, n, 0.0f, out, m);
+        xbar_sgemm(0, 1, batch, r->rows, r->cols, 1.0f, in, r->cols, r->w, r->cols, 0.0f, out, r->rows);
     else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, n, m, 1.0f, in, m, r->w, n, 0.0f, out, n);
+        xbar_sgemm(0, 0, batch, r->cols, r->rows, 1.0f, in, r->rows, r->w, r->cols, 0.0f, out, r->cols);
 }
 
 /* One sample: y = W v (forward) or W^T v (backward). */

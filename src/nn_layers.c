@@ -3,7 +3,6 @@
  * and batch), MAXPOOL, SIGMOID, TANH, RELU. Parallel loops only split
  * independent outputs (samples, planes, elements); every sum runs in a fixed
  * order, so results do not depend on the thread count. */
-#include <cblas.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -115,8 +114,7 @@ static xbar_status weight_backward(nn_layer *L, const float *in, float *din, siz
     const int conv = L->s.kind == XBAR_LAYER_CONV2D;
     const float *xc = conv ? L->xc : in;
     if (L->gw)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)L->cols, (int)n, 1.0f, L->d, (int)m, xc,
-                    (int)L->cols, 0.0f, L->gw, (int)L->cols);
+        xbar_sgemm(1, 0, m, L->cols, n, 1.0f, L->d, m, xc, L->cols, 0.0f, L->gw, L->cols);
     if (!din) return XBAR_OK;
     xbar_status s = xbar_aw_backward(L->aw, conv ? L->dxc : din, L->d, n);
     if (s) return s;

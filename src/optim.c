@@ -3,7 +3,6 @@
  * chosen pulse fidelity) and TIKI_TAKA (fast tile A = −P, slow tile C, column
  * transfer A → C, visible W = C + γA; paper §3.3–3.4, aihwkit
  * TransferCompound). In the paper's symbols β = fast_lr, α = transfer_lr·lr. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,8 +145,7 @@ static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, in
 {
     const size_t n_out = back ? a->cols : a->rows, n_in = back ? a->rows : a->cols;
     if (a->o.kind == XBAR_OPT_DIGITAL) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, back ? CblasNoTrans : CblasTrans, (int)batch, (int)n_out, (int)n_in,
-                    1.0f, in, (int)n_in, a->w, (int)a->cols, 0.0f, out, (int)n_out);
+        xbar_sgemm(0, !back, batch, n_out, n_in, 1.0f, in, n_in, a->w, a->cols, 0.0f, out, n_out);
         return XBAR_OK;
     }
     xbar_tile *vis = a->C ? a->C : a->A;
@@ -220,8 +218,7 @@ xbar_status xbar_aw_update(xbar_aw *a, const float *X, const float *D, size_t ba
     if (!(lr >= 0.0f) || !isfinite(lr)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)lr);
     switch (a->o.kind) {
     case XBAR_OPT_DIGITAL:
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)a->rows, (int)a->cols, (int)batch, -lr, D,
-                    (int)a->rows, X, (int)a->cols, 1.0f, a->w, (int)a->cols);
+        xbar_sgemm(1, 0, a->rows, a->cols, batch, -lr, D, a->rows, X, a->cols, 1.0f, a->w, a->cols);
         return XBAR_OK;
     case XBAR_OPT_ANALOG_SGD:
         return xbar_tile_update(a->A, X, D, batch, lr);

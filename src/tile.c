@@ -1,7 +1,6 @@
 /* tile.c - crossbar tile: weights + per-device arrays, set/get with clipping,
  * forward / backward reads and column reads (through the IO pipeline of
  * io.c), updates. The pulse schemes live in pulse.c. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,8 +183,7 @@ xbar_status xbar_tile_update(xbar_tile *t, const float *X, const float *D, size_
     const size_t m = t->c.rows, n = t->c.cols;
     if (!scratch(t, m * n)) return XBAR_ENOMEM;
     /* scratch = -lr * D^T X  (rows x cols) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n, (int)batch, -lr, D, (int)m, X, (int)n,
-                0.0f, t->scratch, (int)n);
+    xbar_sgemm(1, 0, m, n, batch, -lr, D, m, X, n, 0.0f, t->scratch, n);
     return xbar_pulse_dense(t, t->scratch, s);
 }
 

@@ -3,7 +3,9 @@
  * stochastic pulse trains, c2c noise, device-to-device variation and noisy
  * reads) are bit-identical for 1 and 2 threads and on a rerun, and change
  * with the seed. A dense COUNT update of a tile large enough for the
- * parallel loop is checked the same way. */
+ * parallel loop is checked the same way, and so is training of the paper's
+ * FCN shape (784-256-10, batch 64: products large enough that a threaded BLAS
+ * would change their last bits) with digital SGD, Analog SGD and Tiki-Taka. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,10 +111,66 @@ static void test_count_threads(void)
     CHECK(memcmp(a, c, sizeof a) != 0, "COUNT 80x80: seed 6 gives the same weights");
 }
 
+/* Weights of every layer after three batches of the 784-256-10 net at `threads`. */
+static float *train_fcn(xbar_opt_kind kind, int threads, size_t *n_out)
+{
+    xbar_set_threads(threads);
+    xbar_layer_spec s[3];
+    const size_t outs[2] = {256, 10};
+    for (int k = 0; k < 2; k++) {
+        xbar_layer_spec *L = &s[2 * k];
+        *L = xbar_layer_defaults(XBAR_LAYER_LINEAR);
+        L->out = outs[k];
+        L->opt = xbar_opt_defaults(kind);
+        L->tile = xbar_tile_config_defaults(1, 1);
+        L->tile.device = xbar_device_defaults(XBAR_DEV_SOFT_BOUNDS);
+        if (k == 0) s[1] = xbar_layer_defaults(XBAR_LAYER_SIGMOID);
+    }
+    xbar_net *net = xbar_net_new(s, 3, 1, 28, 28, 1);
+    CHECK(net != NULL, "net: %s", xbar_last_error());
+    if (!net) return NULL;
+    float *X = malloc(sizeof(float) * 64 * 784), *W = malloc(sizeof(float) * (256 * 784 + 10 * 256));
+    uint8_t y[64];
+    xbar_rng_uniform_fill(X, 64 * 784, 3, 4, 0);
+    for (int i = 0; i < 64; i++) y[i] = (uint8_t)(i % 10);
+    double loss;
+    for (int b = 0; b < 3; b++) CHECK(xbar_net_train_batch(net, X, y, 64, 0.05f, &loss, NULL) == XBAR_OK, "train");
+    const size_t layer[2] = {0, 2}, off[2] = {0, 256 * 784};
+    for (int k = 0; k < 2; k++) {
+        const xbar_aw *aw = xbar_net_layer_aw(net, layer[k]);
+        float *v = NULL;
+        size_t n = 0;
+        if (aw)
+            xbar_aw_get_weights(aw, W + off[k]);
+        else if (xbar_net_param(net, layer[k], XBAR_PARAM_WEIGHT, &v, NULL, &n) == XBAR_OK && v)
+            memcpy(W + off[k], v, n * sizeof(float));
+    }
+    *n_out = 256 * 784 + 10 * 256;
+    xbar_net_free(net);
+    free(X);
+    xbar_set_threads(1);
+    return W;
+}
+
+static void test_fcn_threads(void)
+{
+    const xbar_opt_kind kinds[3] = {XBAR_OPT_DIGITAL, XBAR_OPT_ANALOG_SGD, XBAR_OPT_TIKI_TAKA};
+    for (int k = 0; k < 3; k++) {
+        size_t n1 = 0, n2 = 0;
+        float *a = train_fcn(kinds[k], 1, &n1), *b = train_fcn(kinds[k], 2, &n2);
+        CHECK(a && b && n1 == n2 && !memcmp(a, b, n1 * sizeof(float)),
+              "FCN 784-256-10 %s: weights differ between 1 and 2 threads", xbar_opt_kind_name(kinds[k]));
+        free(a);
+        free(b);
+    }
+    printf("FCN 784-256-10, batch 64, 3 batches: digital, Analog SGD, Tiki-Taka bit-identical at 1 and 2 threads\n");
+}
+
 int main(void)
 {
     test_lsq(LSQ_ANALOG_PULSE);
     test_lsq(LSQ_TT_PULSE);
     test_count_threads();
+    test_fcn_threads();
     return xt_done("test_determinism");
 }
