@@ -130,6 +130,33 @@ static inline int popcount64(uint64_t v)
     return (int)((v * 0x0101010101010101ull) >> 56);
 }
 
+/* C[c] = popcount(xb[act[c]] & d): the hardware instruction where the CPU has it
+ * (checked once at run time; the portable x86-64 baseline lacks it), else SWAR. */
+static void count_swar(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d)
+{
+    for (size_t c = 0; c < na; c++) C[c] = popcount64(xb[act[c]] & d);
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+__attribute__((target("popcnt"))) static void count_hw(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na,
+                                                      uint64_t d)
+{
+    for (size_t c = 0; c < na; c++) C[c] = __builtin_popcountll(xb[act[c]] & d);
+}
+
+static void count_coincidences(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d)
+{
+    static int hw = -1; /* benign race: every thread computes the same value */
+    if (hw < 0) hw = __builtin_cpu_supports("popcnt") ? 1 : 0;
+    (hw ? count_hw : count_swar)(C, xb, act, na, d);
+}
+#else
+static void count_coincidences(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d)
+{
+    count_swar(C, xb, act, na, d);
+}
+#endif
+
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap) return 0;
@@ -256,7 +283,7 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     size_t q = 0;
     uint64_t pulses = 0;
     if (words == 1) {
-        for (size_t c = 0; c < na; c++) C[c] = popcount64(xb[act[c]] & dbits[0]);
+        count_coincidences(C, xb, act, na, dbits[0]);
     } else {
         for (size_t c = 0; c < na; c++) {
             int cnt = 0;
