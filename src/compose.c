@@ -64,22 +64,35 @@ static inline void slots_body(size_t q, int noisy, int amode, int mult, int ones
                 fq *= fq;
             }
         }
-        const double lin = a != 0.0 ? 1.0 : 0.0, ainv = a != 0.0 ? a : 1.0;
-        const double e = g + s / ainv, rho = (c * sigma / f) * (c * sigma / f);
-        const double cc = (c > 1e-7 || c < -1e-7) ? c : 1.0;
-        const double geo = (c > 1e-7 || c < -1e-7) ? (1.0 - P * P) / (-cc * (2.0 + cc)) : dn;
-        const double mean_lin = -s / ainv + P * e, mean_const = g + sg * s * dn;
-        const double var_mult = P * P * e * e * dn * rho * (1.0 + 0.5 * (dn - 1.0) * rho);
-        const double var_add = s * s * s2 * geo, var_const = s * s * s2 * dn;
-        const double mean = lin != 0.0 ? mean_lin : mean_const;
-        const double var = lin != 0.0 ? (mult ? var_mult : var_add) : var_const;
-        const double step0 = mult && lin != 0.0 ? a * e : s;
+        /* the slope is known to be 0 only for the constant step (amode, a compile-time constant);
+         * a slot whose slope from the arrays happens to be 0 is left to the one-by-one path */
+        const int lin = amode != A_ZERO;
+        double mean, var, step0, valid;
+        if (lin) {
+            const double e = g + s / a, mean_lin = -s / a + P * e;
+            mean = mean_lin;
+            if (mult) {
+                const double rho = (c * sigma / f) * (c * sigma / f);
+                var = P * P * e * e * dn * rho * (1.0 + 0.5 * (dn - 1.0) * rho);
+                step0 = a * e;
+            } else {
+                const double cc = (c > 1e-7 || c < -1e-7) ? c : 1.0;
+                const double geo = (c > 1e-7 || c < -1e-7) ? (1.0 - P * P) / (-cc * (2.0 + cc)) : dn;
+                var = s * s * s2 * geo;
+                step0 = s;
+            }
+            valid = (f > 0.0 ? 1.0 : 0.0) * (a != 0.0 ? 1.0 : 0.0);
+        } else {
+            mean = g + sg * s * dn;
+            var = s * s * s2 * dn;
+            step0 = s;
+            valid = 1.0;
+        }
         const double lim = 36.0 * dn * s2 * step0 * step0;
         const double below = (g < mean ? g : mean) - lo, above = hi - (g > mean ? g : mean);
         /* every condition as a 0/1 double, so the loop has one data type */
         const double nb = below < above ? below : above, nb2 = nb * nb;
-        OK[o] = ((f > 0.0 ? 1.0 : 0.0) + (lin == 0.0 ? 1.0 : 0.0) > 0.0 ? 1.0 : 0.0) * (nb > 0.0 ? 1.0 : 0.0) *
-                (nb2 >= lim ? 1.0 : 0.0) * (dn < 64.0 ? 1.0 : 0.0);
+        OK[o] = valid * (nb > 0.0 ? 1.0 : 0.0) * (nb2 >= lim ? 1.0 : 0.0) * (dn < 64.0 ? 1.0 : 0.0);
         /* noise-free: the mean itself (mean + 0 * 0 would turn -0 into +0) */
         double gn = noisy ? mean + sqrt(var) * (double)xi[o] : mean;
         gn = gn < lo ? lo : (gn > hi ? hi : gn);
