@@ -92,11 +92,14 @@ static inline void slots_body(size_t q, int noisy, int amode, int mult, int ones
         const double below = (g < mean ? g : mean) - lo, above = hi - (g > mean ? g : mean);
         /* every condition as a 0/1 double, so the loop has one data type */
         const double nb = below < above ? below : above, nb2 = nb * nb;
-        OK[o] = valid * (nb > 0.0 ? 1.0 : 0.0) * (nb2 >= lim ? 1.0 : 0.0) * (dn < 64.0 ? 1.0 : 0.0);
+        /* taken: a pulsed slot where the form applies; every other slot keeps its weight */
+        const double take = valid * (nb > 0.0 ? 1.0 : 0.0) * (nb2 >= lim ? 1.0 : 0.0) * (dn < 64.0 ? 1.0 : 0.0) *
+                            (cnt[o] != 0 ? 1.0 : 0.0);
         /* noise-free: the mean itself (mean + 0 * 0 would turn -0 into +0) */
         double gn = noisy ? mean + sqrt(var) * (double)xi[o] : mean;
         gn = gn < lo ? lo : (gn > hi ? hi : gn);
-        OUT[o] = (float)(gn - ref);
+        OK[o] = take;
+        OUT[o] = take != 0.0 ? (float)(gn - ref) : W[j];
     }
 }
 

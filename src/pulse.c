@@ -314,15 +314,11 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
         closed = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, rw->up, C, noisy ? rw->zc : NULL,
                                     rw->wc, rw->ok);
     }
-    if (closed) {
-        left = 0;
-        for (size_t c = 0; c < na; c++) {
-            const size_t j = act[c];
-            const int take = (C[c] != 0) & (rw->ok[c] != 0.0);
-            wrow[j] = take ? rw->wc[c] : wrow[j];
-            rw->ok[c] = take ? 1.0 : 0.0;
-            left += (C[c] != 0) & !take;
-        }
+    if (closed) { /* wc holds every active column's weight, new or kept */
+        size_t done = 0;
+        for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c];
+        for (size_t c = 0; c < na; c++) done += rw->ok[c] != 0.0;
+        left = q - done;
     }
     if (left) { /* one by one: the normal of pulsed slot o is z[o] */
         size_t o = 0;
