@@ -213,8 +213,12 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
             for (size_t r = 0; r < c; r++, v += per) { /* c lines of per <= RUN bits, b0 = 0 */
                 const float pr = fabsf(p[l + r]);
                 uint64_t *w = bits + (l + r) * words;
-                for (size_t b = 0; b < per; b++)
-                    if (pr > v[b]) w[b >> 6] |= 1ull << (b & 63);
+                for (size_t b0w = 0; b0w < per; b0w += 64) { /* one word at a time, branch-free */
+                    const size_t e = per - b0w < 64 ? per - b0w : 64;
+                    uint64_t word = 0;
+                    for (size_t b = 0; b < e; b++) word |= (uint64_t)(pr > v[b0w + b]) << b;
+                    w[b0w >> 6] |= word;
+                }
             }
         }
         l += c;

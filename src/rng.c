@@ -203,7 +203,7 @@ static void philox_batch(uint32_t out[4 * BATCH], uint64_t seed, uint64_t stream
 static inline void blocks_for(uint32_t out[4 * BATCH], size_t n, uint64_t seed, uint64_t stream,
                               uint64_t counter0)
 {
-    if (n >= 4 * BATCH) {
+    if (n > 12) { /* four or more blocks: the batch (eight, the rest unused) is cheaper */
         philox_batch(out, seed, stream, counter0);
         return;
     }
