@@ -2,14 +2,16 @@
  *
  * Bytes per device (what a tile stores per weight, src/tile.c and
  * src/device.c):
- *   tile  = sizeof(float) * (1 weight + 1 increment buffer + P parameters)
+ *   tile  = sizeof(float) * (1 weight + P parameters)
  *   where P = the per-device arrays of xbar_devices (b_max, b_min, s_up, s_dn,
- *   a_up, a_dn), counted from a tile's xbar_tile_devices(); the increment
- *   buffer (tile_internal.h `scratch`) holds the summed desired update of the
- *   dense schemes and the one-hot input of read_col_io.
+ *   a_up, a_dn), counted from a tile's xbar_tile_devices(). The increment
+ *   buffer of the dense schemes (tile_internal.h `scratch`, 4 bytes per device)
+ *   is allocated only when a dense scheme runs, and xbar_aw's dense-transfer
+ *   buffer (4 bytes per device) is calloc'd and touched only by a dense
+ *   transfer: neither counts for the stochastic scheme.
  *   An update reads and writes the weight and reads the P parameters:
  *   bench_update_bytes_per_device() = sizeof(float) * (1 + P).
- *   Tiki-Taka pair = 2 tiles + sizeof(float) (xbar_aw's dense-transfer buffer).
+ *   Tiki-Taka pair = 2 tiles.
  * Work space proportional to rows + cols (bit streams, line probabilities,
  * per batch) is not counted.
  *
@@ -42,7 +44,7 @@ static size_t device_arrays(void)
 }
 
 size_t bench_update_bytes_per_device(void) { return sizeof(float) * (1 + device_arrays()); }
-size_t bench_tile_bytes_per_device(void) { return bench_update_bytes_per_device() + sizeof(float); }
+size_t bench_tile_bytes_per_device(void) { return bench_update_bytes_per_device(); }
 
 /* In the child: ru_maxrss (bytes) at start and after the update; seconds of the update. */
 static void child(int fd)
@@ -92,16 +94,16 @@ static int peak_rss(double out[3])
 
 int bench_memory(bench_ctx *b)
 {
-    const size_t P = device_arrays(), tile = bench_tile_bytes_per_device(), pair = 2 * tile + sizeof(float);
+    const size_t P = device_arrays(), tile = bench_tile_bytes_per_device(), pair = 2 * tile;
     cJSON *o = cJSON_AddObjectToObject(b->json, "memory");
     bench_out(b, "(6) memory\n");
-    bench_out(b, "  bytes per device: tile %zu (weight 4 + increment buffer 4 + %zu parameters x 4), "
-                 "Tiki-Taka pair %zu (2 tiles + transfer buffer 4)\n", tile, P, pair);
+    bench_out(b, "  bytes per device: tile %zu (weight 4 + %zu parameters x 4), Tiki-Taka pair %zu (2 tiles); "
+                 "dense schemes add a 4-byte increment buffer when they run\n", tile, P, pair);
     cJSON_AddNumberToObject(o, "tile_bytes_per_device", (double)tile);
     cJSON_AddNumberToObject(o, "tiki_taka_bytes_per_device", (double)pair);
     cJSON_AddNumberToObject(o, "device_parameter_arrays", (double)P);
-    cJSON_AddStringToObject(o, "formula", "tile = 4 * (1 weight + 1 increment buffer + P device parameters); "
-                                          "Tiki-Taka pair = 2 tiles + 4 (transfer buffer)");
+    cJSON_AddStringToObject(o, "formula", "tile = 4 * (1 weight + P device parameters); Tiki-Taka pair = 2 tiles; "
+                                          "+4 per device (increment buffer) only while a dense scheme runs");
     if (b->quick) {
         bench_out(b, "\n");
         return 0;
