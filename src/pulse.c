@@ -354,25 +354,32 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (batch %zu)", batch);
     t->pd = t->px + batch * n;
 
-    /* 1. per sample: update management and line probabilities (signed) */
+    /* 1.-2. per sample (samples in parallel): update management, line probabilities (signed),
+     * the bit streams of every line, and the active columns (x lines that fired) */
+    const uint64_t xs = xbar_stream(XBAR_RNG_BITS_X, t->c.id, step);
+    const uint64_t ds = xbar_stream(XBAR_RNG_BITS_D, t->c.id, step);
+#pragma omp parallel for schedule(static) XBAR_PAR(batch > 1)
     for (size_t s = 0; s < batch; s++) {
         const float *x = X + s * n, *dd = D + s * m;
         xbar_um um = xbar_update_management(u, lr, absmax(x, n), absmax(dd, m), t->dev.granularity);
         t->bl[s] = um.bl;
-        float A = (float)um.A, B = (float)um.B;
-        for (size_t j = 0; j < n; j++) t->px[s * n + j] = B * x[j];
-        for (size_t i = 0; i < m; i++) t->pd[s * m + i] = A * dd[i];
-    }
-    /* 2. bit streams of every line of every sample */
-    if (!implicit) {
-        const uint64_t xs = xbar_stream(XBAR_RNG_BITS_X, t->c.id, step);
-        const uint64_t ds = xbar_stream(XBAR_RNG_BITS_D, t->c.id, step);
-        uint64_t *xb = t->bits, *db = t->bits + batch * n * words;
-#pragma omp parallel for schedule(static) XBAR_PAR(batch > 1)
-        for (size_t s = 0; s < batch; s++) {
-            sample_bits(xb + s * n * words, words, t->bl[s], t->px + s * n, n, seed, xs, s);
-            sample_bits(db + s * m * words, words, t->bl[s], t->pd + s * m, m, seed, ds, s);
+        const float A = (float)um.A, B = (float)um.B;
+        float *px = t->px + s * n, *pd = t->pd + s * m;
+        for (size_t j = 0; j < n; j++) px[j] = B * x[j];
+        for (size_t i = 0; i < m; i++) pd[i] = A * dd[i];
+        if (implicit) continue;
+        uint64_t *xbits = t->bits + s * n * words;
+        sample_bits(xbits, words, um.bl, px, n, seed, xs, s);
+        sample_bits(t->bits + (batch * n + s * m) * words, words, um.bl, pd, m, seed, ds, s);
+        size_t c = 0;
+        uint32_t *act = t->act + s * n;
+        for (size_t j = 0; j < n; j++, xbits += words) { /* branch-free compaction */
+            uint64_t any = xbits[0];
+            for (size_t w = 1; w < words; w++) any |= xbits[w];
+            act[c] = (uint32_t)j;
+            c += any != 0;
         }
+        t->nact[s] = c;
     }
     /* 3. element-outer, sample-inner: rows in parallel */
     const uint64_t cs = xbar_stream(XBAR_RNG_C2C, t->c.id, step);
@@ -401,19 +408,6 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
             }
         }
     } else {
-        /* only lines that fired can coincide: visit the active columns of each sample */
-        for (size_t s = 0; s < batch; s++) {
-            size_t c = 0;
-            uint32_t *act = t->act + s * n;
-            const uint64_t *xbits = t->bits + s * n * words;
-            for (size_t j = 0; j < n; j++, xbits += words) { /* branch-free compaction */
-                uint64_t any = xbits[0];
-                for (size_t w = 1; w < words; w++) any |= xbits[w];
-                act[c] = (uint32_t)j;
-                c += any != 0;
-            }
-            t->nact[s] = c;
-        }
         if (row_work(t, xbar_get_threads(), n))
             return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (%zu columns)", n);
 #pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(m * n * batch > 65536)
