@@ -36,9 +36,7 @@ const char *xbar_device_model_name(xbar_device_model m)
 
 int xbar_device_model_from_name(const char *name)
 {
-    for (int m = 0; name && m < XBAR_DEV_COUNT_; m++)
-        if (!strcmp(name, model_names[m])) return m;
-    return -1;
+    return xbar_name_index(model_names, XBAR_DEV_COUNT_, name);
 }
 
 /* The paper's ideal devices: no variation by default. */

@@ -18,9 +18,7 @@ const char *lsq_kind_name(lsq_kind k) { return (unsigned)k < LSQ_KIND_COUNT_ ? k
 
 int lsq_kind_from_name(const char *name)
 {
-    for (int k = 0; k < LSQ_KIND_COUNT_; k++)
-        if (!strcmp(name, kind_names[k])) return k;
-    return -1;
+    return xbar_name_index(kind_names, LSQ_KIND_COUNT_, name);
 }
 
 lsq_setup lsq_setup_defaults(void)

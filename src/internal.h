@@ -2,6 +2,8 @@
 #ifndef XBAR_INTERNAL_H
 #define XBAR_INTERNAL_H
 
+#include <string.h>
+
 #include "xbar.h"
 
 /** Record a printf-style message for xbar_last_error() and return s. */
@@ -31,6 +33,34 @@ void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, u
  *  M x K, op(B) K x N). The same bits for every thread count (blas.c). */
 void xbar_sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha, const float *A, size_t lda,
                 const float *B, size_t ldb, float beta, float *C, size_t ldc);
+
+/** max_j |x_j| of n floats (0 for n = 0; NaNs ignored). For |x| not NaN the bits, as a
+ *  positive int32, order as the values, so this is an integer max (NaN, above inf, counts as
+ *  0), which SSE2 vectorises (signed compares only) where a float max reduction would not
+ *  (-fno-fast-math). The value is that of a float max over |x_j|. */
+static inline float xbar_abs_max(const float *x, size_t n)
+{
+    int32_t m = 0;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t u;
+        memcpy(&u, &x[j], sizeof u);
+        int32_t a = (int32_t)(u & 0x7fffffffu);
+        a = a > 0x7f800000 ? 0 : a;
+        m = a > m ? a : m;
+    }
+    float r;
+    memcpy(&r, &m, sizeof r);
+    return r;
+}
+
+/** Index of `name` in names[0..n), -1 if absent or NULL: the name -> enum lookups of the
+ *  library's name tables. */
+static inline int xbar_name_index(const char *const *names, int n, const char *name)
+{
+    for (int k = 0; name && k < n; k++)
+        if (!strcmp(name, names[k])) return k;
+    return -1;
+}
 
 static inline float xbar_clampf(float w, float lo, float hi) { return w < lo ? lo : (w > hi ? hi : w); }
 

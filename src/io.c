@@ -23,8 +23,8 @@
  * some half steps the other way (docs/model.md (h), "float32 matters";
  * parity case 4). The per-sample stages split the batch into one contiguous
  * chunk per thread, each chunk with its own scratch; the chunks run in
- * parallel (XBAR_PAR) for large batches, unless that would oversubscribe the
- * cores (io_par_ok). The re-runs of bound management are one GEMV per sample
+ * parallel (XBAR_PAR) for large batches (OpenBLAS itself stays single-threaded,
+ * threads.c, so no second thread pool competes for the cores). The re-runs of bound management are one GEMV per sample
  * and pass, serial. */
 #include <cblas.h>
 #include <math.h>
@@ -109,13 +109,7 @@ typedef struct {
     int nm, bm;                /* noise management on; bound management on (never backward) */
     int identity_in;           /* the DAC passes x unchanged: read the caller's input directly */
     size_t nt;                 /* the library's thread count: chunks of the per-sample stages */
-    int par;                   /* the chunks may run in parallel (io_par_ok) */
 } io_ctx;
-
-/* Split the per-sample stages over threads when there are several. (OpenBLAS
- * itself stays single-threaded, threads.c, so no second thread pool competes
- * for the cores.) The chunks are the same either way, and so are the results. */
-static int io_par_ok(size_t nt) { return nt > 1; }
 
 static void ctx_init(io_ctx *c, const xbar_io_params *io, const xbar_io_read *r)
 {
@@ -132,7 +126,6 @@ static void ctx_init(io_ctx *c, const xbar_io_params *io, const xbar_io_read *r)
     c->bm = !r->backward && io->bound_management == XBAR_BM_ITERATIVE;
     c->identity_in = !c->nm && !c->bm && c->q_in == 0.0f && isinf(c->in_bound) && io->inp_noise == 0.0f;
     c->nt = (size_t)xbar_get_threads();
-    c->par = io_par_ok(c->nt);
 }
 
 /* A column read whose DAC output is zero but at the column (no input noise):
@@ -208,21 +201,6 @@ static const float *normals(const io_ctx *c, float *z, size_t n, size_t b, unsig
     const uint64_t k0 = (uint64_t)b * n, base = ((uint64_t)kind << 56) | ((uint64_t)pass << 48);
     xbar_rng_znormal_fill(z, (size_t)(k0 & 3) + n, c->r->seed, c->r->stream, base | (k0 >> 2));
     return z + (k0 & 3);
-}
-
-/* max |x[j]|, NaN ignored. For |x| not NaN the bits, as a positive int32,
- * order as the values, so this is an integer max (NaN, above inf, counts as
- * 0), which SSE2 vectorises (signed compares only) where a float max
- * reduction would not (-fno-fast-math). */
-static float abs_max(const float *x, size_t n)
-{
-    int32_t m = 0;
-    for (size_t j = 0; j < n; j++) {
-        int32_t a = (int32_t)(f2u(x[j]) & 0x7fffffffu);
-        a = a > 0x7f800000 ? 0 : a;
-        m = a > m ? a : m;
-    }
-    return u2f((uint32_t)m);
 }
 
 /* clip(u, ±lim), written as min then max so that it compiles to minps / maxps
@@ -394,12 +372,12 @@ static const float *input_stage(const io_ctx *c, xbar_io_work *ws, const float *
 {
     const size_t n = c->n_in, zs = z_stride(c), nt = c->nt;
     const int back = c->r->backward, in_noise = c->io->inp_noise > 0.0f;
-#pragma omp parallel for schedule(static) XBAR_PAR(c->par && batch * n > IO_PAR_MIN)
+#pragma omp parallel for schedule(static) XBAR_PAR(batch * n > IO_PAR_MIN)
     for (size_t t = 0; t < nt; t++) {
         float *z = ws->z + t * zs;
         for (size_t b = CHUNK_LO(t, nt, batch); b < CHUNK_LO(t + 1, nt, batch); b++) {
             const float *x = in + b * n;
-            ws->nm[b] = c->nm ? abs_max(x, n) : 0.0f;
+            ws->nm[b] = c->nm ? xbar_abs_max(x, n) : 0.0f;
             /* aihwkit: max|x| = 0 gives an exact 0 (forward: unless there is input noise) */
             ws->state[b] = c->nm && !(ws->nm[b] > 0.0f) && (back || !in_noise) ? IO_ZERO : IO_DONE;
             if (c->identity_in) continue;
@@ -416,7 +394,7 @@ static const float *input_stage(const io_ctx *c, xbar_io_work *ws, const float *
 static void output_stage(const io_ctx *c, xbar_io_work *ws, float *out, const float *V, size_t batch)
 {
     const size_t zs = z_stride(c), nt = c->nt;
-#pragma omp parallel for schedule(static) XBAR_PAR(c->par && batch * c->n_out > IO_PAR_MIN)
+#pragma omp parallel for schedule(static) XBAR_PAR(batch * c->n_out > IO_PAR_MIN)
     for (size_t t = 0; t < nt; t++) {
         float *z = ws->z + t * zs;
         for (size_t b = CHUNK_LO(t, nt, batch); b < CHUNK_LO(t + 1, nt, batch); b++) {

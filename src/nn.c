@@ -31,9 +31,7 @@ const char *xbar_layer_kind_name(xbar_layer_kind k)
 
 int xbar_layer_kind_from_name(const char *name)
 {
-    for (int k = 0; name && k < XBAR_LAYER_KIND_COUNT_; k++)
-        if (!strcmp(name, layer_names[k])) return k;
-    return -1;
+    return xbar_name_index(layer_names, XBAR_LAYER_KIND_COUNT_, name);
 }
 
 xbar_layer_spec xbar_layer_defaults(xbar_layer_kind kind)

@@ -15,9 +15,7 @@ const char *xbar_opt_kind_name(xbar_opt_kind k) { return (unsigned)k < 3 ? kind_
 
 int xbar_opt_kind_from_name(const char *name)
 {
-    for (int k = 0; k < 3; k++)
-        if (!strcmp(name, kind_names[k])) return k;
-    return -1;
+    return xbar_name_index(kind_names, 3, name);
 }
 
 xbar_opt_params xbar_opt_defaults(xbar_opt_kind kind)

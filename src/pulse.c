@@ -167,16 +167,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-static double absmax(const float *v, size_t n)
-{
-    float m = 0.0f; /* max is exact, so float and a vectorisable select suffice */
-    for (size_t i = 0; i < n; i++) {
-        const float a = fabsf(v[i]);
-        m = a > m ? a : m;
-    }
-    return m;
-}
-
 /* Bit streams of the `lines` lines of sample s, probabilities |p[l]| (bit b set when
  * |p| > u; |p| >= 1 fires in every slot, 0 never). The uniforms of a sample's lines are
  * one run of its stream: bit b of line l is uniform l*bl + b, lane u%4 of block
@@ -361,7 +351,7 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
 #pragma omp parallel for schedule(static) XBAR_PAR(batch > 1)
     for (size_t s = 0; s < batch; s++) {
         const float *x = X + s * n, *dd = D + s * m;
-        xbar_um um = xbar_update_management(u, lr, absmax(x, n), absmax(dd, m), t->dev.granularity);
+        xbar_um um = xbar_update_management(u, lr, xbar_abs_max(x, n), xbar_abs_max(dd, m), t->dev.granularity);
         t->bl[s] = um.bl;
         const float A = (float)um.A, B = (float)um.B;
         float *px = t->px + s * n, *pd = t->pd + s * m;

@@ -16,13 +16,6 @@
 
 #include "tile_internal.h"
 
-static double absmax(const float *v, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)v[i]));
-    return m;
-}
-
 /* Bit b of line l of sample s with probability p: p > u (so p >= 1 always fires), u the
  * uniform l*bl + b of the sample (tile_internal.h). */
 static int line_bit(float p, uint64_t seed, uint64_t stream, size_t s, size_t l, int bl, int b)
@@ -61,7 +54,7 @@ xbar_status xbar_pulse_rank1_ref(struct xbar_tile *t, const float *X, const floa
     }
     for (size_t s = 0; s < batch; s++) {
         const float *x = X + s * n, *d = D + s * m;
-        const xbar_um um = xbar_update_management(u, lr, absmax(x, n), absmax(d, m), t->dev.granularity);
+        const xbar_um um = xbar_update_management(u, lr, xbar_abs_max(x, n), xbar_abs_max(d, m), t->dev.granularity);
         if (!um.bl) continue;
         const float A = (float)um.A, B = (float)um.B;
         for (size_t j = 0; j < n; j++) pxs[j] = B * x[j];
