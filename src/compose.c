@@ -1,10 +1,11 @@
 /* compose.c - the kernels of compose.h: the closed form of n same-direction
  * pulses of a linear device, over structure-of-arrays rows of slots.
- * Straight-line IEEE double arithmetic with selects, so gcc vectorises the
- * loops; target_clones adds an AVX2 version picked at load time. No FMA is
+ * Straight-line IEEE single-precision arithmetic with selects, so gcc
+ * vectorises the loops; target_clones adds an AVX2 version picked at load time. No FMA is
  * enabled in any clone and C11 mode forbids contraction, so every clone gives
  * the bits of the scalar code. */
 #include <math.h>
+#include <stddef.h>
 
 #include "compose.h"
 
@@ -34,108 +35,123 @@ double xbar_powu(double q, unsigned n)
  * bounds), or -s/b of the approached bound (ALD, soft-bounds reference); as xbar_linear_step. */
 enum { A_ZERO = 0, A_ARRAY = 1, A_BOUND = 2 };
 
-/* Slot o: device col[o] of the row (pointers already at the row), direction up[o] (0/1),
+/* Slot o: device col[o] of the row (pointers already at the row; contig: device o, col
+ * unused, so plain vector loads replace the gathers), direction up[o] (0/1),
  * cnt[o] pulses (0 allowed: the result is then unused), normal xi[o] (noisy only).
- * restrict parameters (gcc ignores restrict on locals), straight-line code with selects
- * and gathers, so the loop vectorises. */
-static inline void slots_body(size_t q, int noisy, int amode, int mult, int ones, double sigma, double ref,
+ * Single precision throughout (the precision of the float32 device step it replaces; eight
+ * lanes per AVX2 vector), straight-line code with selects and gathers, restrict parameters
+ * (gcc ignores restrict on locals), so the loop vectorises. */
+static inline void slots_body(size_t q, int contig, int noisy, int amode, int mult, int ones, float sigma, float ref,
                               const int32_t *restrict col, const int32_t *restrict up, const int32_t *restrict cnt,
                               const float *restrict xi, const float *restrict W, const float *restrict SUP,
                               const float *restrict SDN, const float *restrict AUP, const float *restrict ADN,
                               const float *restrict BMAX, const float *restrict BMIN, float *restrict OUT,
-                              double *restrict OK)
+                              float *restrict OK)
 {
-    const double s2 = sigma * sigma;
+    const float s2 = sigma * sigma;
     for (size_t o = 0; o < q; o++) {
-        const int32_t j = col[o], u = up[o];
-        const double lo = BMIN[j], hi = BMAX[j], g = (double)W[j] + ref, dn = ones ? 1.0 : (double)cnt[o];
+        const ptrdiff_t j = contig ? (ptrdiff_t)o : (ptrdiff_t)col[o];
+        const int32_t u = up[o];
+        const float lo = BMIN[j], hi = BMAX[j], g = W[j] + ref, dn = ones ? 1.0f : (float)cnt[o];
         /* every array is read unconditionally (all exist), then selected: no control flow */
-        const double sup = SUP[j], sdn = SDN[j], aup = AUP[j], adn = ADN[j];
-        const double s = u ? sup : sdn, sg = u ? 1.0 : -1.0, ad = u ? aup : adn, bd = u ? hi : lo;
-        const double a = amode == A_ARRAY ? ad : (amode == A_BOUND ? -s / bd : 0.0);
-        const double c = sg * a, f = 1.0 + c;
-        /* f^n for n < 64: the six steps of xbar_powu */
-        double P = 1.0, fq = f;
-        if (ones) { /* n = 1: the same value as the six steps (the other five multiply by 1) */
-            P = 1.0 + (fq - 1.0);
+        const float sup = SUP[j], sdn = SDN[j], aup = AUP[j], adn = ADN[j];
+        const float s = u ? sup : sdn, sg = u ? 1.0f : -1.0f, bd = u ? hi : lo;
+        /* slope a and fixed point fp = -s/a (the approached bound itself for A_BOUND) */
+        const float a = amode == A_ARRAY ? (u ? aup : adn) : (amode == A_BOUND ? -s / bd : 0.0f);
+        const float fp = amode == A_BOUND ? bd : -s / a;
+        const float c = sg * a;
+        /* Pulses scale the distance e to the fixed point by f = 1 + c each, so the n-pulse step
+         * is (f^n - 1) e. f^n - 1 = A and, for additive noise, S = sum_{k<n} f^2k come from
+         * binary powering over the six bits of n < 64, carried as differences from 1 so that
+         * c keeps its low bits (1 + c in single precision would lose them): block b holds
+         * xb = f^(2^b) - 1 and Sb = sum_{k<2^b} f^2k; a set bit appends the block,
+         * A' = A + xb + A xb and S' = S + (1 + A)^2 Sb. No cancellation, no division. */
+        float A = 0.0f, S = ones ? 1.0f : 0.0f, xb = c, Sb = 1.0f;
+        if (ones) { /* n = 1: the value of the six steps (0 + (c + 0 c), then five no-ops) */
+            A = c;
         } else {
             for (int b = 0; b < 6; b++) {
-                P *= 1.0 + (double)((cnt[o] >> b) & 1) * (fq - 1.0);
-                fq *= fq;
+                const float bit = (float)((cnt[o] >> b) & 1);
+                if (noisy && !mult) S += bit * ((1.0f + A) * (1.0f + A)) * Sb, Sb *= 2.0f + xb * (2.0f + xb);
+                A += bit * (xb + A * xb);
+                xb *= 2.0f + xb;
             }
         }
         /* the slope is known to be 0 only for the constant step (amode, a compile-time constant);
          * a slot whose slope from the arrays happens to be 0 is left to the one-by-one path */
-        const int lin = amode != A_ZERO;
-        double mean, var, step0, valid;
-        if (lin) {
-            const double e = g + s / a, mean_lin = -s / a + P * e;
-            mean = mean_lin;
+        float mean, var = 0.0f, step0, valid;
+        if (amode != A_ZERO) {
+            const float e = g - fp;
+            mean = g + A * e;
             if (mult) {
-                const double rho = (c * sigma / f) * (c * sigma / f);
-                var = P * P * e * e * dn * rho * (1.0 + 0.5 * (dn - 1.0) * rho);
+                const float r = c * sigma / (1.0f + c), rho = r * r, pe = (1.0f + A) * e;
+                var = pe * pe * dn * rho * (1.0f + 0.5f * (dn - 1.0f) * rho);
                 step0 = a * e;
             } else {
-                const double cc = (c > 1e-7 || c < -1e-7) ? c : 1.0;
-                const double geo = (c > 1e-7 || c < -1e-7) ? (1.0 - P * P) / (-cc * (2.0 + cc)) : dn;
-                var = s * s * s2 * geo;
+                if (noisy) var = s * s * s2 * S;
                 step0 = s;
             }
-            valid = (f > 0.0 ? 1.0 : 0.0) * (a != 0.0 ? 1.0 : 0.0);
+            valid = (c > -1.0f ? 1.0f : 0.0f) * (a != 0.0f ? 1.0f : 0.0f);
         } else {
             mean = g + sg * s * dn;
             var = s * s * s2 * dn;
             step0 = s;
-            valid = 1.0;
+            valid = 1.0f;
         }
-        const double lim = 36.0 * dn * s2 * step0 * step0;
-        const double below = (g < mean ? g : mean) - lo, above = hi - (g > mean ? g : mean);
-        /* every condition as a 0/1 double, so the loop has one data type */
-        const double nb = below < above ? below : above, nb2 = nb * nb;
+        const float lim = 36.0f * dn * s2 * step0 * step0;
+        const float below = (g < mean ? g : mean) - lo, above = hi - (g > mean ? g : mean);
+        /* every condition as a 0/1 float, so the loop has one data type */
+        const float nb = below < above ? below : above, nb2 = nb * nb;
         /* taken: a pulsed slot where the form applies; every other slot keeps its weight */
-        const double take = valid * (nb > 0.0 ? 1.0 : 0.0) * (nb2 >= lim ? 1.0 : 0.0) * (dn < 64.0 ? 1.0 : 0.0) *
-                            (cnt[o] != 0 ? 1.0 : 0.0);
+        const float take = valid * (nb > 0.0f ? 1.0f : 0.0f) * (nb2 >= lim ? 1.0f : 0.0f) *
+                           (dn < 64.0f ? 1.0f : 0.0f) * (cnt[o] != 0 ? 1.0f : 0.0f);
         /* noise-free: the mean itself (mean + 0 * 0 would turn -0 into +0) */
-        double gn = noisy ? mean + sqrt(var) * (double)xi[o] : mean;
+        float gn = noisy ? mean + sqrtf(var) * xi[o] : mean;
         gn = gn < lo ? lo : (gn > hi ? hi : gn);
         OK[o] = take;
-        OUT[o] = take != 0.0 ? (float)(gn - ref) : W[j];
+        OUT[o] = take != 0.0f ? gn - ref : W[j];
     }
 }
 
 /* One function per (noise, slope source, noise kind), each with its clones: inside, those
  * choices are constants, so no loop-invariant branch stops the vectoriser. */
 #define SLOTS_ARGS                                                                                                 \
-    size_t q, double sigma, double ref, const int32_t *restrict col, const int32_t *restrict up,                 \
+    size_t q, float sigma, float ref, const int32_t *restrict col, const int32_t *restrict up,                 \
         const int32_t *restrict cnt, const float *restrict xi, const float *restrict W, const float *restrict SUP, \
         const float *restrict SDN, const float *restrict AUP, const float *restrict ADN, const float *restrict BMAX, \
-        const float *restrict BMIN, float *restrict OUT, double *restrict OK
-#define SLOTS_FN(name, noisy, amode, mult, ones)                                                                   \
+        const float *restrict BMIN, float *restrict OUT, float *restrict OK
+#define SLOTS_FN(name, contig, noisy, amode, mult, ones)                                                           \
     XBAR_CLONES static void name(SLOTS_ARGS)                                                                       \
     {                                                                                                              \
-        slots_body(q, noisy, amode, mult, ones, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN, BMAX, BMIN, OUT, \
-                   OK);                                                                                            \
+        slots_body(q, contig, noisy, amode, mult, ones, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN, BMAX,   \
+                   BMIN, OUT, OK);                                                                                 \
     }
-#define SLOTS_FNS(kind, noisy, mult)                                                                               \
-    SLOTS_FN(kind##_zero, noisy, A_ZERO, mult, 0)                                                                  \
-    SLOTS_FN(kind##_array, noisy, A_ARRAY, mult, 0)                                                                \
-    SLOTS_FN(kind##_bound, noisy, A_BOUND, mult, 0)                                                                \
-    SLOTS_FN(kind##_zero1, noisy, A_ZERO, mult, 1)                                                                 \
-    SLOTS_FN(kind##_array1, noisy, A_ARRAY, mult, 1)                                                               \
-    SLOTS_FN(kind##_bound1, noisy, A_BOUND, mult, 1)
-SLOTS_FNS(quiet, 0, 0)
-SLOTS_FNS(add, 1, 0)
-SLOTS_FNS(mult, 1, 1)
+#define SLOTS_FNS(kind, contig, noisy, mult)                                                                       \
+    SLOTS_FN(kind##_zero, contig, noisy, A_ZERO, mult, 0)                                                          \
+    SLOTS_FN(kind##_array, contig, noisy, A_ARRAY, mult, 0)                                                        \
+    SLOTS_FN(kind##_bound, contig, noisy, A_BOUND, mult, 0)                                                        \
+    SLOTS_FN(kind##_zero1, contig, noisy, A_ZERO, mult, 1)                                                         \
+    SLOTS_FN(kind##_array1, contig, noisy, A_ARRAY, mult, 1)                                                       \
+    SLOTS_FN(kind##_bound1, contig, noisy, A_BOUND, mult, 1)
+SLOTS_FNS(quiet, 0, 0, 0)
+SLOTS_FNS(add, 0, 1, 0)
+SLOTS_FNS(mult, 0, 1, 1)
+SLOTS_FNS(cquiet, 1, 0, 0)
+SLOTS_FNS(cadd, 1, 1, 0)
+SLOTS_FNS(cmult, 1, 1, 1)
 
-/* [noise: none, additive, multiplicative][every count <= 1][slope source] */
+/* [indexed, contiguous][noise: none, additive, multiplicative][every count <= 1][slope source] */
 typedef void (*slots_fn)(SLOTS_ARGS);
-static const slots_fn slots_table[3][2][3] = {
-    {{quiet_zero, quiet_array, quiet_bound}, {quiet_zero1, quiet_array1, quiet_bound1}},
-    {{add_zero, add_array, add_bound}, {add_zero1, add_array1, add_bound1}},
-    {{mult_zero, mult_array, mult_bound}, {mult_zero1, mult_array1, mult_bound1}}};
+static const slots_fn slots_table[2][3][2][3] = {
+    {{{quiet_zero, quiet_array, quiet_bound}, {quiet_zero1, quiet_array1, quiet_bound1}},
+     {{add_zero, add_array, add_bound}, {add_zero1, add_array1, add_bound1}},
+     {{mult_zero, mult_array, mult_bound}, {mult_zero1, mult_array1, mult_bound1}}},
+    {{{cquiet_zero, cquiet_array, cquiet_bound}, {cquiet_zero1, cquiet_array1, cquiet_bound1}},
+     {{cadd_zero, cadd_array, cadd_bound}, {cadd_zero1, cadd_array1, cadd_bound1}},
+     {{cmult_zero, cmult_array, cmult_bound}, {cmult_zero1, cmult_array1, cmult_bound1}}}};
 
 int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_t q, const int32_t *col,
-                       const int32_t *up, const int32_t *cnt, const float *xi, float *out, double *ok)
+                       const int32_t *up, const int32_t *cnt, const float *xi, float *out, float *ok)
 {
     int amode;
     switch (d->p.model) {
@@ -149,7 +165,7 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
     const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
     int ones = 1;
     for (size_t o = 0; o < q; o++) ones &= cnt[o] <= 1;
-    slots_table[kind][ones][amode](q, xi ? d->p.dw_min_std : 0.0, d->ref, col, up, cnt, xi, w, d->s_up + base, d->s_dn + base,
+    slots_table[col == NULL][kind][ones][amode](q, xi ? d->p.dw_min_std : 0.0f, (float)d->ref, col, up, cnt, xi, w, d->s_up + base, d->s_dn + base,
                              d->a_up + base, d->a_dn + base, d->b_max + base, d->b_min + base, out, ok);
     return 1;
 }

@@ -320,8 +320,22 @@ float xbar_device_clip(const xbar_devices *d, size_t i, float w)
 /* Many pulses, response factors, symmetric point                           */
 /* ------------------------------------------------------------------------ */
 
+/* The closed form of compose.c for one slot (xi NULL: noise-free); 0 where it does not apply. */
+static int compose_one(const xbar_devices *d, size_t i, float w, int up, unsigned n, const float *xi, float *out)
+{
+    const int32_t col = 0, dir = up != 0, cnt = (int32_t)n;
+    float ok = 0.0f, res;
+    if (n == 0 || n > INT32_MAX || !xbar_compose_slots(d, i, &w, 1, &col, &dir, &cnt, xi, &res, &ok) || ok == 0.0f)
+        return 0;
+    *out = res;
+    return 1;
+}
+
 float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsigned n)
 {
+    float out;
+    /* strictly inside the bounds: the single-precision form, the bits of the row kernels */
+    if (compose_one(d, i, w, up, n, NULL, &out)) return out;
     double s, a;
     up = up != 0;
     if (xbar_linear_step(d, i, up, &s, &a)) {
@@ -343,14 +357,7 @@ float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsig
 int xbar_device_pulses_composed(const xbar_devices *d, size_t i, float w, int up, unsigned n, float xi,
                                 float *out)
 {
-    const int32_t col = 0, dir = up != 0, cnt = (int32_t)n;
-    double ok = 0.0;
-    float res;
-    const float *z = d->p.dw_min_std != 0.0f ? &xi : NULL;
-    if (n == 0 || n > INT32_MAX || !xbar_compose_slots(d, i, &w, 1, &col, &dir, &cnt, z, &res, &ok) || ok == 0.0)
-        return 0;
-    *out = res;
-    return 1;
+    return compose_one(d, i, w, up, n, d->p.dw_min_std != 0.0f ? &xi : NULL, out);
 }
 
 void xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn)

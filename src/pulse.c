@@ -130,18 +130,24 @@ static inline int popcount64(uint64_t v)
     return (int)((v * 0x0101010101010101ull) >> 56);
 }
 
-/* C[c] = popcount(xb[act[c]] & d): the hardware instruction where the CPU has it
+/* C[c] = popcount(xb[act[c]] & d) (act NULL: xb[c]): the hardware instruction where the CPU has it
  * (checked once at run time; the portable x86-64 baseline lacks it), else SWAR. */
 static void count_swar(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d)
 {
-    for (size_t c = 0; c < na; c++) C[c] = popcount64(xb[act[c]] & d);
+    if (!act)
+        for (size_t c = 0; c < na; c++) C[c] = popcount64(xb[c] & d);
+    else
+        for (size_t c = 0; c < na; c++) C[c] = popcount64(xb[act[c]] & d);
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
 __attribute__((target("popcnt"))) static void count_hw(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na,
                                                       uint64_t d)
 {
-    for (size_t c = 0; c < na; c++) C[c] = __builtin_popcountll(xb[act[c]] & d);
+    if (!act)
+        for (size_t c = 0; c < na; c++) C[c] = __builtin_popcountll(xb[c] & d);
+    else
+        for (size_t c = 0; c < na; c++) C[c] = __builtin_popcountll(xb[act[c]] & d);
 }
 
 static void count_coincidences(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d)
@@ -228,7 +234,7 @@ static int thread_index(void)
 static int row_work(struct xbar_tile *t, int threads, size_t n)
 {
     if (t->rw && t->rw_threads >= threads && t->rw_cols >= n) return 0;
-    const size_t len = n + 4, per = len * (sizeof(double) + 2 * sizeof(int32_t) + 3 * sizeof(float));
+    const size_t len = n + 4, per = len * (2 * sizeof(int32_t) + 4 * sizeof(float));
     xbar_row_work *rw = calloc((size_t)threads, sizeof *rw);
     char *mem = malloc((size_t)threads * per);
     if (!rw || !mem) {
@@ -243,9 +249,9 @@ static int row_work(struct xbar_tile *t, int threads, size_t n)
     t->rw_cols = n;
     t->rw_threads = threads;
     for (int k = 0; k < threads; k++) {
-        char *p = mem + (size_t)k * per; /* doubles first: 8-byte aligned */
-        rw[k].ok = (double *)p;
-        p += len * sizeof(double);
+        char *p = mem + (size_t)k * per;
+        rw[k].ok = (float *)p;
+        p += len * sizeof(float);
         rw[k].cnt = (int32_t *)p;
         rw[k].up = (int32_t *)p + len;
         p += 2 * len * sizeof(int32_t);
@@ -270,8 +276,11 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     uint64_t any = 0;
     for (size_t w = 0; w < words; w++) any |= dbits[w];
     if (!any) return 0;
-    const size_t na = t->nact[s];
-    const uint32_t *act = t->act + s * n;
+    /* most columns active: walk every column (inactive ones count 0 and keep their weight), so
+     * the passes read the row contiguously and the write-back is one copy */
+    const int every = t->nact[s] * 8 >= n * 7;
+    const size_t na = every ? n : t->nact[s];
+    const uint32_t *act = every ? NULL : t->act + s * n;
     const uint64_t *xb = t->bits + s * n * words;
     int32_t *C = rw->cnt;
     size_t q = 0;
@@ -281,7 +290,8 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     } else {
         for (size_t c = 0; c < na; c++) {
             int cnt = 0;
-            for (size_t w = 0; w < words; w++) cnt += popcount64(xb[act[c] * words + w] & dbits[w]);
+            const size_t j = act ? act[c] : c;
+            for (size_t w = 0; w < words; w++) cnt += popcount64(xb[j * words + w] & dbits[w]);
             C[c] = cnt;
         }
     }
@@ -296,7 +306,10 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     if (noisy) xbar_rng_znormal_fill(z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
     const int dneg = t->pd[s * m + i] < 0.0f;
     const float *px = t->px + s * n;
-    for (size_t c = 0; c < na; c++) rw->up[c] = (px[act[c]] < 0.0f) != dneg; /* x*d < 0 -> up pulse */
+    if (act) /* x*d < 0 -> up pulse */
+        for (size_t c = 0; c < na; c++) rw->up[c] = (px[act[c]] < 0.0f) != dneg;
+    else
+        for (size_t c = 0; c < na; c++) rw->up[c] = (px[c] < 0.0f) != dneg;
     size_t left = q; /* pulsed slots still to step */
     int closed = 0;
     if (!noisy || t->c.update.compose_pulses) {
@@ -310,16 +323,19 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     }
     if (closed) { /* wc holds every active column's weight, new or kept */
         size_t done = 0;
-        for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c];
-        for (size_t c = 0; c < na; c++) done += rw->ok[c] != 0.0;
+        if (act)
+            for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c];
+        else
+            memcpy(wrow, rw->wc, n * sizeof *wrow);
+        for (size_t c = 0; c < na; c++) done += rw->ok[c] != 0.0f;
         left = q - done;
     }
     if (left) { /* one by one: the normal of pulsed slot o is z[o] */
         size_t o = 0;
         for (size_t c = 0; c < na; c++) {
             if (!C[c]) continue;
-            const size_t j = act[c], k = i * n + j;
-            if (!closed || rw->ok[c] == 0.0)
+            const size_t j = act ? act[c] : c, k = i * n + j;
+            if (!closed || rw->ok[c] == 0.0f)
                 wrow[j] = xbar_tile_slot_pulses(t, k, wrow[j], rw->up[c], (unsigned)C[c], noisy ? z[o] : 0.0f, es,
                                                 XBAR_EACH_COUNTER(s, m * n, k));
             o++;

@@ -14,7 +14,7 @@
 typedef struct {
     int32_t *cnt, *up;
     float *z, *zc, *wc;
-    double *ok;
+    float *ok;
 } xbar_row_work;
 
 struct xbar_tile {
