@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "tile_internal.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #ifdef XBAR_HAVE_OPENMP
 #include <omp.h>
 #endif
@@ -163,6 +166,18 @@ static void count_coincidences(int32_t *C, const uint64_t *xb, const uint32_t *a
 }
 #endif
 
+/* Index of the lowest set bit of v != 0. */
+static inline int lowest_bit(uint64_t v)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(v);
+#else
+    int b = 0;
+    while (!(v & 1u)) v >>= 1, b++;
+    return b;
+#endif
+}
+
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap) return 0;
@@ -173,51 +188,66 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+/* Bits b < e (e <= 64) of one line of probability p: bit b set when p > v[b]. v is readable
+ * up to e rounded up to a multiple of 4 (bits past e are cleared). Four compares per SSE2
+ * instruction (the x86-64 baseline) where available; the same bits either way. */
+static inline uint64_t line_word(float p, const float *v, size_t e)
+{
+    uint64_t word = 0;
+#if defined(__SSE2__)
+    const __m128 pp = _mm_set1_ps(p);
+    for (size_t b = 0; b < e; b += 4)
+        word |= (uint64_t)(unsigned)_mm_movemask_ps(_mm_cmpgt_ps(pp, _mm_loadu_ps(v + b))) << b;
+    return e < 64 ? word & ((1ull << e) - 1) : word;
+#else
+    for (size_t b = 0; b < e; b++) word |= (uint64_t)(p > v[b]) << b;
+    return word;
+#endif
+}
+
 /* Bit streams of the `lines` lines of sample s, probabilities |p[l]| (bit b set when
  * |p| > u; |p| >= 1 fires in every slot, 0 never). The uniforms of a sample's lines are
  * one run of its stream: bit b of line l is uniform l*bl + b, lane u%4 of block
- * XBAR_BITS_COUNTER(s, u); consecutive lines that need draws share one batched fill. */
+ * XBAR_BITS_COUNTER(s, first uniform). Lines go in chunks of up to RUN bits with one
+ * batched fill each; as the uniforms lie in (0, 1), the plain compare gives the bits of the
+ * lines at 0 or at 1 and above too, so only a chunk with no line between 0 and 1 skips its
+ * fill. A line longer than RUN bits goes in pieces of RUN bits. */
 static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, size_t lines, uint64_t seed,
                         uint64_t stream, size_t s)
 {
-    enum { RUN = 512 };
-    float u[RUN + 4];
-    const size_t per = (size_t)bl;
+    enum { RUN = 512 }; /* a multiple of 64: pieces of a long line are whole words */
+    float u[RUN + 8];   /* 3 of alignment offset, 4 read past the last line by line_word */
+    const size_t per = (size_t)bl, chunk = per <= RUN ? RUN / per : 1;
     memset(bits, 0, lines * words * sizeof(uint64_t));
-    for (size_t l = 0; l < lines;) {
-        const float pl = fabsf(p[l]);
-        if (pl <= 0.0f || pl >= 1.0f) {
-            if (pl >= 1.0f)
-                for (size_t b = 0; b < per; b++) bits[l * words + (b >> 6)] |= 1ull << (b & 63);
-            l++;
+    for (size_t l = 0; l < lines; l += chunk) {
+        const size_t c = lines - l < chunk ? lines - l : chunk;
+        int draw = 0;
+        for (size_t r = 0; r < c; r++) draw |= fabsf(p[l + r]) > 0.0f && fabsf(p[l + r]) < 1.0f;
+        if (!draw) { /* every line at 0 (no bits) or at 1 and above (every bit) */
+            for (size_t r = 0; r < c; r++)
+                if (fabsf(p[l + r]) >= 1.0f)
+                    for (size_t b = 0; b < per; b++) bits[(l + r) * words + (b >> 6)] |= 1ull << (b & 63);
             continue;
         }
-        /* lines l .. l+c-1 all need draws and fit the run (a longer line goes in pieces) */
-        size_t c = 1;
-        while (l + c < lines && (c + 1) * per <= RUN && fabsf(p[l + c]) > 0.0f && fabsf(p[l + c]) < 1.0f) c++;
-        for (size_t b0 = 0; b0 < c * per; b0 += RUN) { /* one piece unless a line is longer than RUN */
+        for (size_t b0 = 0; b0 < c * per; b0 += RUN) { /* one piece unless the line is longer than RUN */
             const size_t len = c * per - b0 < RUN ? c * per - b0 : RUN;
             const uint64_t first = (uint64_t)l * per + b0;
             const size_t off = (size_t)(first & 3u);
             xbar_rng_uniform_fill(u, off + len, seed, stream, XBAR_BITS_COUNTER(s, first));
+            memset(u + off + len, 0, 4 * sizeof *u);
             const float *v = u + off;
-            if (c == 1) { /* bits b0 .. b0+len-1 of line l */
-                for (size_t k = 0; k < len; k++)
-                    if (pl > v[k]) bits[l * words + ((b0 + k) >> 6)] |= 1ull << ((b0 + k) & 63);
-                continue;
-            }
-            for (size_t r = 0; r < c; r++, v += per) { /* c lines of per <= RUN bits, b0 = 0 */
-                const float pr = fabsf(p[l + r]);
-                uint64_t *w = bits + (l + r) * words;
-                for (size_t b0w = 0; b0w < per; b0w += 64) { /* one word at a time, branch-free */
-                    const size_t e = per - b0w < 64 ? per - b0w : 64;
-                    uint64_t word = 0;
-                    for (size_t b = 0; b < e; b++) word |= (uint64_t)(pr > v[b0w + b]) << b;
-                    w[b0w >> 6] |= word;
-                }
+            if (per > RUN) { /* bits b0 .. b0+len-1 of line l (c = 1) */
+                for (size_t k = 0; k < len; k += 64)
+                    bits[l * words + ((b0 + k) >> 6)] |= line_word(fabsf(p[l]), v + k, len - k < 64 ? len - k : 64);
+            } else if (per == 1 && words == 1) { /* one bit per line */
+                for (size_t r = 0; r < c; r++) bits[l + r] = fabsf(p[l + r]) > v[r];
+            } else {
+                for (size_t r = 0; r < c; r++, v += per) /* c lines of per <= RUN bits, b0 = 0 */
+                    for (size_t b0w = 0; b0w < per; b0w += 64)
+                        bits[(l + r) * words + (b0w >> 6)] |=
+                            line_word(fabsf(p[l + r]), v + b0w, per - b0w < 64 ? per - b0w : 64);
             }
         }
-        l += c;
     }
 }
 
@@ -262,20 +292,17 @@ static int row_work(struct xbar_tile *t, int threads, size_t n)
     return 0;
 }
 
-/* Row i of sample s of the stochastic scheme. Every pass runs over the sample's active
+/* Row i of sample s of the stochastic scheme, whose d line fired (dneg: d < 0). Every pass runs over the sample's active
  * columns without branches on the data: coincidence counts (0 where none), the row's c2c
  * normals in one fill (the o-th pulsed slot in column order takes normal o, the layout of
  * xbar_row_noise), the closed form of every slot in one vectorised kernel, a select that
  * keeps the weights of unpulsed slots; only pulsed slots where the closed form does not
  * apply (near a bound, or no closed form at all) are stepped one by one. Returns the pulses. */
 static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s, size_t i, size_t batch,
-                               size_t words, uint64_t cs, uint64_t es)
+                               size_t words, int dneg, uint64_t cs, uint64_t es)
 {
     const size_t m = t->c.rows, n = t->c.cols;
     const uint64_t *dbits = t->bits + (batch * n + s * m + i) * words;
-    uint64_t any = 0;
-    for (size_t w = 0; w < words; w++) any |= dbits[w];
-    if (!any) return 0;
     /* most columns active: walk every column (inactive ones count 0 and keep their weight), so
      * the passes read the row contiguously and the write-back is one copy */
     const int every = t->nact[s] * 8 >= n * 7;
@@ -304,7 +331,6 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     const int noisy = d->p.dw_min_std != 0.0f;
     float *z = rw->z, *wrow = t->w + i * n;
     if (noisy) xbar_rng_znormal_fill(z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
-    const int dneg = t->pd[s * m + i] < 0.0f;
     const float *px = t->px + s * n;
     if (act) /* x*d < 0 -> up pulse */
         for (size_t c = 0; c < na; c++) rw->up[c] = (px[act[c]] < 0.0f) != dneg;
@@ -312,14 +338,17 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
         for (size_t c = 0; c < na; c++) rw->up[c] = (px[c] < 0.0f) != dneg;
     size_t left = q; /* pulsed slots still to step */
     int closed = 0;
+    const float *xi = z; /* the normal of each slot: z itself when every slot is pulsed */
     if (!noisy || t->c.update.compose_pulses) {
-        if (noisy)
+        if (noisy && q < na) {
+            xi = rw->zc;
             for (size_t c = 0, o = 0; c < na; c++) {
                 rw->zc[c] = z[o]; /* z has room for one past the last pulsed slot */
                 o += C[c] != 0;
             }
-        closed = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, rw->up, C, noisy ? rw->zc : NULL,
-                                    rw->wc, rw->ok);
+        }
+        closed = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, rw->up, C, noisy ? xi : NULL, rw->wc,
+                                    rw->ok);
     }
     if (closed) { /* wc holds every active column's weight, new or kept */
         size_t done = 0;
@@ -356,7 +385,8 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         grow((void **)&t->bl, &t->bl_cap, batch, sizeof(int)) ||
         (!implicit && grow((void **)&t->bits, &t->bits_cap, batch * (m + n) * words, sizeof(uint64_t))) ||
         (!implicit && grow((void **)&t->act, &t->act_cap, batch * n, sizeof(uint32_t))) ||
-        (!implicit && grow((void **)&t->nact, &t->nact_cap, batch, sizeof(size_t))))
+        (!implicit && grow((void **)&t->nact, &t->nact_cap, batch, sizeof(size_t))) ||
+        (!implicit && grow((void **)&t->rmask, &t->rmask_cap, m * 2 * ((batch + 63) / 64), sizeof(uint64_t))))
         return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (batch %zu)", batch);
     t->pd = t->px + batch * n;
 
@@ -416,10 +446,36 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
     } else {
         if (row_work(t, xbar_get_threads(), n))
             return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (%zu columns)", n);
+        /* per row, the samples whose d line fired and those with d < 0, as bit masks: read here
+         * sample by sample across 64 rows at a time (a row's lines lie m lines apart from one
+         * sample to the next, a page or more), so the row loop reads one mask per row */
+        const size_t mw = (batch + 63) / 64;
+        uint64_t *rm = t->rmask;
+        memset(rm, 0, m * 2 * mw * sizeof *rm);
+#pragma omp parallel for schedule(static) XBAR_PAR(m * batch > 65536)
+        for (size_t i0 = 0; i0 < m; i0 += 64) {
+            const size_t i1 = i0 + 64 < m ? i0 + 64 : m;
+            for (size_t s = 0; s < batch; s++) {
+                const uint64_t *db = t->bits + (batch * n + s * m) * words;
+                const float *pd = t->pd + s * m;
+                const uint64_t bit = 1ull << (s & 63);
+                for (size_t i = i0; i < i1; i++) {
+                    uint64_t any = 0;
+                    for (size_t w = 0; w < words; w++) any |= db[i * words + w];
+                    rm[i * 2 * mw + (s >> 6)] |= any ? bit : 0;
+                    rm[i * 2 * mw + mw + (s >> 6)] |= pd[i] < 0.0f ? bit : 0;
+                }
+            }
+        }
 #pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(m * n * batch > 65536)
         for (size_t i = 0; i < m; i++) {
             xbar_row_work *rw = t->rw + thread_index();
-            for (size_t s = 0; s < batch; s++) pulses += stochastic_row(t, rw, s, i, batch, words, cs, es);
+            const uint64_t *fired = rm + i * 2 * mw, *neg = fired + mw;
+            for (size_t w = 0; w < mw; w++)
+                for (uint64_t f = fired[w]; f; f &= f - 1) { /* the fired samples, in order */
+                    const int b = lowest_bit(f);
+                    pulses += stochastic_row(t, rw, w * 64 + (size_t)b, i, batch, words, (int)((neg[w] >> b) & 1), cs, es);
+                }
         }
     }
     t->n_pulses += pulses;

@@ -35,6 +35,8 @@ xbar_tile_config xbar_tile_config_defaults(size_t rows, size_t cols)
 const char *xbar_tile_config_check(const xbar_tile_config *c)
 {
     if (c->rows == 0 || c->cols == 0) return xbar_msg("tile size %zux%zu: must be positive", c->rows, c->cols);
+    if (c->rows > SIZE_MAX / 64 / c->cols)
+        return xbar_msg("tile size %zux%zu: too large to address", c->rows, c->cols);
     const char *why = xbar_device_check(&c->device);
     if (why) return why;
     const xbar_update_params *u = &c->update;
@@ -54,7 +56,11 @@ xbar_tile *xbar_tile_new(const xbar_tile_config *c)
     t->c = *c;
     size_t n = c->rows * c->cols;
     t->w = calloc(n, sizeof(float));
-    if (!t->w || xbar_devices_init(&t->dev, &c->device, n, c->id) != XBAR_OK) {
+    if (!t->w) {
+        xbar_tile_free(t);
+        return xbar_fail_null(XBAR_ENOMEM, "tile %zux%zu: out of memory for its weights", c->rows, c->cols);
+    }
+    if (xbar_devices_init(&t->dev, &c->device, n, c->id) != XBAR_OK) {
         xbar_tile_free(t);
         return NULL;
     }
@@ -74,6 +80,7 @@ void xbar_tile_free(xbar_tile *t)
     free(t->bl);
     free(t->act);
     free(t->nact);
+    free(t->rmask);
     free(t->rw);
     free(t->rw_mem);
     free(t);

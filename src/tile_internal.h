@@ -35,6 +35,9 @@ struct xbar_tile {
     uint32_t *act;        /* batch*cols: per sample, the columns whose x line fired at least once */
     size_t *nact;         /* batch: how many */
     size_t act_cap, nact_cap;
+    uint64_t *rmask;      /* rows*2*mw (mw = ceil(batch/64)): per row, the samples whose d line
+                             fired, then those whose d is negative (bit s%64 of word s/64) */
+    size_t rmask_cap;
     xbar_row_work *rw;    /* one per thread, rw_cols columns each (rw_threads of them) */
     void *rw_mem;
     size_t rw_cols;

@@ -8,7 +8,9 @@
  *     without c2c noise, multiplicative and additive), the stochastic and
  *     implicit schemes, pulses composed or one by one, in the dense regime
  *     (many pulses per slot) and the MNIST-like one (about one), at 1 and 2
- *     threads. The tile is large enough that the parallel loop runs.
+ *     threads, and at bit lengths of 100 and 700 (several words per line, lines
+ *     longer than one batched fill). The tile is large enough that the parallel
+ *     loop runs.
  * (b) xbar_device_pulses_composed against n pulses applied one by one, for
  *     every linear model and both noise kinds: with xi = 0 it is the noise-free
  *     closed form; mean and variance over 40,000 one-by-one draws match the
@@ -41,12 +43,14 @@ static void inputs(float *X, float *D, int regime, uint64_t seed)
     }
 }
 
-static xbar_tile *tile_for(const xbar_device_params *dev, xbar_scheme scheme, int compose)
+/* bl > 0: that many bits per line, without bit-length management (else the defaults). */
+static xbar_tile *tile_for(const xbar_device_params *dev, xbar_scheme scheme, int compose, int bl)
 {
     xbar_tile_config c = xbar_tile_config_defaults(ROWS, COLS);
     c.device = *dev;
     c.update.scheme = scheme;
     c.update.compose_pulses = compose;
+    if (bl > 0) c.update.desired_bl = bl, c.update.update_bl_management = 0;
     c.seed = 99;
     c.id = 3;
     xbar_tile *t = xbar_tile_new(&c);
@@ -75,11 +79,12 @@ static int same_bits(const float *a, const float *b, size_t n, size_t *first)
 }
 
 /* (a) one configuration: reference vs optimised at 1 and 2 threads. */
-static void check_ref(const char *name, const xbar_device_params *dev, xbar_scheme scheme, int compose, int regime)
+static void check_ref(const char *name, const xbar_device_params *dev, xbar_scheme scheme, int compose, int regime,
+                      int bl)
 {
     static float X[BATCH * COLS], D[BATCH * ROWS];
     const float lr = regime == 0 ? 0.1f : 0.01f;
-    xbar_tile *ref = tile_for(dev, scheme, compose);
+    xbar_tile *ref = tile_for(dev, scheme, compose, bl);
     for (int s = 0; s < STEPS; s++) {
         inputs(X, D, regime, (uint64_t)s);
         CHECK(xbar_pulse_rank1_ref(ref, X, D, BATCH, lr) == XBAR_OK, "reference update");
@@ -87,7 +92,7 @@ static void check_ref(const char *name, const xbar_device_params *dev, xbar_sche
     const size_t nw = (size_t)ROWS * COLS;
     for (int threads = 1; threads <= 2; threads++) {
         xbar_set_threads(threads);
-        xbar_tile *t = tile_for(dev, scheme, compose);
+        xbar_tile *t = tile_for(dev, scheme, compose, bl);
         for (int s = 0; s < STEPS; s++) {
             inputs(X, D, regime, (uint64_t)s);
             CHECK(xbar_tile_update(t, X, D, BATCH, lr) == XBAR_OK, "update: %s", xbar_last_error());
@@ -120,11 +125,18 @@ static void test_reference(void)
         for (int v = 0; v < 3; v++)
             for (int regime = 0; regime < 2; regime++) {
                 const char *name = xbar_device_model_name((xbar_device_model)m);
-                check_ref(name, &variants[v], XBAR_SCHEME_STOCHASTIC, 1, regime);
-                if (v != 1) check_ref(name, &variants[v], XBAR_SCHEME_STOCHASTIC, 0, regime);
-                if (regime == 0) check_ref(name, &variants[v], XBAR_SCHEME_IMPLICIT, 1, regime);
+                check_ref(name, &variants[v], XBAR_SCHEME_STOCHASTIC, 1, regime, 0);
+                if (v != 1) check_ref(name, &variants[v], XBAR_SCHEME_STOCHASTIC, 0, regime, 0);
+                if (regime == 0) check_ref(name, &variants[v], XBAR_SCHEME_IMPLICIT, 1, regime, 0);
                 configs++;
             }
+    }
+    /* bit streams of several words per line, and lines longer than one batched fill (512 bits) */
+    const xbar_device_params sb = xbar_device_defaults(XBAR_DEV_SOFT_BOUNDS);
+    for (int regime = 0; regime < 2; regime++) {
+        check_ref("soft bounds, BL 100", &sb, XBAR_SCHEME_STOCHASTIC, 1, regime, 100);
+        check_ref("soft bounds, BL 700", &sb, XBAR_SCHEME_STOCHASTIC, 1, regime, 700);
+        configs += 2;
     }
     printf("(a) %d device/noise/regime configurations: optimised == reference at 1 and 2 threads\n", configs);
 }
