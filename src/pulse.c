@@ -218,15 +218,22 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
     enum { RUN = 512 }; /* a multiple of 64: pieces of a long line are whole words */
     float u[RUN + 8];   /* 3 of alignment offset, 4 read past the last line by line_word */
     const size_t per = (size_t)bl, chunk = per <= RUN ? RUN / per : 1;
-    memset(bits, 0, lines * words * sizeof(uint64_t));
+    if ((per + 63) / 64 < words) memset(bits, 0, lines * words * sizeof *bits); /* words past the bit length */
     for (size_t l = 0; l < lines; l += chunk) {
         const size_t c = lines - l < chunk ? lines - l : chunk;
-        int draw = 0;
-        for (size_t r = 0; r < c; r++) draw |= fabsf(p[l + r]) > 0.0f && fabsf(p[l + r]) < 1.0f;
+        uint32_t draw = 0; /* some line with 0 < |p| < 1 (|p| as bits: integer compares vectorise) */
+        for (size_t r = 0; r < c; r++) {
+            uint32_t a;
+            memcpy(&a, &p[l + r], sizeof a);
+            draw |= (a & 0x7fffffffu) - 1u < 0x3f7fffffu;
+        }
+        uint64_t *w = bits + l * words; /* every word of the chunk's lines is written once */
         if (!draw) { /* every line at 0 (no bits) or at 1 and above (every bit) */
             for (size_t r = 0; r < c; r++)
-                if (fabsf(p[l + r]) >= 1.0f)
-                    for (size_t b = 0; b < per; b++) bits[(l + r) * words + (b >> 6)] |= 1ull << (b & 63);
+                for (size_t b0w = 0; b0w < per; b0w += 64) {
+                    const size_t e = per - b0w < 64 ? per - b0w : 64;
+                    w[r * words + (b0w >> 6)] = fabsf(p[l + r]) >= 1.0f ? (e < 64 ? (1ull << e) - 1 : ~0ull) : 0;
+                }
             continue;
         }
         for (size_t b0 = 0; b0 < c * per; b0 += RUN) { /* one piece unless the line is longer than RUN */
@@ -238,14 +245,13 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
             const float *v = u + off;
             if (per > RUN) { /* bits b0 .. b0+len-1 of line l (c = 1) */
                 for (size_t k = 0; k < len; k += 64)
-                    bits[l * words + ((b0 + k) >> 6)] |= line_word(fabsf(p[l]), v + k, len - k < 64 ? len - k : 64);
+                    w[(b0 + k) >> 6] = line_word(fabsf(p[l]), v + k, len - k < 64 ? len - k : 64);
             } else if (per == 1 && words == 1) { /* one bit per line */
-                for (size_t r = 0; r < c; r++) bits[l + r] = fabsf(p[l + r]) > v[r];
+                for (size_t r = 0; r < c; r++) w[r] = fabsf(p[l + r]) > v[r];
             } else {
                 for (size_t r = 0; r < c; r++, v += per) /* c lines of per <= RUN bits, b0 = 0 */
                     for (size_t b0w = 0; b0w < per; b0w += 64)
-                        bits[(l + r) * words + (b0w >> 6)] |=
-                            line_word(fabsf(p[l + r]), v + b0w, per - b0w < 64 ? per - b0w : 64);
+                        w[r * words + (b0w >> 6)] = line_word(fabsf(p[l + r]), v + b0w, per - b0w < 64 ? per - b0w : 64);
             }
         }
     }

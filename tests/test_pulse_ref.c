@@ -43,7 +43,8 @@ static void inputs(float *X, float *D, int regime, uint64_t seed)
     }
 }
 
-/* bl > 0: that many bits per line, without bit-length management (else the defaults). */
+/* bl > 0: that many bits per line, without bit-length management; bl < 0: at most -bl bits
+ * with it (lines of several words, mostly unused); 0: the defaults. */
 static xbar_tile *tile_for(const xbar_device_params *dev, xbar_scheme scheme, int compose, int bl)
 {
     xbar_tile_config c = xbar_tile_config_defaults(ROWS, COLS);
@@ -51,6 +52,7 @@ static xbar_tile *tile_for(const xbar_device_params *dev, xbar_scheme scheme, in
     c.update.scheme = scheme;
     c.update.compose_pulses = compose;
     if (bl > 0) c.update.desired_bl = bl, c.update.update_bl_management = 0;
+    if (bl < 0) c.update.desired_bl = -bl, c.update.update_bl_management = 1;
     c.seed = 99;
     c.id = 3;
     xbar_tile *t = xbar_tile_new(&c);
@@ -136,7 +138,8 @@ static void test_reference(void)
     for (int regime = 0; regime < 2; regime++) {
         check_ref("soft bounds, BL 100", &sb, XBAR_SCHEME_STOCHASTIC, 1, regime, 100);
         check_ref("soft bounds, BL 700", &sb, XBAR_SCHEME_STOCHASTIC, 1, regime, 700);
-        configs += 2;
+        check_ref("soft bounds, BL <= 200, managed", &sb, XBAR_SCHEME_STOCHASTIC, 1, regime, -200);
+        configs += 3;
     }
     printf("(a) %d device/noise/regime configurations: optimised == reference at 1 and 2 threads\n", configs);
 }
