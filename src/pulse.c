@@ -217,6 +217,10 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
 {
     enum { RUN = 512 }; /* a multiple of 64: pieces of a long line are whole words */
     float u[RUN + 8];   /* 3 of alignment offset, 4 read past the last line by line_word */
+    if (bl <= 0) { /* a sample that does not update (all-zero x or d): no bits */
+        memset(bits, 0, lines * words * sizeof *bits);
+        return;
+    }
     const size_t per = (size_t)bl, chunk = per <= RUN ? RUN / per : 1;
     if ((per + 63) / 64 < words) memset(bits, 0, lines * words * sizeof *bits); /* words past the bit length */
     for (size_t l = 0; l < lines; l += chunk) {

@@ -35,7 +35,7 @@ static void inputs(float *X, float *D, int regime, uint64_t seed)
     for (size_t k = 0; k < (size_t)BATCH * COLS; k++) {
         xbar_rng_uniform4(u, seed, 1, k);
         X[k] = regime == 0 ? 2 * u[0] - 1 : u[0];
-        if (k % 17 == 3) X[k] = 0.0f; /* zero inputs never fire */
+        if (k % 17 == 3 || k / COLS == 5) X[k] = 0.0f; /* zero inputs never fire; sample 5 updates nothing */
     }
     for (size_t k = 0; k < (size_t)BATCH * ROWS; k++) {
         xbar_rng_uniform4(u, seed, 2, k);
