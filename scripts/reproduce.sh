@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
-bash scripts/data.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build --parallel "$(nproc)" >/dev/null
+bash scripts/data.sh # after the build: it converts MNIST with ./build/xbar
 exec ./build/xbar reproduce --quick --threads "$(nproc)" --force "$@"

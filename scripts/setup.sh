@@ -2,6 +2,11 @@
 # Install the Debian 12 packages needed to build and test xbar.
 # Idempotent: packages already installed are left alone, and the package
 # lists are refreshed only when something has to be installed.
+# Usage: bash scripts/setup.sh [--test]
+#   --test  also the tools of the extra test stages of scripts/test.sh: clang and
+#           libclang-rt-14-dev (libFuzzer and clang's sanitizer runtimes, not pulled in by
+#           clang without its recommends) for scripts/fuzz.sh, valgrind for scripts/valgrind.sh
+#           (gcc's own ASan/UBSan runtimes come with gcc).
 set -euo pipefail
 
 packages=(
@@ -16,6 +21,9 @@ packages=(
   gnuplot-nox
   zlib1g-dev
 )
+if [[ ${1:-} == --test ]]; then
+  packages+=(clang libclang-rt-14-dev valgrind)
+fi
 
 installed() {
   local status

@@ -22,6 +22,28 @@ static long read_all(gzFile f, void *buf, size_t n)
     return (long)got;
 }
 
+/* Read the `total` data bytes into *data (malloc'ed), a buffer that grows as bytes
+ * arrive (from 1 MiB, doubling up to total), so that a header claiming more than the
+ * file holds costs no more memory than the file. Returns the count read (< total:
+ * truncated), -1 on a read error, -2 out of memory; *data is set in every case. */
+static long read_data(gzFile f, uint8_t **data, size_t total)
+{
+    size_t cap = total < ((size_t)1 << 20) ? total : ((size_t)1 << 20), got = 0;
+    uint8_t *b = malloc(cap);
+    *data = b;
+    if (!b) return -2;
+    for (;;) {
+        long r = read_all(f, b + got, cap - got);
+        if (r < 0) return -1;
+        got += (size_t)r;
+        if (got < cap || cap == total) return (long)got;
+        cap = cap > total / 2 ? total : 2 * cap;
+        b = realloc(*data, cap);
+        if (!b) return -2;
+        *data = b;
+    }
+}
+
 /* Load one IDX file of `ndim` dimensions into *data (malloc'ed) and dims. */
 static xbar_status load(const char *path, int ndim, uint32_t dims[3], uint8_t **data)
 {
@@ -46,13 +68,10 @@ static xbar_status load(const char *path, int ndim, uint32_t dims[3], uint8_t **
         else total *= dims[k];
     }
     if (st == XBAR_OK) {
-        *data = malloc(total);
-        if (!*data) st = xbar_fail(XBAR_ENOMEM, "%s: out of memory (%zu bytes)", path, total);
-    }
-    if (st == XBAR_OK) {
-        got = read_all(f, *data, total);
+        got = read_data(f, data, total);
         unsigned char extra;
-        if (got < 0) st = xbar_fail(XBAR_EIO, "cannot read %s: corrupt gzip stream", path);
+        if (got == -2) st = xbar_fail(XBAR_ENOMEM, "%s: out of memory (%zu bytes)", path, total);
+        else if (got < 0) st = xbar_fail(XBAR_EIO, "cannot read %s: corrupt gzip stream", path);
         else if ((size_t)got < total)
             st = xbar_fail(XBAR_EFORMAT, "%s: truncated (%ld of %zu data bytes)", path, got, total);
         else if (read_all(f, &extra, 1) != 0) st = xbar_fail(XBAR_EFORMAT, "%s: trailing bytes after %zu data bytes", path, total);

@@ -57,10 +57,17 @@ static int layer_fail(size_t l, xbar_layer_kind k, const char *why)
     return 0;
 }
 
+/* a*b, saturating at SIZE_MAX (every product is then refused as too large). */
+static size_t mul_sat(size_t a, size_t b) { return b && a > SIZE_MAX / b ? SIZE_MAX : a * b; }
+
+#define NN_MAX_SIZE ((size_t)1 << 31) /* most weights of a layer, most outputs per sample */
+
 /* Output shape of layer l and its tile sizes; 0 (error set) on a misfit. */
 static int layer_shape(nn_layer *L, size_t l, const xbar_layer_spec *s)
 {
     const size_t C = L->ic, H = L->ih, W = L->iw, k = s->kernel;
+    if (s->kind == XBAR_LAYER_CONV2D && (k > NN_MAX_SIZE || s->padding > NN_MAX_SIZE))
+        return LFAIL(l, s->kind, "kernel %zu, padding %zu: too large", k, s->padding);
     L->oc = C, L->oh = H, L->ow = W, L->P = 1;
     switch (s->kind) {
     case XBAR_LAYER_LINEAR:
@@ -77,7 +84,7 @@ static int layer_shape(nn_layer *L, size_t l, const xbar_layer_spec *s)
         L->oc = s->out;
         L->oh = (H + 2 * s->padding - k) / s->stride + 1;
         L->ow = (W + 2 * s->padding - k) / s->stride + 1;
-        L->rows = s->out, L->cols = C * k * k, L->P = L->oh * L->ow;
+        L->rows = s->out, L->cols = mul_sat(C, mul_sat(k, k)), L->P = L->oh * L->ow;
         break;
     case XBAR_LAYER_MAXPOOL:
         if (!k) return LFAIL(l, s->kind, "kernel = 0: must be >= 1");
@@ -89,8 +96,8 @@ static int layer_shape(nn_layer *L, size_t l, const xbar_layer_spec *s)
     case XBAR_LAYER_RELU: break;
     default: return !xbar_fail(XBAR_EINVAL, "layer %zu: kind %d unknown", l, (int)s->kind);
     }
-    L->out_size = L->oc * L->oh * L->ow;
-    if (L->rows * L->cols > ((size_t)1 << 31) || L->out_size > ((size_t)1 << 31))
+    L->out_size = mul_sat(L->oc, mul_sat(L->oh, L->ow));
+    if (mul_sat(L->rows, L->cols) > NN_MAX_SIZE || L->out_size > NN_MAX_SIZE)
         return LFAIL(l, s->kind, "%zux%zu weights, %zu outputs: too large", L->rows, L->cols, L->out_size);
     return 1;
 }
@@ -146,7 +153,12 @@ xbar_net *xbar_net_new(const xbar_layer_spec *layers, size_t n_layers, size_t in
         return xbar_fail_null(XBAR_ENOMEM, "network: out of memory");
     }
     net->n = n_layers;
-    net->in_c = in_c, net->in_h = in_h, net->in_w = in_w, net->in_size = in_c * in_h * in_w;
+    net->in_c = in_c, net->in_h = in_h, net->in_w = in_w, net->in_size = mul_sat(in_c, mul_sat(in_h, in_w));
+    if (net->in_size > NN_MAX_SIZE) {
+        xbar_fail(XBAR_EINVAL, "network: input shape %zux%zux%zu: too large", in_c, in_h, in_w);
+        goto fail;
+    }
+    /* every shape first, so that a misfit or an absurd size is refused before any weight is allocated */
     size_t c = in_c, h = in_h, w = in_w;
     for (size_t l = 0; l < n_layers; l++) {
         nn_layer *L = &net->L[l];
@@ -160,8 +172,11 @@ xbar_net *xbar_net_new(const xbar_layer_spec *layers, size_t n_layers, size_t in
                   L->oc, L->oh, L->ow);
             goto fail;
         }
-        if (weighted && !layer_params(L, l, seed)) goto fail;
         c = L->oc, h = L->oh, w = L->ow;
+    }
+    for (size_t l = 0; l < n_layers; l++) {
+        nn_layer *L = &net->L[l];
+        if ((L->s.kind == XBAR_LAYER_LINEAR || L->s.kind == XBAR_LAYER_CONV2D) && !layer_params(L, l, seed)) goto fail;
     }
     return net;
 fail:
@@ -297,6 +312,60 @@ uint64_t xbar_net_pulse_count(const xbar_net *net)
     for (size_t l = 0; l < net->n; l++)
         if (net->L[l].analog) p += xbar_aw_pulse_count(net->L[l].aw);
     return p;
+}
+
+/* The first non-finite entry of v[0..n-1], or n. Blocks of 64 are tested on their
+ * exponent bits (all ones: NaN or Inf), integer operations that vectorise. */
+static size_t first_nonfinite(const float *v, size_t n)
+{
+    size_t k = 0;
+    for (; k + 64 <= n; k += 64) {
+        uint32_t bad = 0;
+        for (size_t i = 0; i < 64; i++) {
+            uint32_t u;
+            memcpy(&u, v + k + i, sizeof u);
+            bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+        }
+        if (bad) break;
+    }
+    while (k < n && isfinite(v[k])) k++;
+    return k;
+}
+
+int xbar_net_find_nonfinite(const xbar_net *net, unsigned which, xbar_nonfinite *where)
+{
+    static const char *const what[] = {"weights", "fast tile A", "bias", "output scale", "activations", "gradients",
+                                       "gradients"};
+    enum { NQ = sizeof what / sizeof what[0] };
+    const int params = (which & XBAR_FIND_PARAMS) != 0;
+    const int acts = (which & XBAR_FIND_ACTIVATIONS) && net->batch && net->batch <= net->cap;
+    const int grads = (which & XBAR_FIND_GRADIENTS) && net->state == ST_BACKWARD;
+    for (size_t l = 0; l < net->n; l++) {
+        const nn_layer *L = &net->L[l];
+        const float *v[NQ] = {NULL};
+        size_t cnt[NQ] = {0};
+        if (params && L->has_w) {
+            xbar_tile *slow = L->aw->C ? L->aw->C : L->aw->A;
+            v[0] = L->analog ? xbar_tile_weights(slow) : L->aw->w, cnt[0] = L->rows * L->cols;
+            if (L->aw->C) v[1] = xbar_tile_weights(L->aw->A), cnt[1] = L->rows * L->cols;
+            if (L->b) v[2] = L->b, cnt[2] = L->rows;
+            if (L->has_scale) v[3] = &L->scale, cnt[3] = 1;
+        }
+        if (acts && L->out) v[4] = L->out, cnt[4] = net->batch * L->out_size;
+        if (grads && L->g) v[5] = L->g, cnt[5] = net->batch * L->out_size;
+        if (grads && L->analog && L->d) v[6] = L->d, cnt[6] = net->batch * L->P * L->rows;
+        for (int q = 0; q < NQ; q++) {
+            const size_t k = v[q] ? first_nonfinite(v[q], cnt[q]) : 0;
+            if (!v[q] || k == cnt[q]) continue;
+            if (where) {
+                where->layer = l, where->kind = L->s.kind, where->what = what[q], where->index = k;
+                where->value = v[q][k];
+                where->rows = L->has_w ? L->rows : 0, where->cols = L->has_w ? L->cols : 0;
+            }
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* ---- training -------------------------------------------------------------- */
@@ -501,6 +570,9 @@ xbar_status xbar_net_load(xbar_net *net, FILE *f)
             return xbar_fail(XBAR_EFORMAT, "checkpoint: layer %zu (%s): optimizer %s, expected %s", l,
                              xbar_layer_kind_name(L->s.kind), xbar_opt_kind_name((xbar_opt_kind)u[1]),
                              xbar_opt_kind_name(L->s.opt.kind));
+        if (!L->has_w && u[1] != 0)
+            return xbar_fail(XBAR_EFORMAT, "checkpoint: layer %zu (%s): optimizer field %u, expected 0 (no weights)", l,
+                             xbar_layer_kind_name(L->s.kind), u[1]);
         if (u[2] != ((L->b ? 1u : 0u) | (L->has_scale ? 2u : 0u)))
             return xbar_fail(XBAR_EFORMAT, "checkpoint: layer %zu (%s): bias / out_scaling flags %u, expected %u", l,
                              xbar_layer_kind_name(L->s.kind), u[2], (L->b ? 1u : 0u) | (L->has_scale ? 2u : 0u));

@@ -58,6 +58,9 @@ xbar_aw *xbar_aw_new(const xbar_opt_params *o, const xbar_tile_config *tc)
 {
     const char *why = xbar_opt_check(o);
     if (why) return xbar_fail_null(XBAR_EINVAL, "%s", why);
+    if (!tc->rows || !tc->cols || tc->rows > SIZE_MAX / 64 / tc->cols)
+        return xbar_fail_null(XBAR_EINVAL, "optimizer: size %zux%zu: must be positive and addressable", tc->rows,
+                              tc->cols);
     xbar_aw *a = calloc(1, sizeof *a);
     if (!a) return xbar_fail_null(XBAR_ENOMEM, "optimizer: out of memory");
     a->o = *o;

@@ -226,6 +226,17 @@ static void test_cfg(void)
     rc = cfg_set(keys, &c, "steps=1", err, sizeof err);
     CHECK(rc && HAS(err, "expected section.key=value"), "set syntax: %s", err);
     CHECK(c.dw_min == 0.001f, "failed set changed the value");
+    /* values config.ini could not hold are refused (cfg_write_ini must stay re-readable) */
+    rc = cfg_set(keys, &c, "io.name=a ;b", err, sizeof err);
+    CHECK(rc && HAS(err, "starts a comment"), "set ' ;': %s", err);
+    rc = cfg_set(keys, &c, "io.name=;b", err, sizeof err);
+    CHECK(rc && HAS(err, "starts a comment"), "set ';' first: %s", err);
+    char longset[400] = "io.name=";
+    memset(longset + strlen(longset), 'x', 250);
+    rc = cfg_set(keys, &c, longset, err, sizeof err);
+    CHECK(rc && HAS(err, "too long for a line of a config file (at most 190 characters)"), "set long: %s", err);
+    longset[8 + 190] = 0;
+    CHECK(cfg_set(keys, &c, longset, err, sizeof err) == 0, "set 190 characters: %s", err);
     CHECK(cfg_find(keys, "train.seed") == &keys[4] && !cfg_find(keys, "train") && !cfg_find(keys, "x.seed"), "find");
     CHECK(cfg_get_key(keys, "io", "name") == &keys[8] && !cfg_get_key(keys, "io", "nam"), "get_key");
 

@@ -44,6 +44,26 @@ static int list_cap(const cfg_key *k)
     return k->list_max > 0 && k->list_max < CFG_LIST_MAX ? k->list_max : CFG_LIST_MAX;
 }
 
+/* Longest line cfg_load_file reads (inih's buffer, less the newline and its '\r'). */
+#define CFG_LINE_MAX (INI_MAX_LINE - 3)
+
+/* A value is accepted only if cfg_write_ini can write it so that cfg_load_file reads
+ * it back: its line "key = value" fits CFG_LINE_MAX, and a string has no ';' first or
+ * after a blank (after the blank of " = ", inih reads the rest as a comment).
+ * Otherwise -1 with the reason in err. */
+static int check_writable(const cfg_key *k, const char *text, char *err, size_t n)
+{
+    size_t key = strlen(k->key) + 3, len = strlen(text);
+    if (key + len > CFG_LINE_MAX)
+        return seterr(err, n, "too long for a line of a config file (at most %zu characters)",
+                      CFG_LINE_MAX > key ? (size_t)CFG_LINE_MAX - key : 0), -1;
+    if (k->type == CFG_STRING)
+        for (const char *p = strchr(text, ';'); p; p = strchr(p + 1, ';'))
+            if (p == text || isspace((unsigned char)p[-1]))
+                return seterr(err, n, "';' first or after a blank starts a comment in a config file"), -1;
+    return 0;
+}
+
 /* ------------------------------------------------------------------ lookup */
 
 const cfg_key *cfg_get_key(const cfg_key *tab, const char *section, const char *key)
@@ -137,6 +157,38 @@ static int check_range(const cfg_key *k, double v, char *err, size_t n)
     return -1;
 }
 
+/* -------------------------------------------------------------- formatting */
+
+/* Shortest %g form that reads back to exactly v. */
+static void fmt_double(char *b, size_t n, double v)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(b, n, "%.*g", p, v);
+        if (strtod(b, NULL) == v) return;
+    }
+}
+
+static void fmt_float(char *b, size_t n, float v)
+{
+    for (int p = 1; p <= 9; p++) {
+        snprintf(b, n, "%.*g", p, (double)v);
+        if ((float)strtod(b, NULL) == v) return;
+    }
+}
+
+/* "v0, v1, ..." in the shortest exact forms, truncated to n. */
+static void format_list(const cfg_list *l, char *b, size_t n)
+{
+    size_t len = 0;
+    b[0] = 0;
+    for (int i = 0; i < l->n; i++) {
+        if (i) len += (size_t)snprintf(b + len, n - len, ", ");
+        if (len + 1 >= n) break;
+        fmt_double(b + len, n - len, l->v[i]);
+        len += strlen(b + len);
+    }
+}
+
 /* ----------------------------------------------------------------- parsing */
 
 /* Finite double from the whole of s. */
@@ -224,6 +276,9 @@ static int parse_list(const cfg_key *k, const char *s, cfg_list *out, char *err,
         }
     }
     if (l.n == 0 && (k->flags & CFG_NONEMPTY)) return seterr(err, n, "must not be empty"), -1;
+    char text[1024];
+    format_list(&l, text, sizeof text);
+    if (check_writable(k, text, err, n)) return -1;
     *out = l;
     return 0;
 }
@@ -267,6 +322,7 @@ int cfg_set_value(const cfg_key *k, void *obj, const char *value, char *err, siz
         if (!s[0] && (k->flags & CFG_NONEMPTY)) return seterr(err, n, "must not be empty"), -1;
         if (strlen(s) >= CFG_STR_MAX)
             return seterr(err, n, "too long (at most %d characters)", CFG_STR_MAX - 1), -1;
+        if (check_writable(k, s, err, n)) return -1;
         memcpy(p, s, strlen(s) + 1);
         return 0;
     case CFG_ENUM:
@@ -394,22 +450,6 @@ int cfg_load_file(const cfg_key *tab, void *obj, const char *path, char *err, si
 
 /* ----------------------------------------------------------------- writing */
 
-/* Shortest %g form that reads back to exactly v. */
-static void fmt_double(char *b, size_t n, double v)
-{
-    for (int p = 1; p <= 17; p++) {
-        snprintf(b, n, "%.*g", p, v);
-        if (strtod(b, NULL) == v) return;
-    }
-}
-
-static void fmt_float(char *b, size_t n, float v)
-{
-    for (int p = 1; p <= 9; p++) {
-        snprintf(b, n, "%.*g", p, (double)v);
-        if ((float)strtod(b, NULL) == v) return;
-    }
-}
 
 void cfg_format_value(const cfg_key *k, const void *obj, char *b, size_t n)
 {
@@ -429,16 +469,7 @@ void cfg_format_value(const cfg_key *k, const void *obj, char *b, size_t n)
         snprintf(b, n, "%s", i >= 0 && i < m ? k->choices[i] : "?");
         break;
     }
-    case CFG_FLOAT_LIST: {
-        const cfg_list *l = p;
-        size_t len = 0;
-        for (int i = 0; i < l->n && len + 1 < n; i++) {
-            if (i) len += (size_t)snprintf(b + len, n - len, ", ");
-            if (len + 1 < n) fmt_double(b + len, n - len, l->v[i]);
-            len += strlen(b + len);
-        }
-        break;
-    }
+    case CFG_FLOAT_LIST: format_list(p, b, n); break;
     }
 }
 

@@ -87,7 +87,9 @@ const cfg_key *cfg_get_key(const cfg_key *tab, const char *section, const char *
 const cfg_key *cfg_find(const cfg_key *tab, const char *dotted);
 
 /**
- * Parse `value` for key `k` and store it into `obj`.
+ * Parse `value` for key `k` and store it into `obj`. A value that cfg_write_ini()
+ * could not write re-readably is refused too ("too long for a line of a config
+ * file (at most N characters)", "';' first or after a blank starts a comment ...").
  * @return 0, or -1 with err = "must be > 0" style reason (no key, no value).
  */
 int cfg_set_value(const cfg_key *k, void *obj, const char *value, char *err, size_t errlen);
@@ -122,8 +124,10 @@ void cfg_format_value(const cfg_key *k, const void *obj, char *buf, size_t bufle
 /**
  * Write every key of `tab` as INI, grouped by section in table order, each
  * preceded by a "; doc (rule)" comment line. Loading the output with
- * cfg_load_file() reproduces `obj` exactly (strings: without leading or
- * trailing blanks, and without " ;", which inih reads as a comment).
+ * cfg_load_file() reproduces `obj` exactly: cfg_set_value() accepts only
+ * values that can be written so (strings without leading or trailing blanks,
+ * without a ';' first or after a blank, which inih reads as a comment; each line
+ * "key = value" within the line limit of cfg_load_file()).
  * @return 0, or -1 if a write failed.
  */
 int cfg_write_ini(const cfg_key *tab, const void *obj, FILE *f);

@@ -12,8 +12,13 @@ static const char summary[] =
     "device, tau = 0.78, aihwkit 0.9.0 IO and update defaults). Order of precedence: defaults, --config,\n"
     "--set (in order), --seed. Writes DIR/config.ini, metrics.csv (per epoch), summary.json, accuracy.png\n"
     "and checkpoint.xbc (default DIR: out/train). While running, DIR.run/ holds a checkpoint written at\n"
-    "every epoch end; --resume continues an interrupted run from it, bit-identically. The paper's runs\n"
-    "are in configs/paper/. Data: bash scripts/data.sh.";
+    "every epoch end (and the one before it); --resume continues an interrupted run from the newest one\n"
+    "that is intact, bit-identically. A model whose estimated memory exceeds train.memory_budget_mib is\n"
+    "refused before anything is allocated. The paper's runs are in configs/paper/. Data: bash scripts/data.sh.\n"
+    "Exit codes: 0 done, 1 runtime failure (a write or an allocation failed), 2 bad input (flags, config,\n"
+    "data, over the memory budget, no usable checkpoint to resume), 3 diverged (a NaN or Inf in the loss,\n"
+    "an activation, a gradient or a weight: the message names the epoch, step and layer; DIR.run/ keeps\n"
+    "the last good checkpoint and the metrics of the finished epochs).";
 
 int cmd_train(int argc, char **argv)
 {
@@ -47,7 +52,8 @@ int cmd_train(int argc, char **argv)
     train_opts opt = {.force = a.force, .quiet = a.quiet, .resume = resume, .stop_after = stop_after};
     train_outcome o;
     int rc = train_execute(&c, out, &opt, &o, err, sizeof err);
-    if (rc == 3) {
+    if (rc) train_outcome_free(&o);
+    if (rc == TRAIN_STOPPED) {
         if (!a.quiet) fprintf(stderr, "xbar train: %s\n", err);
         return EXIT_OK;
     }

@@ -7,13 +7,16 @@
  * "xbar NAME: message" on stderr (cli_error), and returns the exit code:
  *   0  success
  *   1  runtime failure (a computation or file write failed)
- *   2  bad input (flags, config, data)
+ *   2  bad input (flags, config, data, a model over the memory budget, no
+ *      usable checkpoint to resume from)
+ *   3  training diverged (`xbar train`, `xbar reproduce --full`: a NaN or Inf
+ *      in the loss, an activation or a weight; the last good checkpoint stays)
  * To add a command: declare it here and add a row to the table in main.c.
  */
 #ifndef XBAR_CLI_COMMANDS_H
 #define XBAR_CLI_COMMANDS_H
 
-enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_DIVERGED = 3 };
 
 /** The paper's least-squares experiments (cmd_lsq.c). */
 int cmd_lsq(int argc, char **argv);
@@ -23,5 +26,7 @@ int cmd_train(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 /** The paper's figures and tables, quick or full (cmd_reproduce.c). */
 int cmd_reproduce(int argc, char **argv);
+/** Data set preparation: `data mnist-json PACKAGE_DIR OUT_DIR` (cmd_data.c). */
+int cmd_data(int argc, char **argv);
 
 #endif

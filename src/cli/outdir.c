@@ -182,11 +182,9 @@ void out_abort(out_ctx *o)
 
 /* ---------------------------------------------------------- single file */
 
-int out_write_atomic(const char *path, const void *data, size_t len, char *err, size_t n)
+int out_write_synced(const char *path, const void *data, size_t len, char *err, size_t n)
 {
-    char tmp[OUT_PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (fd < 0) goto fail;
     const char *p = data;
     while (len) {
@@ -202,13 +200,36 @@ int out_write_atomic(const char *path, const void *data, size_t len, char *err, 
         fd = -1;
         goto fail_fd;
     }
-    if (rename(tmp, path)) goto fail;
     return 0;
 fail_fd: {
     int e = errno;
     if (fd >= 0) close(fd);
     errno = e;
 }
+fail: {
+    int e = errno;
+    unlink(path);
+    out_err(err, n, "cannot write %s: %s", path, strerror(e));
+    errno = e;
+}
+    return -1;
+}
+
+int out_fsync_dir(const char *path)
+{
+    char parent[OUT_PATH_MAX];
+    parent_of(path, parent, sizeof parent);
+    return fsync_path(parent, 1);
+}
+
+int out_write_atomic(const char *path, const void *data, size_t len, char *err, size_t n)
+{
+    char tmp[OUT_PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (out_write_synced(tmp, data, len, NULL, 0)) goto fail;
+    if (rename(tmp, path)) goto fail;
+    out_fsync_dir(path);
+    return 0;
 fail: {
     int e = errno;
     unlink(tmp);

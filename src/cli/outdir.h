@@ -66,10 +66,21 @@ int out_commit(out_ctx *o, char *err, size_t errlen);
 void out_abort(out_ctx *o);
 
 /**
- * Write `len` bytes to `path` atomically: write "PATH.tmp", fsync, rename.
+ * Write `len` bytes to `path` atomically: write "PATH.tmp", fsync, rename,
+ * fsync the directory.
  * @return 0, or -1 with "cannot write PATH: <strerror>" (PATH.tmp removed).
  */
 int out_write_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
+
+/**
+ * Write `len` bytes to exactly `path` (created or truncated) and fsync it; no
+ * rename (callers that rotate files rename it themselves, then call
+ * out_fsync_dir). @return 0, or -1 with "cannot write PATH: <strerror>" (PATH removed).
+ */
+int out_write_synced(const char *path, const void *data, size_t len, char *err, size_t errlen);
+
+/** fsync the directory holding `path`, making renames in it durable. @return 0 or -1 (errno). */
+int out_fsync_dir(const char *path);
 
 /**
  * Read the whole file `path` into a malloc'd buffer, NUL-terminated (the NUL

@@ -10,9 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #define NOT_FOUND "gnuplot not found: install gnuplot-nox (scripts/setup.sh)"
 
@@ -114,12 +118,21 @@ static void last_line(const char *path, char *buf, size_t n)
     fclose(f);
 }
 
-/* Run gnuplot on script with stdout and stderr into log. Returns its exit status, -1, or 127. */
+/* Run gnuplot on script with stdout and stderr into log. Returns its exit status, -1, or 127.
+ * On Linux gnuplot is killed with its parent, so that a killed xbar leaves no plot being
+ * written into its temporary directory. */
 static int run_gnuplot(const char *script, const char *log)
 {
+    const pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+#ifdef __linux__
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(127); /* the parent died before prctl */
+#else
+        (void)parent;
+#endif
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
         int null = open("/dev/null", O_RDONLY);
         if (fd >= 0) dup2(fd, 1), dup2(fd, 2);

@@ -14,6 +14,7 @@
 #include "outdir.h"
 #include "plot.h"
 #include "reproduce_full.h"
+#include "train_ckpt.h"
 #include "train_exec.h"
 
 #define MAX_SEEDS 10
@@ -91,7 +92,10 @@ static int run_one(const full_opts *fo, const part_def *p, const char *stem, int
     c.seed = (uint64_t)seed;
     if (fo->epochs > 0) c.epochs = fo->epochs;
     snprintf(path, sizeof path, "%s" TRAIN_RUN_SUFFIX "/" TRAIN_CKPT, out);
-    train_opts opt = {.force = 0, .quiet = 1, .resume = access(path, F_OK) == 0, .stop_after = 0};
+    int resume = access(path, F_OK) == 0;
+    snprintf(path, sizeof path, "%s" TRAIN_RUN_SUFFIX "/" TRAIN_CKPT_PREV, out);
+    resume |= access(path, F_OK) == 0;
+    train_opts opt = {.force = 0, .quiet = 1, .resume = resume, .stop_after = 0};
     if (!opt.resume) {
         snprintf(path, sizeof path, "%s" TRAIN_RUN_SUFFIX, out);
         out_remove_tree(path);
@@ -148,7 +152,7 @@ static int run_jobs(const cli_args *a, const full_opts *fo, job *jobs, int nj, c
         for (int k = 0; k < next; k++)
             if (jobs[k].pid == w && (!WIFEXITED(st) || WEXITSTATUS(st))) {
                 snprintf(err, n, "run %s failed (see the message above); start the command again to resume", jobs[k].out);
-                failed = 1;
+                failed = WIFEXITED(st) && WEXITSTATUS(st) == EXIT_DIVERGED ? EXIT_DIVERGED : 1;
             }
     }
     return failed;

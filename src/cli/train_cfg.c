@@ -1,5 +1,7 @@
 /* train_cfg.c - key table, defaults and layer-list parsing of `xbar train`. */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,12 @@ const cfg_key train_keys[] = {
     {"train", "lr_step", CFG_INT, T(lr_step), .min = 1, .flags = CFG_MIN, .doc = "StepLR: multiply lr by lr_gamma every lr_step epochs"},
     {"train", "lr_gamma", CFG_DOUBLE, T(lr_gamma), .flags = CFG_POS, .doc = "StepLR factor"},
     {"train", "seed", CFG_U64, T(seed), .doc = "seed of initialisation, shuffling, reads and pulses (--seed)"},
+    {"train", "memory_budget_mib", CFG_U64, T(memory_budget_mib),
+     .doc = "memory budget in MiB (0: the machine's MemAvailable); a model estimated above it is refused before "
+            "anything is allocated"},
+    {"train", "timings", CFG_BOOL, T(timings),
+     .doc = "record wall-clock seconds and samples/s (false: write 0 there, so that repeated runs write "
+            "byte-identical files)"},
     {"optimizer", "kind", CFG_ENUM, T(opt_kind), .choices = hw_opt_kinds,
      .doc = "digital (float SGD), analog_sgd (one tile) or tiki_taka (fast A + slow C)"},
     HW_OPT_KEYS(T(opt)),
@@ -67,6 +75,7 @@ train_cfg train_cfg_defaults(void)
     c.lr = 0.05;
     c.lr_step = 35;
     c.lr_gamma = 0.1;
+    c.timings = 1;
     c.opt_kind = XBAR_OPT_TIKI_TAKA;
     c.opt = xbar_opt_defaults(XBAR_OPT_TIKI_TAKA);
     /* aihwkit transfer_forward: default IO with noise and bound management off */
@@ -185,6 +194,17 @@ int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *er
         return -1;
     }
     if (digital_mask(c, out, count, err, n)) return -1;
+    const int steps = (c->epochs - 1) / c->lr_step;
+    const double lr_max = c->lr_gamma > 1 ? c->lr * pow(c->lr_gamma, steps) : c->lr;
+    if (!(c->lr <= FLT_MAX)) {
+        snprintf(err, n, "train.lr = %g: above the float32 range (%g)", c->lr, (double)FLT_MAX);
+        return -1;
+    }
+    if (!(lr_max <= FLT_MAX)) {
+        snprintf(err, n, "train.lr = %g with train.lr_gamma = %g every %d epochs reaches %g by epoch %d: above the "
+                 "float32 range", c->lr, c->lr_gamma, c->lr_step, lr_max, steps * c->lr_step + 1);
+        return -1;
+    }
     if (c->opt_kind != XBAR_OPT_DIGITAL) {
         const char *why = xbar_device_check(&c->device);
         if (!why) {

@@ -22,6 +22,8 @@ typedef struct {
     int epochs, batch, eval_batch, lr_step;
     double lr, lr_gamma;
     uint64_t seed;
+    uint64_t memory_budget_mib; /* refuse models estimated above it (MiB; 0 = MemAvailable) */
+    int timings;                /* record seconds and samples/s (0: write 0, byte-identical reruns) */
     /* [optimizer] and the hardware */
     int opt_kind;               /* xbar_opt_kind */
     xbar_opt_params opt;
@@ -38,7 +40,8 @@ train_cfg train_cfg_defaults(void);
 const char *train_model_preset(const char *name);
 
 /**
- * Check the fields that depend on each other and build the layer specs.
+ * Check the fields that depend on each other (the learning rate schedule must
+ * stay within float32 range) and build the layer specs.
  * Returns the number of layers, or -1 with err naming the key and value
  * (e.g. "model.layers = 'conv:16': expected conv:OUT:K[:STRIDE[:PAD]]").
  */

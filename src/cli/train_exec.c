@@ -1,7 +1,9 @@
 /* train_exec.c - the epoch loop of `xbar train` and its output files. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +16,12 @@
 #include "outdir.h"
 #include "plot.h"
 #include "progress.h"
+#include "commands.h"
+#include "hw_keys.h"
 #include "train_ckpt.h"
 #include "train_data.h"
 #include "train_exec.h"
-#include "hw_keys.h"
+#include "train_mem.h"
 
 #define SHUFFLE_PURPOSE (XBAR_RNG_USER + 1)
 
@@ -66,8 +70,37 @@ typedef struct {
     float *xb;
     uint8_t *yb;
     const char *out;
-    char run[OUT_PATH_MAX], ckpt[OUT_PATH_MAX + 32];
+    char run[OUT_PATH_MAX], ckpt[OUT_PATH_MAX + 32], prev[OUT_PATH_MAX + 32], metrics[OUT_PATH_MAX + 32];
+    ckpt_meta meta; /* config hash and optimizer steps done */
+    int ckpt_epochs; /* epochs in the last checkpoint written or loaded */
+    double mem_need, mem_budget; /* bytes: the estimate and the budget (train_mem.h) */
+    const char *mem_source;
 } run_ctx;
+
+#define TRAIN_FINISHED 5 /* prepare_run_dir: resumed a run whose result was already committed */
+
+/* err = "diverged at epoch E, step S (batch B): <quantity> is V; first non-finite: ..." for
+ * batch B (1-based) of epoch e, or its end (batch 0); returns EXIT_DIVERGED. */
+static int diverged(const run_ctx *r, int e, size_t batch, const char *quantity, double v, char *err, size_t n)
+{
+    xbar_nonfinite nf;
+    char where[160];
+    if (!xbar_net_find_nonfinite(r->net, XBAR_FIND_PARAMS | XBAR_FIND_ACTIVATIONS | XBAR_FIND_GRADIENTS, &nf))
+        snprintf(where, sizeof where, "none in the weights, activations or gradients");
+    else if (nf.rows)
+        snprintf(where, sizeof where, "layer %zu (%s %zux%zu) %s", nf.layer, xbar_layer_kind_name(nf.kind), nf.rows,
+                 nf.cols, nf.what);
+    else
+        snprintf(where, sizeof where, "layer %zu (%s) %s", nf.layer, xbar_layer_kind_name(nf.kind), nf.what);
+    char val[32], at[48];
+    snprintf(val, sizeof val, "%g", isnan(v) ? NAN : v); /* "nan", never "-nan" */
+    if (batch) snprintf(at, sizeof at, "batch %zu", batch);
+    else snprintf(at, sizeof at, "end of epoch");
+    snprintf(err, n, "diverged at epoch %d, step %llu (%s): %s is %s; first non-finite: %s; last good checkpoint: %s "
+             "(epoch %d)", e + 1, (unsigned long long)r->meta.steps + (batch != 0), at, quantity, val, where, r->ckpt,
+             r->ckpt_epochs);
+    return EXIT_DIVERGED;
+}
 
 /* One epoch: shuffled mini-batches, then the test-set evaluation. */
 static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *pg, char *err, size_t n)
@@ -85,12 +118,22 @@ static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *p
             memcpy(r->xb + k * pix, r->train.x + r->perm[s + k] * pix, pix * sizeof(float));
             r->yb[k] = r->train.y[r->perm[s + k]];
         }
-        double loss;
-        size_t ok;
-        if (xbar_net_train_batch(r->net, r->xb, r->yb, bs, (float)lr, &loss, &ok) != XBAR_OK) {
+        /* xbar_net_train_batch, with the divergence checks between its steps */
+        double loss = 0;
+        size_t ok = 0;
+        xbar_status st = xbar_net_forward(r->net, NULL, r->xb, bs);
+        if (!st) st = xbar_net_loss(r->net, r->yb, bs, &loss, &ok);
+        if (!st && (!isfinite(loss) || xbar_net_find_nonfinite(r->net, XBAR_FIND_ACTIVATIONS, NULL)))
+            return diverged(r, e, s / B + 1, "loss", loss, err, n);
+        if (!st) st = xbar_net_backward(r->net, NULL);
+        if (!st && xbar_net_find_nonfinite(r->net, XBAR_FIND_GRADIENTS, NULL))
+            return diverged(r, e, s / B + 1, "loss", loss, err, n);
+        if (!st) st = xbar_net_step(r->net, (float)lr);
+        if (st) {
             snprintf(err, n, "epoch %d, batch %zu: %s", e + 1, s / B + 1, xbar_last_error());
             return 1;
         }
+        r->meta.steps++;
         loss_sum += loss * (double)bs;
         correct += ok;
         char extra[96];
@@ -103,6 +146,10 @@ static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *p
         snprintf(err, n, "epoch %d, evaluation: %s", e + 1, xbar_last_error());
         return 1;
     }
+    if (!isfinite(loss_sum)) return diverged(r, e, 0, "train loss", loss_sum / (double)N, err, n);
+    if (!isfinite(test_loss)) return diverged(r, e, 0, "test loss", test_loss / (double)r->test.n, err, n);
+    if (xbar_net_find_nonfinite(r->net, XBAR_FIND_PARAMS, NULL))
+        return diverged(r, e, 0, "test loss", test_loss / (double)r->test.n, err, n);
     if (history_reserve(h, e + 1)) return snprintf(err, n, "out of memory"), 1;
     h->epochs = e + 1;
     h->train_loss[e] = loss_sum / (double)N;
@@ -110,8 +157,8 @@ static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *p
     h->test_loss[e] = test_loss / (double)r->test.n;
     h->test_acc[e] = 100.0 * (double)test_ok / (double)r->test.n;
     h->lr[e] = lr;
-    h->seconds[e] = now() - t0;
-    h->samples_per_s[e] = t_train > 0 ? (double)N / t_train : 0;
+    h->seconds[e] = c->timings ? now() - t0 : 0;
+    h->samples_per_s[e] = c->timings && t_train > 0 ? (double)N / t_train : 0;
     h->pulses[e] = (double)(xbar_net_pulse_count(r->net) - p0);
     return 0;
 }
@@ -214,17 +261,29 @@ static int write_plot(const run_ctx *r, const train_history *h, const char *path
     return rc;
 }
 
-/* Final files into OUT (all or nothing), then remove OUT.run. */
-/* The final checkpoint is written before summary.json, which carries its state CRC. */
+/* Remove OUT.run as one step (renamed to OUT.run.done first), so that a kill
+ * never leaves a partly removed run directory. */
+static void remove_run_dir(const run_ctx *r)
+{
+    char done[OUT_PATH_MAX + 16];
+    snprintf(done, sizeof done, "%s.done", r->run);
+    out_remove_tree(done);
+    if (rename(r->run, done) == 0) out_fsync_dir(done);
+    out_remove_tree(done);
+}
+
+/* Final files into OUT (all or nothing), then remove OUT.run. A resumed run
+ * may replace OUT: its first session was started with --force, or OUT did not exist.
+ * The final checkpoint is written before summary.json, which carries its state CRC. */
 static int finish(run_ctx *r, train_outcome *o, char *err, size_t n)
 {
     out_ctx od;
-    if (out_begin(r->out, r->opt->force, &od, err, n)) return 2;
+    if (out_begin(r->out, r->opt->force || r->opt->resume, &od, err, n)) return 2;
     FILE *f = out_fopen(&od, "config.ini", err, n);
     int rc = f ? 0 : 1;
     if (f && (cfg_write_ini(train_keys, r->c, f) | fclose(f))) rc = 1, snprintf(err, n, "cannot write config.ini");
     if (!rc && write_metrics(&o->h, out_path(&od, "metrics.csv"), err, n)) rc = 1;
-    if (!rc && ckpt_write(out_path(&od, TRAIN_CKPT), &o->h, r->net, &o->state_crc32, err, n)) rc = 1;
+    if (!rc && ckpt_write(out_path(&od, TRAIN_CKPT), NULL, &r->meta, &o->h, r->net, &o->state_crc32, err, n)) rc = 1;
     if (!rc && write_summary(r, o, out_path(&od, "summary.json"), err, n)) rc = 1;
     if (!rc && plot_available() && write_plot(r, &o->h, out_path(&od, "accuracy.png"), err, n)) rc = 1;
     if (!rc && out_commit(&od, err, n)) rc = 1;
@@ -232,18 +291,94 @@ static int finish(run_ctx *r, train_outcome *o, char *err, size_t n)
         out_abort(&od);
         return rc;
     }
-    out_remove_tree(r->run);
+    remove_run_dir(r);
     return 0;
 }
 
-/* OUT.run/ with config.ini (fresh run) or its checkpoint loaded (resume). */
+/* Resuming after the final commit but before OUT.run was removed: OUT holds
+ * this run's finished result. @return 1 (then OUT.run is removed and h, net
+ * hold the final state), else 0. */
+static int finished_before(run_ctx *r, train_history *h)
+{
+    char path[OUT_PATH_MAX + 32], err[1024];
+    snprintf(path, sizeof path, "%s/" OUT_MARKER, r->out);
+    if (access(path, F_OK) != 0) return 0;
+    snprintf(path, sizeof path, "%s/" TRAIN_CKPT, r->out);
+    if (access(path, F_OK) != 0 || ckpt_read(path, r->meta.config_hash, h, r->net, NULL, err, sizeof err) ||
+        h->epochs != r->c->epochs) {
+        history_free(h);
+        return 0;
+    }
+    remove_run_dir(r);
+    fprintf(stderr, "xbar train: %s holds the finished run; removed the leftover %s\n", r->out, r->run);
+    return 1;
+}
+
+/* OUT.run/metrics.csv: the finished epochs, replaced atomically. */
+static int write_run_metrics(run_ctx *r, const train_history *h, char *err, size_t n)
+{
+    char tmp[OUT_PATH_MAX + 48];
+    snprintf(tmp, sizeof tmp, "%s.tmp", r->metrics);
+    if (write_metrics(h, tmp, err, n)) return unlink(tmp), -1;
+    if (rename(tmp, r->metrics)) return snprintf(err, n, "cannot write %s: %s", r->metrics, strerror(errno)), -1;
+    return 0;
+}
+
+/* The checkpoint of the state now (epoch h->epochs), keeping the one before. */
+static int checkpoint(run_ctx *r, const train_history *h, char *err, size_t n)
+{
+    if (ckpt_write(r->ckpt, r->prev, &r->meta, h, r->net, NULL, err, n)) return -1;
+    r->ckpt_epochs = h->epochs;
+    return 0;
+}
+
+/* Remove OUT.run.new-PID and OUT.tmp-PID directories left by killed runs
+ * (PID no longer running), and OUT.run.done. */
+static void remove_stale(const char *out)
+{
+    char parent[OUT_PATH_MAX], path[2 * OUT_PATH_MAX];
+    const char *slash = strrchr(out, '/'), *base = slash ? slash + 1 : out;
+    snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - out) + (slash == out) : 1, slash ? out : ".");
+    DIR *d = opendir(parent);
+    if (!d) return;
+    const size_t bl = strlen(base);
+    for (struct dirent *e; (e = readdir(d));) {
+        const char *rest = e->d_name + bl, *num = NULL;
+        if (strncmp(e->d_name, base, bl)) continue;
+        static const char new_[] = TRAIN_RUN_SUFFIX ".new-";
+        if (!strncmp(rest, new_, sizeof new_ - 1)) num = rest + sizeof new_ - 1;
+        else if (!strncmp(rest, ".tmp-", 5)) num = rest + 5;
+        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+        if (!strcmp(rest, TRAIN_RUN_SUFFIX ".done")) out_remove_tree(path); /* see remove_run_dir */
+        char *end;
+        long pid = num ? strtol(num, &end, 10) : 0;
+        if (pid <= 0 || *end || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        out_remove_tree(path);
+    }
+    closedir(d);
+}
+
+/* OUT.run/ with config.ini (fresh run) or its checkpoint loaded (resume); then
+ * the checkpoint of the initial state if there is none. */
 static int prepare_run_dir(run_ctx *r, train_history *h, char *err, size_t n)
 {
     snprintf(r->run, sizeof r->run, "%s" TRAIN_RUN_SUFFIX, r->out);
     snprintf(r->ckpt, sizeof r->ckpt, "%s/" TRAIN_CKPT, r->run);
+    snprintf(r->prev, sizeof r->prev, "%s/" TRAIN_CKPT_PREV, r->run);
+    snprintf(r->metrics, sizeof r->metrics, "%s/metrics.csv", r->run);
+    remove_stale(r->out);
     if (r->opt->resume) {
-        if (access(r->ckpt, F_OK) != 0) return 0; /* interrupted before the first epoch ended */
-        return ckpt_read(r->ckpt, h, r->net, err, n) ? 2 : 0;
+        if (finished_before(r, h)) return TRAIN_FINISHED;
+        ckpt_meta got;
+        int k = ckpt_load_latest(r->run, r->meta.config_hash, h, r->net, &got, err, n);
+        if (k < 0) return 2;
+        if (k == 0) {
+            r->meta.steps = got.steps;
+            r->ckpt_epochs = h->epochs;
+            return 0;
+        }
+        /* interrupted before the first checkpoint: start from the beginning */
+        return checkpoint(r, h, err, n) ? 1 : 0;
     }
     struct stat st;
     if (!r->opt->force && stat(r->out, &st) == 0) {
@@ -255,13 +390,16 @@ static int prepare_run_dir(run_ctx *r, train_history *h, char *err, size_t n)
                  r->run);
         return 2;
     }
+    /* OUT.run appears complete with its config.ini: built as OUT.run.new-PID, then renamed */
+    char fresh[OUT_PATH_MAX + 32], path[OUT_PATH_MAX + 48];
+    snprintf(fresh, sizeof fresh, "%s.new-%ld", r->run, (long)getpid());
     out_remove_tree(r->run);
-    if (mkdir(r->run, 0777) != 0) {
-        snprintf(err, n, "--out %s: cannot create %s: %s", r->out, r->run, strerror(errno));
+    out_remove_tree(fresh);
+    if (mkdir(fresh, 0777) != 0) {
+        snprintf(err, n, "--out %s: cannot create %s: %s", r->out, fresh, strerror(errno));
         return 2;
     }
-    char path[OUT_PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/config.ini", r->run);
+    snprintf(path, sizeof path, "%s/config.ini", fresh);
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
@@ -270,10 +408,30 @@ static int prepare_run_dir(run_ctx *r, train_history *h, char *err, size_t n)
     if (bad || out_write_atomic(path, text, len, err, n)) {
         if (bad) snprintf(err, n, "cannot write %s", path);
         free(text);
+        out_remove_tree(fresh);
         return 1;
     }
     free(text);
-    return 0;
+    if (rename(fresh, r->run)) {
+        snprintf(err, n, "cannot create %s: %s", r->run, strerror(errno));
+        out_remove_tree(fresh);
+        return 1;
+    }
+    out_fsync_dir(r->run);
+    return checkpoint(r, h, err, n) ? 1 : 0;
+}
+
+/* The memory estimate against the budget, from the IDX headers when they can
+ * be read (before any allocation), else from the loaded data. */
+static int check_memory(run_ctx *r, const xbar_layer_spec *specs, int nl, int loaded, char *err, size_t n)
+{
+    train_data_shape d;
+    if (loaded) {
+        d = (train_data_shape){r->train.n, r->test.n, r->train.rows, r->train.cols};
+    } else if (train_data_peek(train_data_dir(r->c), r->c->train_limit, r->c->test_limit, &d)) {
+        return 1; /* unreadable headers: train_data_load says why, then we check */
+    }
+    return train_mem_check(r->c, specs, nl, &d, &r->mem_need, &r->mem_budget, &r->mem_source, err, n) ? -1 : 0;
 }
 
 static int setup(run_ctx *r, char *err, size_t n)
@@ -282,9 +440,18 @@ static int setup(run_ctx *r, char *err, size_t n)
     xbar_layer_spec specs[TRAIN_MAX_LAYERS];
     int nl = train_cfg_layers(c, specs, TRAIN_MAX_LAYERS, err, n);
     if (nl < 0) return 2;
+    int mem = check_memory(r, specs, nl, 0, err, n);
+    if (mem < 0) return 2;
     if (train_data_load(&r->train, &r->test, train_data_dir(c), c->train_limit, c->test_limit, err, n)) return 2;
+    if (mem > 0 && check_memory(r, specs, nl, 1, err, n)) return 2;
     r->net = xbar_net_new(specs, (size_t)nl, 1, r->train.rows, r->train.cols, c->seed);
-    if (!r->net) return snprintf(err, n, "model.layers = '%s': %s", c->layers, xbar_last_error()), 2;
+    if (!r->net) {
+        const char *why = xbar_last_error();
+        const int oom = strstr(why, "out of memory") || strstr(why, "cannot allocate");
+        snprintf(err, n, "model.layers = '%s': %s%s", c->layers,
+                 oom && !strstr(why, "out of memory") ? "out of memory: " : "", why);
+        return oom ? 1 : 2;
+    }
     if (xbar_net_out_size(r->net) != 10) {
         snprintf(err, n, "model.layers = '%s': the last layer has %zu outputs, the data has 10 classes", c->layers,
                  xbar_net_out_size(r->net));
@@ -295,6 +462,7 @@ static int setup(run_ctx *r, char *err, size_t n)
     r->xb = malloc((size_t)c->batch * pix * sizeof(float));
     r->yb = malloc((size_t)c->batch);
     if (!r->perm || !r->xb || !r->yb) return snprintf(err, n, "out of memory"), 1;
+    r->meta.config_hash = ckpt_config_hash(c);
     return 0;
 }
 
@@ -327,6 +495,14 @@ int train_execute(const train_cfg *c, const char *out, const train_opts *opt, tr
     memset(res, 0, sizeof *res);
     int rc = setup(&r, err, n);
     if (!rc) rc = prepare_run_dir(&r, &res->h, err, n);
+    if (rc == TRAIN_FINISHED) {
+        res->n_train = r.train.n;
+        res->n_test = r.test.n;
+        for (int e = 0; e < res->h.epochs; e++) res->wall_s += res->h.seconds[e];
+        teardown(&r);
+        if (!o) train_outcome_free(res);
+        return 0;
+    }
     if (rc) {
         teardown(&r);
         train_outcome_free(res);
@@ -338,18 +514,25 @@ int train_execute(const train_cfg *c, const char *out, const train_opts *opt, tr
     if (!opt->quiet)
         printf("%s: %zu training / %zu test images from %s\n%s", train_data_name(c), r.train.n, r.test.n,
                train_data_dir(c), res->model);
+    if (!opt->quiet) {
+        char need[32], have[32];
+        printf("memory: about %s estimated, budget %s (%s)\n", train_mem_human(r.mem_need, need, sizeof need),
+               r.mem_budget > 0 ? train_mem_human(r.mem_budget, have, sizeof have) : "none", r.mem_source);
+    }
+    if (!opt->quiet && opt->resume)
+        printf("resuming %s: %d of %d epochs done\n", r.ckpt, res->h.epochs, c->epochs);
     progress pg;
     const int first = res->h.epochs;
     progress_start(&pg, (uint64_t)(c->epochs - first) * r.train.n, "train", opt->quiet);
     pg.unit = "samples";
     for (int e = first; e < c->epochs && !rc; e++) {
         rc = run_epoch(&r, e, first, &res->h, &pg, err, n);
-        if (!rc && ckpt_write(r.ckpt, &res->h, r.net, NULL, err, n)) rc = 1;
+        if (!rc && (checkpoint(&r, &res->h, err, n) || write_run_metrics(&r, &res->h, err, n))) rc = 1;
         if (!rc && !opt->quiet) {
             progress_end(&pg);
             report_epoch(c, &res->h, e);
         }
-        if (!rc && opt->stop_after > 0 && e + 1 == opt->stop_after && e + 1 < c->epochs) rc = 3;
+        if (!rc && opt->stop_after > 0 && e + 1 == opt->stop_after && e + 1 < c->epochs) rc = TRAIN_STOPPED;
     }
     progress_end(&pg);
     double train_s = 0;
@@ -359,7 +542,8 @@ int train_execute(const train_cfg *c, const char *out, const train_opts *opt, tr
     }
     res->samples_per_s = train_s > 0 ? (double)r.train.n * res->h.epochs / train_s : 0;
     if (!rc) rc = finish(&r, res, err, n);
-    if (rc == 3) snprintf(err, n, "stopped after epoch %d as asked; continue with --resume", opt->stop_after);
+    if (rc == TRAIN_STOPPED)
+        snprintf(err, n, "stopped after epoch %d as asked; continue with --resume", opt->stop_after);
     teardown(&r);
     if (!o) train_outcome_free(res);
     return rc;
