@@ -7,6 +7,7 @@
  * Device-to-device draws are a pure function of the configuration and are
  * not stored. A tile loads atomically; an optimizer may be left partly
  * loaded when its second tile fails. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,7 +152,12 @@ xbar_status xbar_tile_load(xbar_tile *t, FILE *f)
     if (!w) return xbar_fail(XBAR_ENOMEM, "checkpoint: tile %u: out of memory", id);
     s = xbar_ck_get_f32s(f, w, n);
     for (int k = 0; !s && k < 3; k++) s = xbar_ck_get_u64(f, &cnt[k]);
-    if (!s) {
+    size_t bad = n;
+    for (size_t k = 0; !s && k < n && bad == n; k++) /* a device weight is a finite conductance */
+        if (!isfinite(w[k])) bad = k;
+    if (!s && bad < n) {
+        s = xbar_fail(XBAR_EFORMAT, "checkpoint: tile %u: weight %zu is %g (not finite)", id, bad, (double)w[bad]);
+    } else if (!s) {
         memcpy(t->w, w, n * sizeof(float));
         t->n_updates = cnt[0];
         t->n_reads = cnt[1];

@@ -84,6 +84,18 @@ static void test_tile(void)
     xbar_status s = xbar_tile_load(b, g);
     CHECK(s == XBAR_EFORMAT && strstr(xbar_last_error(), "truncated"), "tile truncated: %d %s", s, xbar_last_error());
     fclose(g);
+    /* a NaN weight (the third; weights start after 28 header bytes): refused, b untouched */
+    unsigned char *nan_bytes = malloc(n);
+    memcpy(nan_bytes, bytes, n);
+    memcpy(nan_bytes + 28 + 8, "\x00\x00\xc0\x7f", 4);
+    g = from_bytes(nan_bytes, n);
+    s = xbar_tile_load(b, g);
+    CHECK(s == XBAR_EFORMAT && strstr(xbar_last_error(), "weight 2 is nan (not finite)"), "tile NaN weight: %d %s", s,
+          xbar_last_error());
+    xbar_tile_get_weights(b, wb, C);
+    CHECK(!memcmp(wa, wb, sizeof wa), "tile NaN weight: the tile changed");
+    fclose(g);
+    free(nan_bytes);
     /* mismatched shape and device */
     xbar_tile_config c2 = tile_cfg(C, R);
     xbar_tile *t2 = xbar_tile_new(&c2);
