@@ -322,7 +322,10 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     int32_t *C = rw->cnt;
     size_t q = 0;
     uint64_t pulses = 0;
-    if (words == 1) {
+    if (act && t->bl[s] == 1) { /* one bit per line: every active column meets the fired row once */
+        for (size_t c = 0; c < na; c++) C[c] = 1;
+        q = na, pulses = na;
+    } else if (words == 1) {
         count_coincidences(C, xb, act, na, dbits[0]);
     } else {
         for (size_t c = 0; c < na; c++) {
@@ -332,10 +335,11 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
             C[c] = cnt;
         }
     }
-    for (size_t c = 0; c < na; c++) {
-        q += C[c] != 0;
-        pulses += (uint64_t)C[c];
-    }
+    if (!q)
+        for (size_t c = 0; c < na; c++) {
+            q += C[c] != 0;
+            pulses += (uint64_t)C[c];
+        }
     if (!q) return 0;
     const xbar_devices *d = &t->dev;
     const int noisy = d->p.dw_min_std != 0.0f;
@@ -363,10 +367,11 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     if (closed) { /* wc holds every active column's weight, new or kept */
         size_t done = 0;
         if (act)
-            for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c];
-        else
+            for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c], done += rw->ok[c] != 0.0f;
+        else {
             memcpy(wrow, rw->wc, n * sizeof *wrow);
-        for (size_t c = 0; c < na; c++) done += rw->ok[c] != 0.0f;
+            for (size_t c = 0; c < na; c++) done += rw->ok[c] != 0.0f;
+        }
         left = q - done;
     }
     if (left) { /* one by one: the normal of pulsed slot o is z[o] */
