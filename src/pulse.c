@@ -335,11 +335,12 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
             C[c] = cnt;
         }
     }
-    if (!q)
-        for (size_t c = 0; c < na; c++) {
-            q += C[c] != 0;
-            pulses += (uint64_t)C[c];
-        }
+    if (!q) { /* plain integer sums (na < 2^31 columns), so the loop vectorises */
+        uint32_t nq = 0;
+        uint64_t np = 0;
+        for (size_t c = 0; c < na; c++) nq += C[c] != 0, np += (uint32_t)C[c];
+        q = nq, pulses = np;
+    }
     if (!q) return 0;
     const xbar_devices *d = &t->dev;
     const int noisy = d->p.dw_min_std != 0.0f;
@@ -369,8 +370,10 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
         if (act)
             for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c], done += rw->ok[c] != 0.0f;
         else {
+            uint32_t nd = 0;
             memcpy(wrow, rw->wc, n * sizeof *wrow);
-            for (size_t c = 0; c < na; c++) done += rw->ok[c] != 0.0f;
+            for (size_t c = 0; c < na; c++) nd += rw->ok[c] != 0.0f;
+            done = nd;
         }
         left = q - done;
     }
