@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <zlib.h>
 
 #include "util.h"
 
@@ -78,4 +79,37 @@ void xt_cli_done(void)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", scratch);
     if (system(cmd)) fprintf(stderr, "cannot remove %s\n", scratch);
+}
+
+static void be32(unsigned char *b, unsigned v)
+{
+    b[0] = (unsigned char)(v >> 24), b[1] = (unsigned char)(v >> 16), b[2] = (unsigned char)(v >> 8), b[3] = (unsigned char)v;
+}
+
+void xt_write_idx_set(const char *dir, const char *prefix, unsigned n, unsigned salt, int truncate)
+{
+    char path[512];
+    unsigned char h[16], img[784], *lab = malloc(n ? n : 1);
+    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
+    gzFile g = gzopen(path, "wb");
+    be32(h, 0x803), be32(h + 4, n), be32(h + 8, 28), be32(h + 12, 28);
+    gzwrite(g, h, 16);
+    unsigned s = 12345u + salt;
+    for (unsigned i = 0; i < (truncate ? n / 2 : n); i++) {
+        const unsigned k = i % 10;
+        for (int p = 0; p < 784; p++) s = s * 1103515245u + 12345u, img[p] = (unsigned char)((s >> 16) % 40);
+        const int r0 = 2 + (int)(k / 5) * 12, c0 = 2 + (int)(k % 5) * 5;
+        for (int r = r0; r < r0 + 6; r++)
+            for (int c = c0; c < c0 + 5; c++) img[r * 28 + c] = 230;
+        gzwrite(g, img, 784);
+    }
+    gzclose(g);
+    for (unsigned i = 0; i < n; i++) lab[i] = (unsigned char)(i % 10);
+    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
+    g = gzopen(path, "wb");
+    be32(h, 0x801), be32(h + 4, n);
+    gzwrite(g, h, 8);
+    gzwrite(g, lab, n);
+    gzclose(g);
+    free(lab);
 }

@@ -17,6 +17,10 @@ int xt_exists(const char *path);
 int xt_same_file(const char *a, const char *b);
 /** Expect exit code 2 and one stderr line containing n1 and n2 (if not NULL); dir (if not NULL) must not exist. */
 void xt_bad(const char *args, const char *n1, const char *n2, const char *dir);
+/** Write DIR/PREFIX-{images-idx3,labels-idx1}-ubyte.gz: n synthetic 28x28 images of
+ *  10 classes (image i has label i % 10: noise below 40 plus a 6x5 block at 230 placed by
+ *  the class; salt varies the noise). truncate: the image file stops after n/2 images. */
+void xt_write_idx_set(const char *dir, const char *prefix, unsigned n, unsigned salt, int truncate);
 /** Remove the scratch folder. */
 void xt_cli_done(void);
 

@@ -49,41 +49,6 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* ---- synthetic data (as test_train_cli) ---------------------------------------- */
-
-static void be32(unsigned char *b, unsigned v)
-{
-    b[0] = (unsigned char)(v >> 24), b[1] = (unsigned char)(v >> 16), b[2] = (unsigned char)(v >> 8), b[3] = (unsigned char)v;
-}
-
-static void write_set(const char *dir, const char *prefix, unsigned n, unsigned salt)
-{
-    char path[512];
-    unsigned char h[16], img[784], *lab = malloc(n);
-    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
-    gzFile g = gzopen(path, "wb");
-    be32(h, 0x803), be32(h + 4, n), be32(h + 8, 28), be32(h + 12, 28);
-    gzwrite(g, h, 16);
-    unsigned s = 12345u + salt;
-    for (unsigned i = 0; i < n; i++) {
-        unsigned k = i % 10;
-        lab[i] = (unsigned char)k;
-        for (int p = 0; p < 784; p++) s = s * 1103515245u + 12345u, img[p] = (unsigned char)((s >> 16) % 40);
-        int r0 = 2 + (int)(k / 5) * 12, c0 = 2 + (int)(k % 5) * 5;
-        for (int r = r0; r < r0 + 6; r++)
-            for (int c = c0; c < c0 + 5; c++) img[r * 28 + c] = 230;
-        gzwrite(g, img, 784);
-    }
-    gzclose(g);
-    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
-    g = gzopen(path, "wb");
-    be32(h, 0x801), be32(h + 4, n);
-    gzwrite(g, h, 8);
-    gzwrite(g, lab, n);
-    gzclose(g);
-    free(lab);
-}
-
 /* ---- running xbar without a shell (so that SIGKILL hits it) -------------------- */
 
 #define MAXARG 48
@@ -572,8 +537,8 @@ int main(int argc, char **argv)
     xt_cli_init(xbar_prog, tmp);
     snprintf(data, sizeof data, "%s/data", tmp);
     mkdir(data, 0700);
-    write_set(data, "train", 100, 0);
-    write_set(data, "t10k", 50, 1);
+    xt_write_idx_set(data, "train", 100, 0, 0);
+    xt_write_idx_set(data, "t10k", 50, 1, 0);
 
     /* the uninterrupted run every other one is compared with */
     char base[400], buf[600];

@@ -19,44 +19,6 @@
 
 static char tmp[256];
 
-static void be32(unsigned char *b, unsigned v)
-{
-    b[0] = (unsigned char)(v >> 24), b[1] = (unsigned char)(v >> 16), b[2] = (unsigned char)(v >> 8), b[3] = (unsigned char)v;
-}
-
-static void write_set(const char *dir, const char *prefix, unsigned n, unsigned salt, int truncate)
-{
-    char path[512];
-    unsigned char h[16];
-    snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
-    gzFile g = gzopen(path, "wb");
-    be32(h, 0x803), be32(h + 4, n), be32(h + 8, 28), be32(h + 12, 28);
-    gzwrite(g, h, 16);
-    unsigned char *img = malloc(784), *lab = malloc(n);
-    unsigned s = 12345u + salt;
-    for (unsigned i = 0; i < (truncate ? n / 2 : n); i++) {
-        unsigned k = i % 10;
-        lab[i] = (unsigned char)k;
-        for (int p = 0; p < 784; p++) {
-            s = s * 1103515245u + 12345u;
-            img[p] = (unsigned char)((s >> 16) % 40);
-        }
-        int r0 = 2 + (int)(k / 5) * 12, c0 = 2 + (int)(k % 5) * 5;
-        for (int r = r0; r < r0 + 6; r++)
-            for (int c = c0; c < c0 + 5; c++) img[r * 28 + c] = 230;
-        gzwrite(g, img, 784);
-    }
-    gzclose(g);
-    for (unsigned i = 0; i < n; i++) lab[i] = (unsigned char)(i % 10);
-    snprintf(path, sizeof path, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
-    g = gzopen(path, "wb");
-    be32(h, 0x801), be32(h + 4, n);
-    gzwrite(g, h, 8);
-    gzwrite(g, lab, n);
-    gzclose(g);
-    free(img);
-    free(lab);
-}
 
 static void summary_field(const char *dir, const char *key, char *buf, size_t cap)
 {
@@ -79,8 +41,8 @@ int main(int argc, char **argv)
     char data[300], bdata[300], a[4096], d[700], crc1[64], crc2[64], crc3[64], acc1[4096], acc3[4096];
     snprintf(data, sizeof data, "%s/data", tmp);
     mkdir(data, 0700);
-    write_set(data, "train", 300, 0, 0);
-    write_set(data, "t10k", 100, 1, 0);
+    xt_write_idx_set(data, "train", 300, 0, 0);
+    xt_write_idx_set(data, "t10k", 100, 1, 0);
     char base[1024];
     snprintf(base, sizeof base,
              "train --quiet --set data.dir=%s --set train.epochs=3 --set train.lr=0.1 --set train.lr_step=2 "
@@ -187,8 +149,8 @@ int main(int argc, char **argv)
     xt_bad(a, "scripts/data.sh", "nowhere", d);
     snprintf(bdata, sizeof bdata, "%s/corrupt", tmp);
     mkdir(bdata, 0700);
-    write_set(bdata, "train", 300, 0, 1);
-    write_set(bdata, "t10k", 100, 1, 0);
+    xt_write_idx_set(bdata, "train", 300, 0, 1);
+    xt_write_idx_set(bdata, "t10k", 100, 1, 0);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --out %s", bdata, d);
     xt_bad(a, "train-images", NULL, d);
     snprintf(a, sizeof a, "train --quiet --set data.dir=%s --set 'model.layers=conv:4:40 linear:10' --out %s", data, d);
