@@ -32,7 +32,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "cli_util.h"
 #include "util.h"
