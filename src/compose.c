@@ -165,7 +165,8 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
     const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
     int ones = 1;
     for (size_t o = 0; o < q; o++) ones &= cnt[o] <= 1;
-    slots_table[col == NULL][kind][ones][amode](q, xi ? d->p.dw_min_std : 0.0f, (float)d->ref, col, up, cnt, xi, w, d->s_up + base, d->s_dn + base,
-                             d->a_up + base, d->a_dn + base, d->b_max + base, d->b_min + base, out, ok);
+    slots_table[col == NULL][kind][ones][amode](q, xi ? d->p.dw_min_std : 0.0f, (float)d->ref, col, up, cnt, xi, w,
+                                                d->s_up + base, d->s_dn + base, d->a_up + base, d->a_dn + base,
+                                                d->b_max + base, d->b_min + base, out, ok);
     return 1;
 }

@@ -255,7 +255,8 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
             } else {
                 for (size_t r = 0; r < c; r++, v += per) /* c lines of per <= RUN bits, b0 = 0 */
                     for (size_t b0w = 0; b0w < per; b0w += 64)
-                        w[r * words + (b0w >> 6)] = line_word(fabsf(p[l + r]), v + b0w, per - b0w < 64 ? per - b0w : 64);
+                        w[r * words + (b0w >> 6)] =
+                            line_word(fabsf(p[l + r]), v + b0w, per - b0w < 64 ? per - b0w : 64);
             }
         }
     }
@@ -302,12 +303,13 @@ static int row_work(struct xbar_tile *t, int threads, size_t n)
     return 0;
 }
 
-/* Row i of sample s of the stochastic scheme, whose d line fired (dneg: d < 0). Every pass runs over the sample's active
- * columns without branches on the data: coincidence counts (0 where none), the row's c2c
- * normals in one fill (the o-th pulsed slot in column order takes normal o, the layout of
- * xbar_row_noise), the closed form of every slot in one vectorised kernel, a select that
- * keeps the weights of unpulsed slots; only pulsed slots where the closed form does not
- * apply (near a bound, or no closed form at all) are stepped one by one. Returns the pulses. */
+/* Row i of sample s of the stochastic scheme, whose d line fired (dneg: d < 0). Every pass
+ * runs over the sample's active columns (or every column, when most are active) without
+ * branches on the data: coincidence counts (0 where none), the row's c2c normals in one fill
+ * (the o-th pulsed slot in column order takes normal o, the layout of xbar_row_noise), the
+ * closed form of every slot in one vectorised kernel, a select that keeps the weights of
+ * unpulsed slots; only pulsed slots where the closed form does not apply (near a bound, or no
+ * closed form at all) are stepped one by one. Returns the pulses. */
 static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s, size_t i, size_t batch,
                                size_t words, int dneg, uint64_t cs, uint64_t es)
 {
@@ -492,7 +494,8 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
             for (size_t w = 0; w < mw; w++)
                 for (uint64_t f = fired[w]; f; f &= f - 1) { /* the fired samples, in order */
                     const int b = lowest_bit(f);
-                    pulses += stochastic_row(t, rw, w * 64 + (size_t)b, i, batch, words, (int)((neg[w] >> b) & 1), cs, es);
+                    pulses += stochastic_row(t, rw, w * 64 + (size_t)b, i, batch, words, (int)((neg[w] >> b) & 1), cs,
+                                             es);
                 }
         }
     }
