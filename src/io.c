@@ -40,7 +40,7 @@ enum { IO_DONE = 0, IO_RERUN = 1, IO_ZERO = 2 }; /* per-sample state */
 enum { KIND_W = 0, KIND_OUT = 1, KIND_IN = 2 };  /* draw kinds (counter top byte) */
 
 #define IO_MAX_BM_FACTOR 2147483648.0f /* 2^31: aihwkit's max_bm_factor is an int */
-#define IO_PAR_MIN 65536               /* elements below which loops stay serial (and with
+#define IO_PAR_MIN 8192                /* elements below which loops stay serial (and with
                                           xbar_get_threads() = 1: no OpenMP region at all) */
 
 /* ---- parameters ------------------------------------------------------------ */

@@ -9,7 +9,7 @@
 
 #include "nn_internal.h"
 
-#define PAR_MIN 16384 /* elements below which loops stay serial */
+#define PAR_MIN 4096  /* elements below which loops stay serial */
 
 /* ---- im2col / col2im ------------------------------------------------------ */
 
@@ -73,6 +73,18 @@ static xbar_status weight_forward(nn_layer *L, const float *in, size_t batch)
     if (s) return s;
     const float sc = L->scale;
     /* out[b][o][p] = scale * prod[b*P + p][o] + bias[o] */
+    if (P == 1) { /* LINEAR: out and prod share the layout [b][o] */
+#pragma omp parallel for schedule(static) XBAR_PAR(n * m > PAR_MIN)
+        for (size_t b = 0; b < batch; b++) {
+            float *y = L->out + b * m;
+            const float *pr = L->prod + b * m;
+            if (L->b)
+                for (size_t o = 0; o < m; o++) y[o] = sc * pr[o] + L->b[o];
+            else
+                for (size_t o = 0; o < m; o++) y[o] = sc * pr[o] + 0.0f;
+        }
+        return XBAR_OK;
+    }
 #pragma omp parallel for schedule(static) XBAR_PAR(n * m > PAR_MIN)
     for (size_t bo = 0; bo < batch * m; bo++) {
         const size_t b = bo / m, o = bo % m;
@@ -88,7 +100,21 @@ static xbar_status weight_backward(nn_layer *L, const float *in, float *din, siz
 {
     const size_t P = L->P, m = L->rows, n = batch * P;
     const float sc = L->scale;
-    /* d[b*P + p][o] = scale * g[b][o][p]; per output o: bias and scale sums in a fixed order */
+    /* d[b*P + p][o] = scale * g[b][o][p]; per output o: bias and scale sums in a fixed order
+     * (b, then p); LINEAR (P = 1) walks b outside so the loops over o are contiguous */
+    if (P == 1) {
+        double *sb = L->acc, *ss = L->acc + m;
+        for (size_t o = 0; o < m; o++) sb[o] = 0.0, ss[o] = 0.0;
+        for (size_t b = 0; b < batch; b++) {
+            const float *g = L->g + b * m, *pr = L->prod + b * m;
+            float *d = L->d + b * m;
+            for (size_t o = 0; o < m; o++) {
+                d[o] = sc * g[o];
+                sb[o] += g[o];
+                ss[o] += (double)g[o] * pr[o];
+            }
+        }
+    } else
 #pragma omp parallel for schedule(static) XBAR_PAR(n * m > PAR_MIN)
     for (size_t o = 0; o < m; o++) {
         double sb = 0.0, ss = 0.0;

@@ -262,6 +262,69 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
     }
 }
 
+/* Rows walk every column (no list) when at least 7/8 of them are active. */
+static inline int most_active(size_t na, size_t n) { return na * 8 >= n * 7; }
+
+/* The number of active columns of a sample (x line with some bit set; xb: its n lines of
+ * `words` words) and, unless most are active, their list in act, in order: a mask of 64
+ * columns at a time, walked by its set bits. */
+static size_t active_columns(uint32_t *act, const uint64_t *xb, size_t n, size_t words)
+{
+    uint32_t c = 0; /* n < 2^32 (grown arrays of n per sample) */
+    if (words == 1)
+        for (size_t j = 0; j < n; j++) c += xb[j] != 0;
+    else
+        for (size_t j = 0; j < n; j++) {
+            uint64_t any = 0;
+            for (size_t w = 0; w < words; w++) any |= xb[j * words + w];
+            c += any != 0;
+        }
+    if (most_active(c, n)) return c;
+    size_t k = 0;
+    for (size_t j0 = 0; j0 < n; j0 += 64) {
+        const size_t e = n - j0 < 64 ? n - j0 : 64;
+        uint64_t mk = 0;
+        for (size_t j = 0; j < e; j++) {
+            uint64_t any = 0;
+            for (size_t w = 0; w < words; w++) any |= xb[(j0 + j) * words + w];
+            mk |= (uint64_t)(any != 0) << j;
+        }
+        for (; mk; mk &= mk - 1) act[k++] = (uint32_t)(j0 + (size_t)lowest_bit(mk));
+    }
+    return c;
+}
+
+/* Per row of a block of e <= 64 rows: the mask of the samples whose d line fired and that of
+ * the samples with d < 0, 64 samples per word (mw words each, rm: 2 mw words per row). db and
+ * pd point at the block's first row in sample 0; sample s lies s*m lines further. The block's
+ * masks are built in local arrays, sample by sample (each sample's lines of the block are
+ * contiguous, a row's lines are a page or more apart), so the row loop reads one mask per row. */
+static void row_masks(uint64_t *rm, const uint64_t *db, const float *pd, size_t e, size_t m, size_t batch,
+                      size_t words)
+{
+    const size_t mw = (batch + 63) / 64;
+    uint64_t fm[64], nm[64];
+    for (size_t w = 0; w < mw; w++) {
+        memset(fm, 0, sizeof fm);
+        memset(nm, 0, sizeof nm);
+        const size_t s1 = batch - w * 64 < 64 ? batch : w * 64 + 64;
+        for (size_t s = w * 64; s < s1; s++) {
+            const uint64_t *b = db + s * m * words, bit = 1ull << (s & 63);
+            const float *p = pd + s * m;
+            if (words == 1)
+                for (size_t k = 0; k < e; k++) fm[k] |= b[k] ? bit : 0;
+            else
+                for (size_t k = 0; k < e; k++) {
+                    uint64_t any = 0;
+                    for (size_t v = 0; v < words; v++) any |= b[k * words + v];
+                    fm[k] |= any ? bit : 0;
+                }
+            for (size_t k = 0; k < e; k++) nm[k] |= p[k] < 0.0f ? bit : 0;
+        }
+        for (size_t k = 0; k < e; k++) rm[k * 2 * mw + w] = fm[k], rm[k * 2 * mw + mw + w] = nm[k];
+    }
+}
+
 static int thread_index(void)
 {
 #ifdef XBAR_HAVE_OPENMP
@@ -317,7 +380,7 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     const uint64_t *dbits = t->bits + (batch * n + s * m + i) * words;
     /* most columns active: walk every column (inactive ones count 0 and keep their weight), so
      * the passes read the row contiguously and the write-back is one copy */
-    const int every = t->nact[s] * 8 >= n * 7;
+    const int every = most_active(t->nact[s], n);
     const size_t na = every ? n : t->nact[s];
     const uint32_t *act = every ? NULL : t->act + s * n;
     const uint64_t *xb = t->bits + s * n * words;
@@ -427,15 +490,7 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         uint64_t *xbits = t->bits + s * n * words;
         sample_bits(xbits, words, um.bl, px, n, seed, xs, s);
         sample_bits(t->bits + (batch * n + s * m) * words, words, um.bl, pd, m, seed, ds, s);
-        size_t c = 0;
-        uint32_t *act = t->act + s * n;
-        for (size_t j = 0; j < n; j++, xbits += words) { /* branch-free compaction */
-            uint64_t any = xbits[0];
-            for (size_t w = 1; w < words; w++) any |= xbits[w];
-            act[c] = (uint32_t)j;
-            c += any != 0;
-        }
-        t->nact[s] = c;
+        t->nact[s] = active_columns(t->act + s * n, xbits, n, words);
     }
     /* 3. element-outer, sample-inner: rows in parallel */
     const uint64_t cs = xbar_stream(XBAR_RNG_C2C, t->c.id, step);
@@ -471,22 +526,10 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
          * sample to the next, a page or more), so the row loop reads one mask per row */
         const size_t mw = (batch + 63) / 64;
         uint64_t *rm = t->rmask;
-        memset(rm, 0, m * 2 * mw * sizeof *rm);
-#pragma omp parallel for schedule(static) XBAR_PAR(m * batch > 65536)
-        for (size_t i0 = 0; i0 < m; i0 += 64) {
-            const size_t i1 = i0 + 64 < m ? i0 + 64 : m;
-            for (size_t s = 0; s < batch; s++) {
-                const uint64_t *db = t->bits + (batch * n + s * m) * words;
-                const float *pd = t->pd + s * m;
-                const uint64_t bit = 1ull << (s & 63);
-                for (size_t i = i0; i < i1; i++) {
-                    uint64_t any = 0;
-                    for (size_t w = 0; w < words; w++) any |= db[i * words + w];
-                    rm[i * 2 * mw + (s >> 6)] |= any ? bit : 0;
-                    rm[i * 2 * mw + mw + (s >> 6)] |= pd[i] < 0.0f ? bit : 0;
-                }
-            }
-        }
+#pragma omp parallel for schedule(static) XBAR_PAR(m >= 128 && m * batch >= 8192)
+        for (size_t i0 = 0; i0 < m; i0 += 64)
+            row_masks(rm + i0 * 2 * mw, t->bits + (batch * n + i0) * words, t->pd + i0, m - i0 < 64 ? m - i0 : 64, m,
+                      batch, words);
 #pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(m * n * batch > 65536)
         for (size_t i = 0; i < m; i++) {
             xbar_row_work *rw = t->rw + thread_index();
