@@ -265,64 +265,92 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
 /* Rows walk every column (no list) when at least 7/8 of them are active. */
 static inline int most_active(size_t na, size_t n) { return na * 8 >= n * 7; }
 
-/* The number of active columns of a sample (x line with some bit set; xb: its n lines of
- * `words` words) and, unless most are active, their list in act, in order: a mask of 64
- * columns at a time, walked by its set bits. */
-static size_t active_columns(uint32_t *act, const uint64_t *xb, size_t n, size_t words)
+/* Bit l%64 of mask[l/64]: line l (of `lines`, `words` words each) has some bit set. One word
+ * per line: two lines per SSE2 compare where available (the same bits either way). */
+static void fired_lines(uint64_t *mask, const uint64_t *bits, size_t lines, size_t words)
 {
-    uint32_t c = 0; /* n < 2^32 (grown arrays of n per sample) */
-    if (words == 1)
-        for (size_t j = 0; j < n; j++) c += xb[j] != 0;
-    else
-        for (size_t j = 0; j < n; j++) {
-            uint64_t any = 0;
-            for (size_t w = 0; w < words; w++) any |= xb[j * words + w];
-            c += any != 0;
-        }
-    if (most_active(c, n)) return c;
-    size_t k = 0;
-    for (size_t j0 = 0; j0 < n; j0 += 64) {
-        const size_t e = n - j0 < 64 ? n - j0 : 64;
+    for (size_t l0 = 0; l0 < lines; l0 += 64) {
+        const size_t e = lines - l0 < 64 ? lines - l0 : 64;
+        const uint64_t *b = bits + l0 * words;
         uint64_t mk = 0;
-        for (size_t j = 0; j < e; j++) {
-            uint64_t any = 0;
-            for (size_t w = 0; w < words; w++) any |= xb[(j0 + j) * words + w];
-            mk |= (uint64_t)(any != 0) << j;
-        }
-        for (; mk; mk &= mk - 1) act[k++] = (uint32_t)(j0 + (size_t)lowest_bit(mk));
+        size_t k = 0;
+        if (words == 1) {
+#if defined(__SSE2__)
+            const __m128i zero = _mm_setzero_si128();
+            for (; k + 2 <= e; k += 2) {
+                __m128i z = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(b + k)), zero);
+                z = _mm_and_si128(z, _mm_shuffle_epi32(z, _MM_SHUFFLE(2, 3, 0, 1))); /* both halves 0 */
+                mk |= (uint64_t)(~(unsigned)_mm_movemask_pd(_mm_castsi128_pd(z)) & 3u) << k;
+            }
+#endif
+            for (; k < e; k++) mk |= (uint64_t)(b[k] != 0) << k;
+        } else
+            for (; k < e; k++) {
+                uint64_t any = 0;
+                for (size_t v = 0; v < words; v++) any |= b[k * words + v];
+                mk |= (uint64_t)(any != 0) << k;
+            }
+        mask[l0 / 64] = mk;
     }
+}
+
+/* The number of lines set in mask (of `lines`) and, unless most are set (most_active), their
+ * list in act, in order. */
+static size_t active_columns(uint32_t *act, const uint64_t *mask, size_t lines)
+{
+    const size_t nw = (lines + 63) / 64;
+    size_t c = 0;
+    for (size_t w = 0; w < nw; w++) c += (size_t)popcount64(mask[w]);
+    if (most_active(c, lines)) return c;
+    size_t k = 0;
+    for (size_t w = 0; w < nw; w++)
+        for (uint64_t mk = mask[w]; mk; mk &= mk - 1) act[k++] = (uint32_t)(w * 64 + (size_t)lowest_bit(mk));
     return c;
 }
 
-/* Per row of a block of e <= 64 rows: the mask of the samples whose d line fired and that of
- * the samples with d < 0, 64 samples per word (mw words each, rm: 2 mw words per row). db and
- * pd point at the block's first row in sample 0; sample s lies s*m lines further. The block's
- * masks are built in local arrays, sample by sample (each sample's lines of the block are
- * contiguous, a row's lines are a page or more apart), so the row loop reads one mask per row. */
-static void row_masks(uint64_t *rm, const uint64_t *db, const float *pd, size_t e, size_t m, size_t batch,
-                      size_t words)
+/* Bit l%64 of mask[l/64]: p[l] < 0. */
+static void negative_lines(uint64_t *mask, const float *p, size_t lines)
 {
-    const size_t mw = (batch + 63) / 64;
-    uint64_t fm[64], nm[64];
-    for (size_t w = 0; w < mw; w++) {
-        memset(fm, 0, sizeof fm);
-        memset(nm, 0, sizeof nm);
-        const size_t s1 = batch - w * 64 < 64 ? batch : w * 64 + 64;
-        for (size_t s = w * 64; s < s1; s++) {
-            const uint64_t *b = db + s * m * words, bit = 1ull << (s & 63);
-            const float *p = pd + s * m;
-            if (words == 1)
-                for (size_t k = 0; k < e; k++) fm[k] |= b[k] ? bit : 0;
-            else
-                for (size_t k = 0; k < e; k++) {
-                    uint64_t any = 0;
-                    for (size_t v = 0; v < words; v++) any |= b[k * words + v];
-                    fm[k] |= any ? bit : 0;
-                }
-            for (size_t k = 0; k < e; k++) nm[k] |= p[k] < 0.0f ? bit : 0;
-        }
-        for (size_t k = 0; k < e; k++) rm[k * 2 * mw + w] = fm[k], rm[k * 2 * mw + mw + w] = nm[k];
+    for (size_t l0 = 0; l0 < lines; l0 += 64) {
+        const size_t e = lines - l0 < 64 ? lines - l0 : 64;
+        uint64_t mk = 0;
+        for (size_t k = 0; k < e; k++) mk |= (uint64_t)(p[l0 + k] < 0.0f) << k;
+        mask[l0 / 64] = mk;
     }
+}
+
+/* Transpose of a 64 x 64 bit matrix in place: bit j of a[i] <-> bit i of a[j] (swaps of
+ * ever smaller blocks: 32 x 32, then 16 x 16, ..., 1 x 1). */
+static void transpose64(uint64_t a[64])
+{
+    uint64_t m = 0x00000000ffffffffull;
+    for (unsigned j = 32; j; j >>= 1, m ^= m << j)
+        for (unsigned k = 0; k < 64; k = ((k | j) + 1) & ~j) {
+            const uint64_t x = ((a[k] >> j) ^ a[k | j]) & m;
+            a[k] ^= x << j;
+            a[k | j] ^= x;
+        }
+}
+
+/* The row masks rm (per row: mw words of fired samples, then mw of samples with d < 0; bit
+ * s%64 of word s/64) from the sample masks sm (per sample, `stride` words apart: mr words of
+ * fired rows, then mr of negative d; bit i%64 of word i/64): one 64 x 64 bit transpose per block of 64 rows and 64
+ * samples and per mask kind. */
+static void row_masks(uint64_t *rm, const uint64_t *sm, size_t stride, size_t m, size_t batch)
+{
+    const size_t mw = (batch + 63) / 64, mr = (m + 63) / 64;
+    uint64_t a[64];
+    for (size_t kind = 0; kind < 2; kind++)
+        for (size_t r = 0; r < mr; r++)
+            for (size_t w = 0; w < mw; w++) {
+                for (size_t k = 0; k < 64; k++) {
+                    const size_t s = w * 64 + k;
+                    a[k] = s < batch ? sm[s * stride + kind * mr + r] : 0;
+                }
+                transpose64(a);
+                const size_t e = m - r * 64 < 64 ? m - r * 64 : 64;
+                for (size_t k = 0; k < e; k++) rm[(r * 64 + k) * 2 * mw + kind * mw + w] = a[k];
+            }
 }
 
 static int thread_index(void)
@@ -464,12 +492,14 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
     const size_t words = implicit ? 0 : ((size_t)u->desired_bl + 63) / 64;
     const uint32_t step = (uint32_t)t->n_updates;
     const uint64_t seed = t->c.seed;
+    const size_t mr = (m + 63) / 64, sstride = 2 * mr + (n + 63) / 64; /* sample masks (smask) */
     if (grow((void **)&t->px, &t->p_cap, batch * (m + n), sizeof(float)) ||
         grow((void **)&t->bl, &t->bl_cap, batch, sizeof(int)) ||
         (!implicit && grow((void **)&t->bits, &t->bits_cap, batch * (m + n) * words, sizeof(uint64_t))) ||
         (!implicit && grow((void **)&t->act, &t->act_cap, batch * n, sizeof(uint32_t))) ||
         (!implicit && grow((void **)&t->nact, &t->nact_cap, batch, sizeof(size_t))) ||
-        (!implicit && grow((void **)&t->rmask, &t->rmask_cap, m * 2 * ((batch + 63) / 64), sizeof(uint64_t))))
+        (!implicit && grow((void **)&t->rmask, &t->rmask_cap, m * 2 * ((batch + 63) / 64), sizeof(uint64_t))) ||
+        (!implicit && grow((void **)&t->smask, &t->smask_cap, batch * sstride, sizeof(uint64_t))))
         return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (batch %zu)", batch);
     t->pd = t->px + batch * n;
 
@@ -489,8 +519,12 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         if (implicit) continue;
         uint64_t *xbits = t->bits + s * n * words;
         sample_bits(xbits, words, um.bl, px, n, seed, xs, s);
-        sample_bits(t->bits + (batch * n + s * m) * words, words, um.bl, pd, m, seed, ds, s);
-        t->nact[s] = active_columns(t->act + s * n, xbits, n, words);
+        uint64_t *dbits = t->bits + (batch * n + s * m) * words, *sm = t->smask + s * sstride;
+        sample_bits(dbits, words, um.bl, pd, m, seed, ds, s);
+        fired_lines(sm, dbits, m, words);
+        negative_lines(sm + mr, pd, m);
+        fired_lines(sm + 2 * mr, xbits, n, words);
+        t->nact[s] = active_columns(t->act + s * n, sm + 2 * mr, n);
     }
     /* 3. element-outer, sample-inner: rows in parallel */
     const uint64_t cs = xbar_stream(XBAR_RNG_C2C, t->c.id, step);
@@ -521,15 +555,12 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
     } else {
         if (row_work(t, xbar_get_threads(), n))
             return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (%zu columns)", n);
-        /* per row, the samples whose d line fired and those with d < 0, as bit masks: read here
-         * sample by sample across 64 rows at a time (a row's lines lie m lines apart from one
-         * sample to the next, a page or more), so the row loop reads one mask per row */
+        /* per row, the samples whose d line fired and those with d < 0, as bit masks transposed
+         * from the per-sample masks of step 2 (a row's lines lie m lines apart from one sample
+         * to the next, a page or more), so the row loop reads one mask per row */
         const size_t mw = (batch + 63) / 64;
         uint64_t *rm = t->rmask;
-#pragma omp parallel for schedule(static) XBAR_PAR(m >= 128 && m * batch >= 8192)
-        for (size_t i0 = 0; i0 < m; i0 += 64)
-            row_masks(rm + i0 * 2 * mw, t->bits + (batch * n + i0) * words, t->pd + i0, m - i0 < 64 ? m - i0 : 64, m,
-                      batch, words);
+        row_masks(rm, t->smask, sstride, m, batch);
 #pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(m * n * batch > 65536)
         for (size_t i = 0; i < m; i++) {
             xbar_row_work *rw = t->rw + thread_index();

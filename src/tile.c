@@ -81,6 +81,7 @@ void xbar_tile_free(xbar_tile *t)
     free(t->act);
     free(t->nact);
     free(t->rmask);
+    free(t->smask);
     free(t->rw);
     free(t->rw_mem);
     free(t);

@@ -38,6 +38,10 @@ struct xbar_tile {
     uint64_t *rmask;      /* rows*2*mw (mw = ceil(batch/64)): per row, the samples whose d line
                              fired, then those whose d is negative (bit s%64 of word s/64) */
     size_t rmask_cap;
+    uint64_t *smask;      /* batch*(2*mr + mc) (mr, mc = ceil(rows/64), ceil(cols/64)): per
+                             sample, the rows whose d line fired, those whose d is negative, and
+                             the columns whose x line fired (bit i%64 of word i/64) */
+    size_t smask_cap;
     xbar_row_work *rw;    /* one per thread, rw_cols columns each (rw_threads of them) */
     void *rw_mem;
     size_t rw_cols;
