@@ -25,7 +25,7 @@ int main(int argc,char**argv){
   for(size_t k=0;k<B*m;k++){xbar_rng_uniform4(u,1,2,k); D[k]= regime==0? 2*u[0]-1 : 0.02f*u[0]-0.01f;}
   lr = regime==0? 0.1f:0.01f;
   xbar_tile_update(t,X,D,B,lr);
-  int reps = regime==0? 3: 20; double t0=now(); uint64_t p0=xbar_tile_pulse_count(t);
+  int reps = regime==0? 3: (argc > 4 ? atoi(argv[4]) : 20); double t0=now(); uint64_t p0=xbar_tile_pulse_count(t);
   for(int r=0;r<reps;r++) xbar_tile_update(t,X,D,B,lr);
   double dt=(now()-t0)/reps;
   printf("threads %d regime %s model %s: %.1f ms/update, %.3g pulses/update\n",threads,regime?"mnist":"dense",model?"soft_bounds":"constant_step",dt*1e3,(double)(xbar_tile_pulse_count(t)-p0)/reps);

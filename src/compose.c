@@ -56,26 +56,40 @@ static inline void slots_body(size_t q, int contig, int noisy, int amode, int mu
         /* every array is read unconditionally (all exist), then selected: no control flow */
         const float sup = SUP[j], sdn = SDN[j], aup = AUP[j], adn = ADN[j];
         const float s = u ? sup : sdn, sg = u ? 1.0f : -1.0f, bd = u ? hi : lo;
-        /* slope a and fixed point fp = -s/a (the approached bound itself for A_BOUND) */
-        const float a = amode == A_ARRAY ? (u ? aup : adn) : (amode == A_BOUND ? -s / bd : 0.0f);
-        const float fp = amode == A_BOUND ? bd : -s / a;
-        const float c = sg * a;
-        /* Pulses scale the distance e to the fixed point by f = 1 + c each, so the n-pulse step
+        /* one pulse: the arithmetic of xbar_device_pulse (device.c), so a single pulse is the
+         * device step itself: no closed form, no division (but A_BOUND's g / bd), no root */
+        const float nz = noisy ? sigma * xi[o] : 0.0f;
+        float st;
+        if (amode == A_ZERO)
+            st = s * (1.0f + nz);
+        else if (amode == A_ARRAY)
+            st = mult ? ((u ? aup : adn) * g + s) * (1.0f + nz) : (u ? aup : adn) * g + s * (1.0f + nz);
+        else {
+            const float q1 = 1.0f - g / bd;
+            st = mult ? (s * q1) * (1.0f + nz) : s * (q1 + nz);
+        }
+        const float g1 = u ? g + st : g - st;
+        if (ones) { /* every count 0 or 1 */
+            const float take = cnt[o] != 0 ? 1.0f : 0.0f, gc = g1 < lo ? lo : (g1 > hi ? hi : g1);
+            OK[o] = take;
+            OUT[o] = take != 0.0f ? gc - ref : W[j];
+            continue;
+        }
+        /* n >= 2 pulses scale the distance e to the fixed point by f = 1 + c each, so the n-pulse step
          * is (f^n - 1) e. f^n - 1 = A and, for additive noise, S = sum_{k<n} f^2k come from
          * binary powering over the six bits of n < 64, carried as differences from 1 so that
          * c keeps its low bits (1 + c in single precision would lose them): block b holds
          * xb = f^(2^b) - 1 and Sb = sum_{k<2^b} f^2k; a set bit appends the block,
          * A' = A + xb + A xb and S' = S + (1 + A)^2 Sb. No cancellation, no division. */
-        float A = 0.0f, S = ones ? 1.0f : 0.0f, xb = c, Sb = 1.0f;
-        if (ones) { /* n = 1: the value of the six steps (0 + (c + 0 c), then five no-ops) */
-            A = c;
-        } else {
-            for (int b = 0; b < 6; b++) {
-                const float bit = (float)((cnt[o] >> b) & 1);
-                if (noisy && !mult) S += bit * ((1.0f + A) * (1.0f + A)) * Sb, Sb *= 2.0f + xb * (2.0f + xb);
-                A += bit * (xb + A * xb);
-                xb *= 2.0f + xb;
-            }
+        const float a = amode == A_ARRAY ? (u ? aup : adn) : (amode == A_BOUND ? -s / bd : 0.0f);
+        const float fp = amode == A_BOUND ? bd : -s / a;
+        const float c = sg * a;
+        float A = 0.0f, S = 0.0f, xb = c, Sb = 1.0f;
+        for (int b = 0; b < 6; b++) {
+            const float bit = (float)((cnt[o] >> b) & 1);
+            if (noisy && !mult) S += bit * ((1.0f + A) * (1.0f + A)) * Sb, Sb *= 2.0f + xb * (2.0f + xb);
+            A += bit * (xb + A * xb);
+            xb *= 2.0f + xb;
         }
         /* the slope is known to be 0 only for the constant step (amode, a compile-time constant);
          * a slot whose slope from the arrays happens to be 0 is left to the one-by-one path */
@@ -102,14 +116,18 @@ static inline void slots_body(size_t q, int contig, int noisy, int amode, int mu
         const float below = (g < mean ? g : mean) - lo, above = hi - (g > mean ? g : mean);
         /* every condition as a 0/1 float, so the loop has one data type */
         const float nb = below < above ? below : above, nb2 = nb * nb;
-        /* taken: a pulsed slot where the form applies; every other slot keeps its weight */
+        /* taken: a slot of one pulse, or of n >= 2 where the form applies; every other slot keeps
+         * its weight */
+        const float one = cnt[o] == 1 ? 1.0f : 0.0f;
         const float take = valid * (nb > 0.0f ? 1.0f : 0.0f) * (nb2 >= lim ? 1.0f : 0.0f) *
                            (dn < 64.0f ? 1.0f : 0.0f) * (cnt[o] != 0 ? 1.0f : 0.0f);
         /* noise-free: the mean itself (mean + 0 * 0 would turn -0 into +0) */
         float gn = noisy ? mean + sqrtf(var) * xi[o] : mean;
+        gn = one != 0.0f ? g1 : gn;
         gn = gn < lo ? lo : (gn > hi ? hi : gn);
-        OK[o] = take;
-        OUT[o] = take != 0.0f ? gn - ref : W[j];
+        const float tk = one != 0.0f ? 1.0f : take;
+        OK[o] = tk;
+        OUT[o] = tk != 0.0f ? gn - ref : W[j];
     }
 }
 

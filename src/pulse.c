@@ -308,6 +308,14 @@ static size_t active_columns(uint32_t *act, const uint64_t *mask, size_t lines)
     return c;
 }
 
+/* 0 if no p[l] < 0, 1 if every p[l] < 0, else -1. */
+static int line_sign(const float *p, size_t lines)
+{
+    uint32_t neg = 0;
+    for (size_t l = 0; l < lines; l++) neg += p[l] < 0.0f;
+    return neg == 0 ? 0 : (neg == lines ? 1 : -1);
+}
+
 /* Bit l%64 of mask[l/64]: p[l] < 0. */
 static void negative_lines(uint64_t *mask, const float *p, size_t lines)
 {
@@ -440,7 +448,10 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     float *z = rw->z, *wrow = t->w + i * n;
     if (noisy) xbar_rng_znormal_fill(z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
     const float *px = t->px + s * n;
-    if (act) /* x*d < 0 -> up pulse */
+    const int xsign = t->xsign[s]; /* x*d < 0 -> up pulse */
+    if (xsign >= 0) /* every x of the sample on one side of 0 */
+        for (size_t c = 0; c < na; c++) rw->up[c] = xsign != dneg;
+    else if (act)
         for (size_t c = 0; c < na; c++) rw->up[c] = (px[act[c]] < 0.0f) != dneg;
     else
         for (size_t c = 0; c < na; c++) rw->up[c] = (px[c] < 0.0f) != dneg;
@@ -459,15 +470,12 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
                                     rw->ok);
     }
     if (closed) { /* wc holds every active column's weight, new or kept */
-        size_t done = 0;
         if (act)
-            for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c], done += rw->ok[c] != 0.0f;
-        else {
-            uint32_t nd = 0;
+            for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c];
+        else
             memcpy(wrow, rw->wc, n * sizeof *wrow);
-            for (size_t c = 0; c < na; c++) nd += rw->ok[c] != 0.0f;
-            done = nd;
-        }
+        uint32_t done = 0; /* a separate loop, so it vectorises */
+        for (size_t c = 0; c < na; c++) done += rw->ok[c] != 0.0f;
         left = q - done;
     }
     if (left) { /* one by one: the normal of pulsed slot o is z[o] */
@@ -498,6 +506,7 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         (!implicit && grow((void **)&t->bits, &t->bits_cap, batch * (m + n) * words, sizeof(uint64_t))) ||
         (!implicit && grow((void **)&t->act, &t->act_cap, batch * n, sizeof(uint32_t))) ||
         (!implicit && grow((void **)&t->nact, &t->nact_cap, batch, sizeof(size_t))) ||
+        (!implicit && grow((void **)&t->xsign, &t->xsign_cap, batch, sizeof(int))) ||
         (!implicit && grow((void **)&t->rmask, &t->rmask_cap, m * 2 * ((batch + 63) / 64), sizeof(uint64_t))) ||
         (!implicit && grow((void **)&t->smask, &t->smask_cap, batch * sstride, sizeof(uint64_t))))
         return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (batch %zu)", batch);
@@ -525,6 +534,7 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         negative_lines(sm + mr, pd, m);
         fired_lines(sm + 2 * mr, xbits, n, words);
         t->nact[s] = active_columns(t->act + s * n, sm + 2 * mr, n);
+        t->xsign[s] = line_sign(px, n);
     }
     /* 3. element-outer, sample-inner: rows in parallel */
     const uint64_t cs = xbar_stream(XBAR_RNG_C2C, t->c.id, step);

@@ -80,6 +80,7 @@ void xbar_tile_free(xbar_tile *t)
     free(t->bl);
     free(t->act);
     free(t->nact);
+    free(t->xsign);
     free(t->rmask);
     free(t->smask);
     free(t->rw);

@@ -34,7 +34,8 @@ struct xbar_tile {
     size_t bits_cap, p_cap, bl_cap;
     uint32_t *act;        /* batch*cols: per sample, the columns whose x line fired at least once */
     size_t *nact;         /* batch: how many */
-    size_t act_cap, nact_cap;
+    int *xsign;           /* batch: 0 if no x < 0, 1 if every x < 0, else -1 */
+    size_t act_cap, nact_cap, xsign_cap;
     uint64_t *rmask;      /* rows*2*mw (mw = ceil(batch/64)): per row, the samples whose d line
                              fired, then those whose d is negative (bit s%64 of word s/64) */
     size_t rmask_cap;
