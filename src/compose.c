@@ -41,7 +41,8 @@ enum { A_ZERO = 0, A_ARRAY = 1, A_BOUND = 2 };
  * Single precision throughout (the precision of the float32 device step it replaces; eight
  * lanes per AVX2 vector), straight-line code with selects and gathers, restrict parameters
  * (gcc ignores restrict on locals), so the loop vectorises. */
-static inline void slots_body(size_t q, int contig, int noisy, int amode, int mult, int ones, float sigma, float ref,
+static inline void slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int ones, float sigma,
+                              float ref,
                               const int32_t *restrict col, const int32_t *restrict up, const int32_t *restrict cnt,
                               const float *restrict xi, const float *restrict W, const float *restrict SUP,
                               const float *restrict SDN, const float *restrict AUP, const float *restrict ADN,
@@ -54,7 +55,7 @@ static inline void slots_body(size_t q, int contig, int noisy, int amode, int mu
         const int32_t u = up[o];
         const float lo = BMIN[j], hi = BMAX[j], g = W[j] + ref, dn = ones ? 1.0f : (float)cnt[o];
         /* every array is read unconditionally (all exist), then selected: no control flow */
-        const float sup = SUP[j], sdn = SDN[j], aup = AUP[j], adn = ADN[j];
+        const float sup = SUP[j], sdn = uni ? sup : SDN[j], aup = AUP[j], adn = uni ? aup : ADN[j];
         const float s = u ? sup : sdn, sg = u ? 1.0f : -1.0f, bd = u ? hi : lo;
         /* one pulse: the arithmetic of xbar_device_pulse (device.c), so a single pulse is the
          * device step itself: no closed form, no division (but A_BOUND's g / bd), no root */
@@ -138,32 +139,41 @@ static inline void slots_body(size_t q, int contig, int noisy, int amode, int mu
         const int32_t *restrict cnt, const float *restrict xi, const float *restrict W, const float *restrict SUP, \
         const float *restrict SDN, const float *restrict AUP, const float *restrict ADN, const float *restrict BMAX, \
         const float *restrict BMIN, float *restrict OUT, float *restrict OK
-#define SLOTS_FN(name, contig, noisy, amode, mult, ones)                                                           \
+#define SLOTS_FN(name, contig, uni, noisy, amode, mult, ones)                                                      \
     XBAR_CLONES static void name(SLOTS_ARGS)                                                                       \
     {                                                                                                              \
-        slots_body(q, contig, noisy, amode, mult, ones, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN, BMAX,   \
-                   BMIN, OUT, OK);                                                                                 \
+        slots_body(q, contig, uni, noisy, amode, mult, ones, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN,    \
+                   BMAX, BMIN, OUT, OK);                                                                           \
     }
-#define SLOTS_FNS(kind, contig, noisy, mult)                                                                       \
-    SLOTS_FN(kind##_zero, contig, noisy, A_ZERO, mult, 0)                                                          \
-    SLOTS_FN(kind##_array, contig, noisy, A_ARRAY, mult, 0)                                                        \
-    SLOTS_FN(kind##_bound, contig, noisy, A_BOUND, mult, 0)                                                        \
-    SLOTS_FN(kind##_zero1, contig, noisy, A_ZERO, mult, 1)                                                         \
-    SLOTS_FN(kind##_array1, contig, noisy, A_ARRAY, mult, 1)                                                       \
-    SLOTS_FN(kind##_bound1, contig, noisy, A_BOUND, mult, 1)
-SLOTS_FNS(quiet, 0, 0, 0)
-SLOTS_FNS(add, 0, 1, 0)
-SLOTS_FNS(mult, 0, 1, 1)
-SLOTS_FNS(cquiet, 1, 0, 0)
-SLOTS_FNS(cadd, 1, 1, 0)
-SLOTS_FNS(cmult, 1, 1, 1)
+#define SLOTS_FNS(kind, contig, uni, noisy, mult)                                                                  \
+    SLOTS_FN(kind##_zero, contig, uni, noisy, A_ZERO, mult, 0)                                                     \
+    SLOTS_FN(kind##_array, contig, uni, noisy, A_ARRAY, mult, 0)                                                   \
+    SLOTS_FN(kind##_bound, contig, uni, noisy, A_BOUND, mult, 0)                                                   \
+    SLOTS_FN(kind##_zero1, contig, uni, noisy, A_ZERO, mult, 1)                                                    \
+    SLOTS_FN(kind##_array1, contig, uni, noisy, A_ARRAY, mult, 1)                                                  \
+    SLOTS_FN(kind##_bound1, contig, uni, noisy, A_BOUND, mult, 1)
+SLOTS_FNS(quiet, 0, 0, 0, 0)
+SLOTS_FNS(add, 0, 0, 1, 0)
+SLOTS_FNS(mult, 0, 0, 1, 1)
+SLOTS_FNS(uquiet, 0, 1, 0, 0)
+SLOTS_FNS(uadd, 0, 1, 1, 0)
+SLOTS_FNS(umult, 0, 1, 1, 1)
+SLOTS_FNS(cquiet, 1, 0, 0, 0)
+SLOTS_FNS(cadd, 1, 0, 1, 0)
+SLOTS_FNS(cmult, 1, 0, 1, 1)
 
-/* [indexed, contiguous][noise: none, additive, multiplicative][every count <= 1][slope source] */
+/* [indexed, indexed with one direction, contiguous][noise: none, additive, multiplicative]
+ * [every count <= 1][slope source]. One direction: the caller passes that direction's step and
+ * slope arrays as both, and the kernel gathers each once (five gathers instead of seven; the
+ * contiguous rows read plain vectors, so they have no such instance). */
 typedef void (*slots_fn)(SLOTS_ARGS);
-static const slots_fn slots_table[2][3][2][3] = {
+static const slots_fn slots_table[3][3][2][3] = {
     {{{quiet_zero, quiet_array, quiet_bound}, {quiet_zero1, quiet_array1, quiet_bound1}},
      {{add_zero, add_array, add_bound}, {add_zero1, add_array1, add_bound1}},
      {{mult_zero, mult_array, mult_bound}, {mult_zero1, mult_array1, mult_bound1}}},
+    {{{uquiet_zero, uquiet_array, uquiet_bound}, {uquiet_zero1, uquiet_array1, uquiet_bound1}},
+     {{uadd_zero, uadd_array, uadd_bound}, {uadd_zero1, uadd_array1, uadd_bound1}},
+     {{umult_zero, umult_array, umult_bound}, {umult_zero1, umult_array1, umult_bound1}}},
     {{{cquiet_zero, cquiet_array, cquiet_bound}, {cquiet_zero1, cquiet_array1, cquiet_bound1}},
      {{cadd_zero, cadd_array, cadd_bound}, {cadd_zero1, cadd_array1, cadd_bound1}},
      {{cmult_zero, cmult_array, cmult_bound}, {cmult_zero1, cmult_array1, cmult_bound1}}}};
@@ -181,10 +191,15 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
     default: return 0;
     }
     const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
-    int ones = 1;
-    for (size_t o = 0; o < q; o++) ones &= cnt[o] <= 1;
-    slots_table[col == NULL][kind][ones][amode](q, xi ? d->p.dw_min_std : 0.0f, (float)d->ref, col, up, cnt, xi, w,
-                                                d->s_up + base, d->s_dn + base, d->a_up + base, d->a_dn + base,
-                                                d->b_max + base, d->b_min + base, out, ok);
+    int ones = 1, any_up = 0, all_up = 1;
+    for (size_t o = 0; o < q; o++) ones &= cnt[o] <= 1, any_up |= up[o], all_up &= up[o];
+    const float *sup = d->s_up + base, *sdn = d->s_dn + base, *aup = d->a_up + base, *adn = d->a_dn + base;
+    int shape = col == NULL ? 2 : 0;
+    if (!shape && (all_up || !any_up)) { /* one direction (up[o] is 0 or 1) */
+        shape = 1;
+        if (!all_up) sup = sdn, aup = adn;
+    }
+    slots_table[shape][kind][ones][amode](q, xi ? d->p.dw_min_std : 0.0f, (float)d->ref, col, up, cnt, xi, w, sup, sdn,
+                                          aup, adn, d->b_max + base, d->b_min + base, out, ok);
     return 1;
 }
