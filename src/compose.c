@@ -191,8 +191,9 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
     default: return 0;
     }
     const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
-    int ones = 1, any_up = 0, all_up = 1;
-    for (size_t o = 0; o < q; o++) ones &= cnt[o] <= 1, any_up |= up[o], all_up &= up[o];
+    int32_t many = 0, any_up = 0, all_up = 1; /* 32-bit or / and reductions: the loop vectorises */
+    for (size_t o = 0; o < q; o++) many |= -(int32_t)(cnt[o] > 1), any_up |= up[o], all_up &= up[o];
+    const int ones = !many;
     const float *sup = d->s_up + base, *sdn = d->s_dn + base, *aup = d->a_up + base, *adn = d->a_dn + base;
     int shape = col == NULL ? 2 : 0;
     if (!shape && (all_up || !any_up)) { /* one direction (up[o] is 0 or 1) */

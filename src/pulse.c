@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "row_pass.h"
 #include "tile_internal.h"
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -123,48 +124,6 @@ xbar_status xbar_pulse_dense(struct xbar_tile *t, const float *dW, xbar_scheme s
 }
 
 /* ---- per-sample (rank-1) schemes ----------------------------------------- */
-
-/* Bits set in v (SWAR; the portable x86-64 baseline has no popcnt instruction). */
-static inline int popcount64(uint64_t v)
-{
-    v = v - ((v >> 1) & 0x5555555555555555ull);
-    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
-    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
-    return (int)((v * 0x0101010101010101ull) >> 56);
-}
-
-/* C[c] = popcount(xb[act[c]] & d) (act NULL: xb[c]): the hardware instruction where the CPU has it
- * (checked once at run time; the portable x86-64 baseline lacks it), else SWAR. */
-static void count_swar(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d)
-{
-    if (!act)
-        for (size_t c = 0; c < na; c++) C[c] = popcount64(xb[c] & d);
-    else
-        for (size_t c = 0; c < na; c++) C[c] = popcount64(xb[act[c]] & d);
-}
-
-#if defined(__GNUC__) && defined(__x86_64__)
-__attribute__((target("popcnt"))) static void count_hw(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na,
-                                                      uint64_t d)
-{
-    if (!act)
-        for (size_t c = 0; c < na; c++) C[c] = __builtin_popcountll(xb[c] & d);
-    else
-        for (size_t c = 0; c < na; c++) C[c] = __builtin_popcountll(xb[act[c]] & d);
-}
-
-static void count_coincidences(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d)
-{
-    static int hw = -1; /* benign race: every thread computes the same value */
-    if (hw < 0) hw = __builtin_cpu_supports("popcnt") ? 1 : 0;
-    (hw ? count_hw : count_swar)(C, xb, act, na, d);
-}
-#else
-static void count_coincidences(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d)
-{
-    count_swar(C, xb, act, na, d);
-}
-#endif
 
 /* Index of the lowest set bit of v != 0. */
 static inline int lowest_bit(uint64_t v)
@@ -300,7 +259,7 @@ static size_t active_columns(uint32_t *act, const uint64_t *mask, size_t lines)
 {
     const size_t nw = (lines + 63) / 64;
     size_t c = 0;
-    for (size_t w = 0; w < nw; w++) c += (size_t)popcount64(mask[w]);
+    for (size_t w = 0; w < nw; w++) c += (size_t)xbar_popcount64(mask[w]);
     if (most_active(c, lines)) return c;
     size_t k = 0;
     for (size_t w = 0; w < nw; w++)
@@ -374,7 +333,7 @@ static int thread_index(void)
 static int row_work(struct xbar_tile *t, int threads, size_t n)
 {
     if (t->rw && t->rw_threads >= threads && t->rw_cols >= n) return 0;
-    const size_t len = n + 4, per = len * (2 * sizeof(int32_t) + 4 * sizeof(float));
+    const size_t len = n + 8, per = len * (2 * sizeof(int32_t) + 4 * sizeof(float));
     xbar_row_work *rw = calloc((size_t)threads, sizeof *rw);
     char *mem = malloc((size_t)threads * per);
     if (!rw || !mem) {
@@ -427,26 +386,26 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
         for (size_t c = 0; c < na; c++) C[c] = 1;
         q = na, pulses = na;
     } else if (words == 1) {
-        count_coincidences(C, xb, act, na, dbits[0]);
+        xbar_row_counts(C, xb, act, na, dbits[0], &q, &pulses);
     } else {
+        uint32_t nq = 0; /* na < 2^31 columns */
         for (size_t c = 0; c < na; c++) {
             int cnt = 0;
             const size_t j = act ? act[c] : c;
-            for (size_t w = 0; w < words; w++) cnt += popcount64(xb[j * words + w] & dbits[w]);
+            for (size_t w = 0; w < words; w++) cnt += xbar_popcount64(xb[j * words + w] & dbits[w]);
             C[c] = cnt;
+            nq += cnt != 0, pulses += (uint64_t)cnt;
         }
-    }
-    if (!q) { /* plain integer sums (na < 2^31 columns), so the loop vectorises */
-        uint32_t nq = 0;
-        uint64_t np = 0;
-        for (size_t c = 0; c < na; c++) nq += C[c] != 0, np += (uint32_t)C[c];
-        q = nq, pulses = np;
+        q = nq;
     }
     if (!q) return 0;
     const xbar_devices *d = &t->dev;
     const int noisy = d->p.dw_min_std != 0.0f;
     float *z = rw->z, *wrow = t->w + i * n;
-    if (noisy) xbar_rng_znormal_fill(z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
+    if (noisy) { /* z has room for eight past the last pulsed slot (xbar_row_expand reads them) */
+        xbar_rng_znormal_fill(z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
+        memset(z + q, 0, 8 * sizeof *z);
+    }
     const float *px = t->px + s * n;
     const int xsign = t->xsign[s]; /* x*d < 0 -> up pulse */
     if (xsign >= 0) /* every x of the sample on one side of 0 */
@@ -461,10 +420,7 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     if (!noisy || t->c.update.compose_pulses) {
         if (noisy && q < na) {
             xi = rw->zc;
-            for (size_t c = 0, o = 0; c < na; c++) {
-                rw->zc[c] = z[o]; /* z has room for one past the last pulsed slot */
-                o += C[c] != 0;
-            }
+            xbar_row_expand(rw->zc, z, C, na);
         }
         closed = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, rw->up, C, noisy ? xi : NULL, rw->wc,
                                     rw->ok);
