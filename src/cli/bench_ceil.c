@@ -37,7 +37,7 @@ static bench_time copy_call(void *p)
     ceil_arg *a = p;
     double t0 = bench_now();
     bench_parallel(a->nt, copy_part, a);
-    return (bench_time){bench_now() - t0, 0};
+    return (bench_time){.s = bench_now() - t0, .pulses = 0};
 }
 
 static void fill_part(void *p, int k, int nt)
@@ -53,7 +53,7 @@ static bench_time fill_call(void *p)
     ceil_arg *a = p;
     double t0 = bench_now();
     bench_parallel(a->nt, fill_part, a);
-    return (bench_time){bench_now() - t0, 0};
+    return (bench_time){.s = bench_now() - t0, .pulses = 0};
 }
 
 enum { GEMM_N = 1024, GEMM_B = 256 };
@@ -67,7 +67,7 @@ static bench_time sgemm_call(void *p)
                 a->Y, GEMM_N);
     const double dt = bench_now() - t0;
     openblas_set_num_threads(1);
-    return (bench_time){dt, 0};
+    return (bench_time){.s = dt, .pulses = 0};
 }
 
 int bench_ceilings(bench_ctx *b)

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define BENCH_KMAX 9 /* most calls per timed case */
+#define BENCH_KMAX 64 /* most calls per timed case */
 
 typedef struct {
     int quick, quiet;
@@ -39,15 +39,18 @@ typedef struct {
     int note_shown;   /* a progress line is on a terminal's stderr */
 } bench_ctx;
 
-/* One timed call: seconds of its timed section and the pulses it fired. */
+/* One timed call: seconds of its timed section and the pulses it fired; from bench_best,
+ * the fastest call, with the median seconds and the number of calls. */
 typedef struct {
     double s, pulses;
+    double med;
+    int calls;
 } bench_time;
 typedef bench_time (*bench_call)(void *arg);
 
 /* ---------------------------------------------------- bench_util.c */
 double bench_now(void);
-/** Fastest of k calls of f(arg) (see the top of this file). */
+/** Fastest of k calls of f(arg) (see the top of this file), with their median. */
 bench_time bench_best(const bench_ctx *b, bench_call f, void *arg);
 /** n uniforms in [lo, hi) from stream `stream` (NULL if out of memory). */
 float *bench_uniform(size_t n, unsigned stream, float lo, float hi);

@@ -29,7 +29,7 @@ static bench_time tile_call(void *p)
     double t0 = bench_now();
     xbar_tile_forward(a->t, a->Y, a->X, (size_t)a->B);
     xbar_tile_backward(a->t, a->Z, a->X, (size_t)a->B);
-    return (bench_time){bench_now() - t0, 0};
+    return (bench_time){.s = bench_now() - t0, .pulses = 0};
 }
 
 static bench_time sgemm_call(void *p)
@@ -42,7 +42,7 @@ static bench_time sgemm_call(void *p)
                 a->N);
     const double dt = bench_now() - t0;
     openblas_set_num_threads(1);
-    return (bench_time){dt, 0};
+    return (bench_time){.s = dt, .pulses = 0};
 }
 
 /* One row: tile and sgemm pair at each thread setting. */

@@ -46,7 +46,7 @@ static bench_time update_call(void *p)
     double t0 = bench_now();
     if (u->aw) xbar_aw_update(u->aw, u->X, u->D, u->B, u->lr);
     else xbar_tile_update(u->t, u->X, u->D, u->B, u->lr);
-    return (bench_time){bench_now() - t0, (double)(pulses_of(u) - p0)};
+    return (bench_time){.s = bench_now() - t0, .pulses = (double)(pulses_of(u) - p0)};
 }
 
 static int build(upd_arg *u, int dev, int dense, size_t N)
@@ -84,11 +84,11 @@ static void report(bench_ctx *b, cJSON *rows, int dense, int dev, size_t N, size
     const double slots = (double)N * N * B;
     const double bytes = 2.0 * (double)bench_update_bytes_per_device() * ((double)N * N + (dev == DEV_TT ? N : 0)) +
                          4.0 * B * 2.0 * N;
-    double t[2], sps[2], pps[2], perfect[2], ratio[2], pulses[2], vs[2];
+    double t[2], sps[2], pps[2], perfect[2], ratio[2], pulses[2], vs[2], med[2], calls[2];
     char tb[16], pb[16];
     bench_out(b, "  %-6s %-11s %5zu %5zu |", dense ? "dense" : "mnist", dev_names[dev], N, B);
     for (int k = 0; k < b->nth; k++) {
-        t[k] = m[k].s, pulses[k] = m[k].pulses;
+        t[k] = m[k].s, pulses[k] = m[k].pulses, med[k] = m[k].med, calls[k] = m[k].calls;
         sps[k] = slots / t[k], pps[k] = pulses[k] / t[k];
         perfect[k] = pulses[k] / b->znormals_per_s[k] + bytes / (b->copy_GBps[k] * 1e9);
         ratio[k] = t[k] / perfect[k];
@@ -110,6 +110,8 @@ static void report(bench_ctx *b, cJSON *rows, int dense, int dev, size_t N, size
     cJSON_AddNumberToObject(o, "size", (double)N);
     cJSON_AddNumberToObject(o, "batch", (double)B);
     bench_json_pair(b, o, "seconds", t);
+    bench_json_pair(b, o, "median_seconds", med);
+    bench_json_pair(b, o, "calls", calls);
     bench_json_pair(b, o, "pulses", pulses);
     bench_json_pair(b, o, "slots_per_s", sps);
     bench_json_pair(b, o, "pulses_per_s", pps);

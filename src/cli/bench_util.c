@@ -17,15 +17,28 @@ double bench_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+static int by_value(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 bench_time bench_best(const bench_ctx *b, bench_call f, void *arg)
 {
+    double s[BENCH_KMAX];
     bench_time best = f(arg);
     double spent = best.s;
-    for (int k = 1; k < BENCH_KMAX && best.s < b->budget / 2 && spent + best.s <= b->budget; k++) {
+    int k = 1;
+    s[0] = best.s;
+    for (; k < BENCH_KMAX && best.s < b->budget / 2 && spent + best.s <= b->budget; k++) {
         bench_time t = f(arg);
         spent += t.s;
+        s[k] = t.s;
         if (t.s < best.s) best = t;
     }
+    qsort(s, (size_t)k, sizeof *s, by_value);
+    best.med = k % 2 ? s[k / 2] : 0.5 * (s[k / 2 - 1] + s[k / 2]);
+    best.calls = k;
     return best;
 }
 
