@@ -41,19 +41,19 @@ enum { A_ZERO = 0, A_ARRAY = 1, A_BOUND = 2 };
  * Single precision throughout (the precision of the float32 device step it replaces; eight
  * lanes per AVX2 vector), straight-line code with selects and gathers, restrict parameters
  * (gcc ignores restrict on locals), so the loop vectorises. */
-static inline void slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int ones, float sigma,
-                              float ref,
-                              const int32_t *restrict col, const int32_t *restrict up, const int32_t *restrict cnt,
-                              const float *restrict xi, const float *restrict W, const float *restrict SUP,
-                              const float *restrict SDN, const float *restrict AUP, const float *restrict ADN,
-                              const float *restrict BMAX, const float *restrict BMIN, float *restrict OUT,
-                              float *restrict OK)
+/* always inlined: each instance below must get its own constant-folded copy */
+__attribute__((always_inline)) static inline void
+slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb, float sigma, float ref,
+           const int32_t *restrict col, const int32_t *restrict up, const int32_t *restrict cnt,
+           const float *restrict xi, const float *restrict W, const float *restrict SUP, const float *restrict SDN,
+           const float *restrict AUP, const float *restrict ADN, const float *restrict BMAX,
+           const float *restrict BMIN, float *restrict OUT, float *restrict OK)
 {
     const float s2 = sigma * sigma;
     for (size_t o = 0; o < q; o++) {
         const ptrdiff_t j = contig ? (ptrdiff_t)o : (ptrdiff_t)col[o];
         const int32_t u = up[o];
-        const float lo = BMIN[j], hi = BMAX[j], g = W[j] + ref, dn = ones ? 1.0f : (float)cnt[o];
+        const float lo = BMIN[j], hi = BMAX[j], g = W[j] + ref, dn = nb == 1 ? 1.0f : (float)cnt[o];
         /* every array is read unconditionally (all exist), then selected: no control flow */
         const float sup = SUP[j], sdn = uni ? sup : SDN[j], aup = AUP[j], adn = uni ? aup : ADN[j];
         const float s = u ? sup : sdn, sg = u ? 1.0f : -1.0f, bd = u ? hi : lo;
@@ -70,7 +70,7 @@ static inline void slots_body(size_t q, int contig, int uni, int noisy, int amod
             st = mult ? (s * q1) * (1.0f + nz) : s * (q1 + nz);
         }
         const float g1 = u ? g + st : g - st;
-        if (ones) { /* every count 0 or 1 */
+        if (nb == 1) { /* every count 0 or 1 */
             const float take = cnt[o] != 0 ? 1.0f : 0.0f, gc = g1 < lo ? lo : (g1 > hi ? hi : g1);
             OK[o] = take;
             OUT[o] = take != 0.0f ? gc - ref : W[j];
@@ -78,7 +78,7 @@ static inline void slots_body(size_t q, int contig, int uni, int noisy, int amod
         }
         /* n >= 2 pulses scale the distance e to the fixed point by f = 1 + c each, so the n-pulse step
          * is (f^n - 1) e. f^n - 1 = A and, for additive noise, S = sum_{k<n} f^2k come from
-         * binary powering over the six bits of n < 64, carried as differences from 1 so that
+         * binary powering over the nb (4 or 6) bits of n < 2^nb, carried as differences from 1 so that
          * c keeps its low bits (1 + c in single precision would lose them): block b holds
          * xb = f^(2^b) - 1 and Sb = sum_{k<2^b} f^2k; a set bit appends the block,
          * A' = A + xb + A xb and S' = S + (1 + A)^2 Sb. No cancellation, no division. */
@@ -86,7 +86,7 @@ static inline void slots_body(size_t q, int contig, int uni, int noisy, int amod
         const float fp = amode == A_BOUND ? bd : -s / a;
         const float c = sg * a;
         float A = 0.0f, S = 0.0f, xb = c, Sb = 1.0f;
-        for (int b = 0; b < 6; b++) {
+        for (int b = 0; b < nb; b++) { /* the bits of n < 2^nb (bits above add exactly nothing) */
             const float bit = (float)((cnt[o] >> b) & 1);
             if (noisy && !mult) S += bit * ((1.0f + A) * (1.0f + A)) * Sb, Sb *= 2.0f + xb * (2.0f + xb);
             A += bit * (xb + A * xb);
@@ -139,19 +139,25 @@ static inline void slots_body(size_t q, int contig, int uni, int noisy, int amod
         const int32_t *restrict cnt, const float *restrict xi, const float *restrict W, const float *restrict SUP, \
         const float *restrict SDN, const float *restrict AUP, const float *restrict ADN, const float *restrict BMAX, \
         const float *restrict BMIN, float *restrict OUT, float *restrict OK
-#define SLOTS_FN(name, contig, uni, noisy, amode, mult, ones)                                                      \
+#define SLOTS_FN(name, contig, uni, noisy, amode, mult, nb)                                                        \
     XBAR_CLONES static void name(SLOTS_ARGS)                                                                       \
     {                                                                                                              \
-        slots_body(q, contig, uni, noisy, amode, mult, ones, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN,    \
-                   BMAX, BMIN, OUT, OK);                                                                           \
+        slots_body(q, contig, uni, noisy, amode, mult, nb, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN, BMAX, \
+                   BMIN, OUT, OK);                                                                                 \
     }
 #define SLOTS_FNS(kind, contig, uni, noisy, mult)                                                                  \
-    SLOTS_FN(kind##_zero, contig, uni, noisy, A_ZERO, mult, 0)                                                     \
-    SLOTS_FN(kind##_array, contig, uni, noisy, A_ARRAY, mult, 0)                                                   \
-    SLOTS_FN(kind##_bound, contig, uni, noisy, A_BOUND, mult, 0)                                                   \
     SLOTS_FN(kind##_zero1, contig, uni, noisy, A_ZERO, mult, 1)                                                    \
     SLOTS_FN(kind##_array1, contig, uni, noisy, A_ARRAY, mult, 1)                                                  \
-    SLOTS_FN(kind##_bound1, contig, uni, noisy, A_BOUND, mult, 1)
+    SLOTS_FN(kind##_bound1, contig, uni, noisy, A_BOUND, mult, 1)                                                  \
+    SLOTS_FN(kind##_zero4, contig, uni, noisy, A_ZERO, mult, 4)                                                    \
+    SLOTS_FN(kind##_array4, contig, uni, noisy, A_ARRAY, mult, 4)                                                  \
+    SLOTS_FN(kind##_bound4, contig, uni, noisy, A_BOUND, mult, 4)                                                  \
+    SLOTS_FN(kind##_zero, contig, uni, noisy, A_ZERO, mult, 6)                                                     \
+    SLOTS_FN(kind##_array, contig, uni, noisy, A_ARRAY, mult, 6)                                                   \
+    SLOTS_FN(kind##_bound, contig, uni, noisy, A_BOUND, mult, 6)
+#define SLOTS_ROW(kind)                                                                                            \
+    {{kind##_zero1, kind##_array1, kind##_bound1}, {kind##_zero4, kind##_array4, kind##_bound4},                   \
+     {kind##_zero, kind##_array, kind##_bound}}
 SLOTS_FNS(quiet, 0, 0, 0, 0)
 SLOTS_FNS(add, 0, 0, 1, 0)
 SLOTS_FNS(mult, 0, 0, 1, 1)
@@ -163,20 +169,15 @@ SLOTS_FNS(cadd, 1, 0, 1, 0)
 SLOTS_FNS(cmult, 1, 0, 1, 1)
 
 /* [indexed, indexed with one direction, contiguous][noise: none, additive, multiplicative]
- * [every count <= 1][slope source]. One direction: the caller passes that direction's step and
- * slope arrays as both, and the kernel gathers each once (five gathers instead of seven; the
- * contiguous rows read plain vectors, so they have no such instance). */
+ * [largest count: 1, below 16, below 64][slope source]. One direction: the caller passes that
+ * direction's step and slope arrays as both, and the kernel gathers each once (five gathers
+ * instead of seven; the contiguous rows read plain vectors, so they have no such instance).
+ * Counts below 16 take four powering steps instead of six. */
 typedef void (*slots_fn)(SLOTS_ARGS);
-static const slots_fn slots_table[3][3][2][3] = {
-    {{{quiet_zero, quiet_array, quiet_bound}, {quiet_zero1, quiet_array1, quiet_bound1}},
-     {{add_zero, add_array, add_bound}, {add_zero1, add_array1, add_bound1}},
-     {{mult_zero, mult_array, mult_bound}, {mult_zero1, mult_array1, mult_bound1}}},
-    {{{uquiet_zero, uquiet_array, uquiet_bound}, {uquiet_zero1, uquiet_array1, uquiet_bound1}},
-     {{uadd_zero, uadd_array, uadd_bound}, {uadd_zero1, uadd_array1, uadd_bound1}},
-     {{umult_zero, umult_array, umult_bound}, {umult_zero1, umult_array1, umult_bound1}}},
-    {{{cquiet_zero, cquiet_array, cquiet_bound}, {cquiet_zero1, cquiet_array1, cquiet_bound1}},
-     {{cadd_zero, cadd_array, cadd_bound}, {cadd_zero1, cadd_array1, cadd_bound1}},
-     {{cmult_zero, cmult_array, cmult_bound}, {cmult_zero1, cmult_array1, cmult_bound1}}}};
+static const slots_fn slots_table[3][3][3][3] = {
+    {SLOTS_ROW(quiet), SLOTS_ROW(add), SLOTS_ROW(mult)},
+    {SLOTS_ROW(uquiet), SLOTS_ROW(uadd), SLOTS_ROW(umult)},
+    {SLOTS_ROW(cquiet), SLOTS_ROW(cadd), SLOTS_ROW(cmult)}};
 
 int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_t q, const int32_t *col,
                        const int32_t *up, const int32_t *cnt, const float *xi, float *out, float *ok)
@@ -191,16 +192,17 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
     default: return 0;
     }
     const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
-    int32_t many = 0, any_up = 0, all_up = 1; /* 32-bit or / and reductions: the loop vectorises */
-    for (size_t o = 0; o < q; o++) many |= -(int32_t)(cnt[o] > 1), any_up |= up[o], all_up &= up[o];
-    const int ones = !many;
+    int32_t many = 0, more = 0, any_up = 0, all_up = 1; /* 32-bit or / and reductions: the loop vectorises */
+    for (size_t o = 0; o < q; o++)
+        many |= -(int32_t)(cnt[o] > 1), more |= -(int32_t)(cnt[o] > 15), any_up |= up[o], all_up &= up[o];
+    const int counts = !many ? 0 : (!more ? 1 : 2);
     const float *sup = d->s_up + base, *sdn = d->s_dn + base, *aup = d->a_up + base, *adn = d->a_dn + base;
     int shape = col == NULL ? 2 : 0;
     if (!shape && (all_up || !any_up)) { /* one direction (up[o] is 0 or 1) */
         shape = 1;
         if (!all_up) sup = sdn, aup = adn;
     }
-    slots_table[shape][kind][ones][amode](q, xi ? d->p.dw_min_std : 0.0f, (float)d->ref, col, up, cnt, xi, w, sup, sdn,
+    slots_table[shape][kind][counts][amode](q, xi ? d->p.dw_min_std : 0.0f, (float)d->ref, col, up, cnt, xi, w, sup, sdn,
                                           aup, adn, d->b_max + base, d->b_min + base, out, ok);
     return 1;
 }
