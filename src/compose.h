@@ -12,6 +12,8 @@
  * so n pulses are an affine map of g plus a sum of n independent terms:
  *   E[e_n] = f^n e;  Var: multiplicative f^2n e^2 ((1 + rho)^n - 1), rho = (c sigma / f)^2,
  *   additive (s sigma)^2 (1 - f^2n) / (1 - f^2); a = 0: mean g + sg s n, Var n (s sigma)^2.
+ * A single pulse (n = 1) is computed as the device step itself (xbar_device_pulse's
+ * float32 order and clip), so it is exact at any distance from the bounds.
  * The composed step is mean + sd xi: exact in distribution for additive noise
  * (a sum of Gaussians), exact in mean and variance for multiplicative noise.
  * Without noise (sigma = 0) it is the exact noise-free closed form of
@@ -21,10 +23,10 @@
  * when that band, widened 6 times, is strictly inside (lo, hi).
  *
  * The kernel works on the slots of one row at a time, reading the device
- * arrays by index, so that the compiler vectorises it with gathers (compose.c
- * builds an AVX2 clone where the CPU has it; plain IEEE double operations, no
- * FMA contraction, so every clone gives the same bits). One-slot callers use
- * the same kernel with q = 1. */
+ * arrays by index (or contiguously, col NULL), so that the compiler
+ * vectorises it (compose.c builds an AVX2 clone where the CPU has it; plain
+ * IEEE single-precision operations, no FMA contraction, so every clone gives
+ * the same bits). One-slot callers use the same kernel with q = 1. */
 #ifndef XBAR_COMPOSE_H
 #define XBAR_COMPOSE_H
 
