@@ -180,7 +180,8 @@ static const slots_fn slots_table[3][3][3][3] = {
     {SLOTS_ROW(cquiet), SLOTS_ROW(cadd), SLOTS_ROW(cmult)}};
 
 int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_t q, const int32_t *col,
-                       const int32_t *up, const int32_t *cnt, const float *xi, float *out, float *ok)
+                       const int32_t *up, const int32_t *cnt, const float *xi, float *out, float *ok, int32_t most,
+                       int dir)
 {
     int amode;
     switch (d->p.model) {
@@ -192,9 +193,12 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
     default: return 0;
     }
     const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
-    int32_t many = 0, more = 0, any_up = 0, all_up = 1; /* 32-bit or / and reductions: the loop vectorises */
-    for (size_t o = 0; o < q; o++)
-        many |= -(int32_t)(cnt[o] > 1), more |= -(int32_t)(cnt[o] > 15), any_up |= up[o], all_up &= up[o];
+    int32_t many = most > 1, more = most > 15, any_up = dir == 1, all_up = dir == 1;
+    if (most <= 0 || dir < 0) { /* 32-bit or / and reductions: the loop vectorises */
+        many = 0, more = 0, any_up = 0, all_up = 1;
+        for (size_t o = 0; o < q; o++)
+            many |= -(int32_t)(cnt[o] > 1), more |= -(int32_t)(cnt[o] > 15), any_up |= up[o], all_up &= up[o];
+    }
     const int counts = !many ? 0 : (!more ? 1 : 2);
     const float *sup = d->s_up + base, *sdn = d->s_dn + base, *aup = d->a_up + base, *adn = d->a_dn + base;
     int shape = col == NULL ? 2 : 0;

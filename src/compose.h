@@ -53,12 +53,15 @@ static inline int xbar_linear_step(const xbar_devices *d, size_t i, int up, doub
 double xbar_powu(double q, unsigned n);
 
 /* The composed step of q slots of one row. Slot o is device base + col[o] with weight
- * w[col[o]] (col NULL: device base + o, weight w[o]), direction up[o] (1 up, 0 down), cnt[o] >= 0 pulses and c2c normal xi[o]
- * (xi = NULL: noise-free, the bits of xbar_device_pulses). Writes ok[o] = 1 where a
- * pulsed slot (cnt[o] > 0) took the composed form, and out[o]: its new weight there, the
- * current weight w[col[o]] everywhere else. Returns 0, writing nothing, if the model is
- * not linear. */
+ * w[col[o]] (col NULL: device base + o, weight w[o]), direction up[o] (1 up, 0 down),
+ * cnt[o] >= 0 pulses and c2c normal xi[o] (xi = NULL: noise-free, the bits of
+ * xbar_device_pulses). What the caller knows picks the kernel instance without a scan:
+ * most >= every cnt[o] (0: unknown), dir = the direction of every slot (-1: unknown or mixed);
+ * any choice gives the same bits. Writes ok[o] = 1 where a pulsed slot (cnt[o] > 0) took the
+ * composed form, and out[o]: its new weight there, the current weight w[col[o]] everywhere
+ * else. Returns 0, writing nothing, if the model is not linear. */
 int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_t q, const int32_t *col,
-                       const int32_t *up, const int32_t *cnt, const float *xi, float *out, float *ok);
+                       const int32_t *up, const int32_t *cnt, const float *xi, float *out, float *ok, int32_t most,
+                       int dir);
 
 #endif

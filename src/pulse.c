@@ -379,14 +379,14 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     const size_t na = every ? n : t->nact[s];
     const uint32_t *act = every ? NULL : t->act + s * n;
     const uint64_t *xb = t->bits + s * n * words;
-    int32_t *C = rw->cnt;
+    int32_t *C = rw->cnt, most = 0; /* most: the largest count */
     size_t q = 0;
     uint64_t pulses = 0;
     if (act && t->bl[s] == 1) { /* one bit per line: every active column meets the fired row once */
         for (size_t c = 0; c < na; c++) C[c] = 1;
-        q = na, pulses = na;
+        q = na, pulses = na, most = 1;
     } else if (words == 1) {
-        xbar_row_counts(C, xb, act, na, dbits[0], &q, &pulses);
+        most = xbar_row_counts(C, xb, act, na, dbits[0], &q, &pulses);
     } else {
         uint32_t nq = 0; /* na < 2^31 columns */
         for (size_t c = 0; c < na; c++) {
@@ -394,7 +394,7 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
             const size_t j = act ? act[c] : c;
             for (size_t w = 0; w < words; w++) cnt += xbar_popcount64(xb[j * words + w] & dbits[w]);
             C[c] = cnt;
-            nq += cnt != 0, pulses += (uint64_t)cnt;
+            nq += cnt != 0, pulses += (uint64_t)cnt, most = cnt > most ? cnt : most;
         }
         q = nq;
     }
@@ -423,7 +423,7 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
             xbar_row_expand(rw->zc, z, C, na);
         }
         closed = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, rw->up, C, noisy ? xi : NULL, rw->wc,
-                                    rw->ok);
+                                    rw->ok, most, xsign >= 0 ? xsign != dneg : -1);
     }
     if (closed) { /* wc holds every active column's weight, new or kept */
         if (act)

@@ -10,12 +10,14 @@
 #define XBAR_ROW_X86 1
 #endif
 
-static void sums(const int32_t *C, size_t na, size_t *nq, uint64_t *np)
+static int32_t sums(const int32_t *C, size_t na, size_t *nq, uint64_t *np)
 {
     uint32_t q = 0; /* plain integer sums (na < 2^31 columns), so the loop vectorises */
     uint64_t p = 0;
-    for (size_t c = 0; c < na; c++) q += C[c] != 0, p += (uint32_t)C[c];
+    int32_t most = 0;
+    for (size_t c = 0; c < na; c++) q += C[c] != 0, p += (uint32_t)C[c], most = C[c] > most ? C[c] : most;
     *nq = q, *np = p;
+    return most;
 }
 
 static void counts_portable(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d)
@@ -64,12 +66,12 @@ __attribute__((target("avx2"))) static inline __m256i popcount4(__m256i v)
                            _mm256_setzero_si256());
 }
 
-__attribute__((target("avx2,popcnt"))) static void counts_avx2(int32_t *C, const uint64_t *xb, size_t na, uint64_t d,
-                                                               size_t *nq, uint64_t *np)
+__attribute__((target("avx2,popcnt"))) static int32_t counts_avx2(int32_t *C, const uint64_t *xb, size_t na,
+                                                                  uint64_t d, size_t *nq, uint64_t *np)
 {
     const __m256i dv = _mm256_set1_epi64x((long long)d), zero = _mm256_setzero_si256();
     const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6); /* the low words of the four lanes */
-    __m256i acc = zero;
+    __m256i acc = zero, top = zero;
     size_t q = 0, c = 0;
     for (; c + 8 <= na; c += 8) {
         const __m256i a = popcount4(_mm256_and_si256(_mm256_loadu_si256((const __m256i *)(const void *)(xb + c)), dv));
@@ -79,17 +81,22 @@ __attribute__((target("avx2,popcnt"))) static void counts_avx2(int32_t *C, const
         const __m256i cv = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(a, pick),
                                               _mm256_permutevar8x32_epi32(b, pick), 0xf0);
         _mm256_storeu_si256((__m256i *)(void *)(C + c), cv);
+        top = _mm256_max_epi32(top, cv);
         q += (size_t)__builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(cv, zero))));
     }
     uint64_t lane[4];
+    int32_t tops[8], most = 0;
     _mm256_storeu_si256((__m256i *)(void *)lane, acc);
+    _mm256_storeu_si256((__m256i *)(void *)tops, top);
+    for (int k = 0; k < 8; k++) most = tops[k] > most ? tops[k] : most;
     uint64_t p = lane[0] + lane[1] + lane[2] + lane[3];
     for (; c < na; c++) {
         const int k = __builtin_popcountll(xb[c] & d);
         C[c] = k;
-        q += k != 0, p += (uint64_t)k;
+        q += k != 0, p += (uint64_t)k, most = k > most ? k : most;
     }
     *nq = q, *np = p;
+    return most;
 }
 
 /* Eight slots per step: the exclusive prefix sum of the pulsed flags (within each 128-bit half,
@@ -112,21 +119,18 @@ __attribute__((target("avx2,popcnt"))) static void expand_avx2(float *zc, const 
 }
 #endif
 
-void xbar_row_counts(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d, size_t *nq,
-                     uint64_t *np)
+int32_t xbar_row_counts(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d, size_t *nq,
+                        uint64_t *np)
 {
 #ifdef XBAR_ROW_X86
     const int level = cpu_level();
-    if (level == 2 && !act) {
-        counts_avx2(C, xb, na, d, nq, np);
-        return;
-    }
+    if (level == 2 && !act) return counts_avx2(C, xb, na, d, nq, np);
     if (level >= 1) counts_popcnt(C, xb, act, na, d);
     else counts_portable(C, xb, act, na, d);
 #else
     counts_portable(C, xb, act, na, d);
 #endif
-    sums(C, na, nq, np);
+    return sums(C, na, nq, np);
 }
 
 void xbar_row_expand(float *zc, const float *z, const int32_t *C, size_t na)

@@ -18,9 +18,9 @@
 #include <stdint.h>
 
 /* C[c] = popcount(xb[j] & d), j = act ? act[c] : c, for c < na (one 64-bit word per line);
- * *nq = the c with C[c] > 0, *np = the sum of C. */
-void xbar_row_counts(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d, size_t *nq,
-                     uint64_t *np);
+ * *nq = the c with C[c] > 0, *np = the sum of C; returns the largest C (0 if na = 0). */
+int32_t xbar_row_counts(int32_t *C, const uint64_t *xb, const uint32_t *act, size_t na, uint64_t d, size_t *nq,
+                        uint64_t *np);
 
 /* Bits set in v (SWAR: the portable x86-64 baseline has no popcnt instruction). */
 static inline int xbar_popcount64(uint64_t v)
