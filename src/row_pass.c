@@ -37,13 +37,15 @@ static void expand_portable(float *zc, const float *z, const int32_t *C, size_t 
 }
 
 #ifdef XBAR_ROW_X86
-/* 2: AVX2 and popcnt, 1: popcnt only, 0: neither. */
+static int forced = -1; /* xbar_row_pass_level */
+
+/* 2: AVX2 and popcnt, 1: popcnt only, 0: neither; capped by xbar_row_pass_level. */
 static int cpu_level(void)
 {
     static int level = -1;
     if (level < 0)
         level = !__builtin_cpu_supports("popcnt") ? 0 : (__builtin_cpu_supports("avx2") ? 2 : 1);
-    return level;
+    return forced >= 0 && forced < level ? forced : level;
 }
 
 __attribute__((target("popcnt"))) static void counts_popcnt(int32_t *C, const uint64_t *xb, const uint32_t *act,
@@ -142,4 +144,15 @@ void xbar_row_expand(float *zc, const float *z, const int32_t *C, size_t na)
     }
 #endif
     expand_portable(zc, z, C, na, 0, 0);
+}
+
+int xbar_row_pass_level(int level)
+{
+#ifdef XBAR_ROW_X86
+    forced = level;
+    return cpu_level();
+#else
+    (void)level;
+    return 0;
+#endif
 }

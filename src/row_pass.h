@@ -35,4 +35,8 @@ static inline int xbar_popcount64(uint64_t v)
  * pulsed slots (values past q - 1 are only copied to unpulsed slots). */
 void xbar_row_expand(float *zc, const float *z, const int32_t *C, size_t na);
 
+/* For tests: use the code of `level` (0 portable, 1 popcnt, 2 AVX2 and popcnt; never above
+ * what the CPU has) or, with -1, the best the CPU has (the default). Returns the level used. */
+int xbar_row_pass_level(int level);
+
 #endif
