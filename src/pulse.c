@@ -430,9 +430,13 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
             for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c];
         else
             memcpy(wrow, rw->wc, n * sizeof *wrow);
-        uint32_t done = 0; /* a separate loop, so it vectorises */
-        for (size_t c = 0; c < na; c++) done += rw->ok[c] != 0.0f;
-        left = q - done;
+        if (most <= 1) { /* single pulses are always taken (the device step itself) */
+            left = 0;
+        } else {
+            uint32_t done = 0; /* a separate loop, so it vectorises */
+            for (size_t c = 0; c < na; c++) done += rw->ok[c] != 0.0f;
+            left = q - done;
+        }
     }
     if (left) { /* one by one: the normal of pulsed slot o is z[o] */
         size_t o = 0;
