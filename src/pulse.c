@@ -333,7 +333,7 @@ static int thread_index(void)
 static int row_work(struct xbar_tile *t, int threads, size_t n)
 {
     if (t->rw && t->rw_threads >= threads && t->rw_cols >= n) return 0;
-    const size_t len = n + 8, per = len * (2 * sizeof(int32_t) + 4 * sizeof(float));
+    const size_t len = n + 8, per = len * (4 * sizeof(int32_t) + 4 * sizeof(float));
     xbar_row_work *rw = calloc((size_t)threads, sizeof *rw);
     char *mem = malloc((size_t)threads * per);
     if (!rw || !mem) {
@@ -353,7 +353,10 @@ static int row_work(struct xbar_tile *t, int threads, size_t n)
         p += len * sizeof(float);
         rw[k].cnt = (int32_t *)p;
         rw[k].up = (int32_t *)p + len;
-        p += 2 * len * sizeof(int32_t);
+        int32_t *ones = (int32_t *)p + 2 * len, *zeros = (int32_t *)p + 3 * len;
+        for (size_t c = 0; c < len; c++) ones[c] = 1, zeros[c] = 0;
+        rw[k].ones = ones, rw[k].zeros = zeros;
+        p += 4 * len * sizeof(int32_t);
         rw[k].z = (float *)p;
         rw[k].zc = (float *)p + len;
         rw[k].wc = (float *)p + 2 * len;
@@ -379,21 +382,22 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     const size_t na = every ? n : t->nact[s];
     const uint32_t *act = every ? NULL : t->act + s * n;
     const uint64_t *xb = t->bits + s * n * words;
-    int32_t *C = rw->cnt, most = 0; /* most: the largest count */
+    int32_t *Cw = rw->cnt, most = 0; /* most: the largest count */
+    const int32_t *C = Cw;
     size_t q = 0;
     uint64_t pulses = 0;
     if (act && t->bl[s] == 1) { /* one bit per line: every active column meets the fired row once */
-        for (size_t c = 0; c < na; c++) C[c] = 1;
+        C = rw->ones;
         q = na, pulses = na, most = 1;
     } else if (words == 1) {
-        most = xbar_row_counts(C, xb, act, na, dbits[0], &q, &pulses);
+        most = xbar_row_counts(Cw, xb, act, na, dbits[0], &q, &pulses);
     } else {
         uint32_t nq = 0; /* na < 2^31 columns */
         for (size_t c = 0; c < na; c++) {
             int cnt = 0;
             const size_t j = act ? act[c] : c;
             for (size_t w = 0; w < words; w++) cnt += xbar_popcount64(xb[j * words + w] & dbits[w]);
-            C[c] = cnt;
+            Cw[c] = cnt;
             nq += cnt != 0, pulses += (uint64_t)cnt, most = cnt > most ? cnt : most;
         }
         q = nq;
@@ -408,8 +412,9 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     }
     const float *px = t->px + s * n;
     const int xsign = t->xsign[s]; /* x*d < 0 -> up pulse */
+    const int32_t *up = rw->up;
     if (xsign >= 0) /* every x of the sample on one side of 0 */
-        for (size_t c = 0; c < na; c++) rw->up[c] = xsign != dneg;
+        up = xsign != dneg ? rw->ones : rw->zeros;
     else if (act)
         for (size_t c = 0; c < na; c++) rw->up[c] = (px[act[c]] < 0.0f) != dneg;
     else
@@ -422,7 +427,7 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
             xi = rw->zc;
             xbar_row_expand(rw->zc, z, C, na);
         }
-        closed = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, rw->up, C, noisy ? xi : NULL, rw->wc,
+        closed = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, up, C, noisy ? xi : NULL, rw->wc,
                                     rw->ok, most, xsign >= 0 ? xsign != dneg : -1);
     }
     if (closed) { /* wc holds every active column's weight, new or kept */
@@ -444,7 +449,7 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
             if (!C[c]) continue;
             const size_t j = act ? act[c] : c, k = i * n + j;
             if (!closed || rw->ok[c] == 0.0f)
-                wrow[j] = xbar_tile_slot_pulses(t, k, wrow[j], rw->up[c], (unsigned)C[c], noisy ? z[o] : 0.0f, es,
+                wrow[j] = xbar_tile_slot_pulses(t, k, wrow[j], up[c], (unsigned)C[c], noisy ? z[o] : 0.0f, es,
                                                 XBAR_EACH_COUNTER(s, m * n, k));
             o++;
         }

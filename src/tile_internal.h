@@ -7,12 +7,13 @@
 #include "internal.h"
 #include "io_internal.h"
 
-/* Work space of one thread for one row of a per-sample update (arrays of cols + 4
+/* Work space of one thread for one row of a per-sample update (arrays of cols + 8
  * entries, indexed by active column): coincidence counts, directions, the row's c2c
  * normals (in pulsed-slot order) and the normal of each column, new weights, where the
  * closed form applied. */
 typedef struct {
     int32_t *cnt, *up;
+    const int32_t *ones, *zeros; /* constant rows: every count 1, every direction up / down */
     float *z, *zc, *wc;
     float *ok;
 } xbar_row_work;
