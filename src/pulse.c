@@ -432,6 +432,7 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     }
     if (closed) { /* wc holds every active column's weight, new or kept */
         if (act)
+#pragma GCC unroll 4
             for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c];
         else
             memcpy(wrow, rw->wc, n * sizeof *wrow);
