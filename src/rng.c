@@ -95,47 +95,73 @@ static inline __m128i mulhilo4(__m128i a, __m128i m, __m128i *lo)
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #define XBAR_HAVE_AVX2_PHILOX 1
-/* The same eight blocks with AVX2: one vector holds word w of all eight blocks (blocks
- * 0-3 in the low 128-bit lane, 4-7 in the high one); every step is the SSE2 step per
- * lane, so the bits are the same. */
-__attribute__((target("avx2"))) static void philox_batch_avx2(uint32_t out[4 * BATCH], uint64_t seed, uint64_t stream,
-                                                             uint64_t counter0)
+/* The same blocks with AVX2, G groups of eight (G = 1 or 2; the groups' rounds interleave, so
+ * the multiply latency of one hides behind the other): one vector holds word w of the eight
+ * blocks of a group (blocks 0-3 in the low 128-bit lane, 4-7 in the high one); every step is
+ * the SSE2 step per lane, so the bits are the same. */
+__attribute__((target("avx2"), always_inline)) static inline void philox_groups_avx2(uint32_t *out, uint64_t seed,
+                                                                                   uint64_t stream,
+                                                                                   uint64_t counter0, int G)
 {
-    __m256i c[4];
-    int lo[8], hi[8];
-    for (int b = 0; b < 8; b++) {
-        lo[b] = (int)(uint32_t)(counter0 + (uint64_t)b);
-        hi[b] = (int)(uint32_t)((counter0 + (uint64_t)b) >> 32);
+    __m256i c[2][4];
+    for (int g = 0; g < G; g++) {
+        int lo[8], hi[8];
+        for (int b = 0; b < 8; b++) {
+            const uint64_t k = counter0 + (uint64_t)(8 * g + b);
+            lo[b] = (int)(uint32_t)k;
+            hi[b] = (int)(uint32_t)(k >> 32);
+        }
+        c[g][0] = _mm256_setr_epi32(lo[0], lo[1], lo[2], lo[3], lo[4], lo[5], lo[6], lo[7]);
+        c[g][1] = _mm256_setr_epi32(hi[0], hi[1], hi[2], hi[3], hi[4], hi[5], hi[6], hi[7]);
+        c[g][2] = _mm256_set1_epi32((int)(uint32_t)stream);
+        c[g][3] = _mm256_set1_epi32((int)(uint32_t)(stream >> 32));
     }
-    c[0] = _mm256_setr_epi32(lo[0], lo[1], lo[2], lo[3], lo[4], lo[5], lo[6], lo[7]);
-    c[1] = _mm256_setr_epi32(hi[0], hi[1], hi[2], hi[3], hi[4], hi[5], hi[6], hi[7]);
-    c[2] = _mm256_set1_epi32((int)(uint32_t)stream);
-    c[3] = _mm256_set1_epi32((int)(uint32_t)(stream >> 32));
     const __m256i m0 = _mm256_set1_epi32((int)PHILOX_M0), m1 = _mm256_set1_epi32((int)PHILOX_M1);
     uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
     for (int r = 0; r < 10; r++) {
         const __m256i key0 = _mm256_set1_epi32((int)k0), key1 = _mm256_set1_epi32((int)k1);
-        __m256i e0 = _mm256_shuffle_epi32(_mm256_mul_epu32(c[0], m0), _MM_SHUFFLE(3, 1, 2, 0));
-        __m256i o0 = _mm256_shuffle_epi32(_mm256_mul_epu32(_mm256_srli_epi64(c[0], 32), m0), _MM_SHUFFLE(3, 1, 2, 0));
-        __m256i e1 = _mm256_shuffle_epi32(_mm256_mul_epu32(c[2], m1), _MM_SHUFFLE(3, 1, 2, 0));
-        __m256i o1 = _mm256_shuffle_epi32(_mm256_mul_epu32(_mm256_srli_epi64(c[2], 32), m1), _MM_SHUFFLE(3, 1, 2, 0));
-        const __m256i lo0 = _mm256_unpacklo_epi32(e0, o0), hi0 = _mm256_unpackhi_epi32(e0, o0);
-        const __m256i lo1 = _mm256_unpacklo_epi32(e1, o1), hi1 = _mm256_unpackhi_epi32(e1, o1);
-        c[0] = _mm256_xor_si256(_mm256_xor_si256(hi1, c[1]), key0);
-        c[1] = lo1;
-        c[2] = _mm256_xor_si256(_mm256_xor_si256(hi0, c[3]), key1);
-        c[3] = lo0;
+        for (int g = 0; g < G; g++) {
+            __m256i *v = c[g];
+            __m256i e0 = _mm256_shuffle_epi32(_mm256_mul_epu32(v[0], m0), _MM_SHUFFLE(3, 1, 2, 0));
+            __m256i o0 =
+                _mm256_shuffle_epi32(_mm256_mul_epu32(_mm256_srli_epi64(v[0], 32), m0), _MM_SHUFFLE(3, 1, 2, 0));
+            __m256i e1 = _mm256_shuffle_epi32(_mm256_mul_epu32(v[2], m1), _MM_SHUFFLE(3, 1, 2, 0));
+            __m256i o1 =
+                _mm256_shuffle_epi32(_mm256_mul_epu32(_mm256_srli_epi64(v[2], 32), m1), _MM_SHUFFLE(3, 1, 2, 0));
+            const __m256i lo0 = _mm256_unpacklo_epi32(e0, o0), hi0 = _mm256_unpackhi_epi32(e0, o0);
+            const __m256i lo1 = _mm256_unpacklo_epi32(e1, o1), hi1 = _mm256_unpackhi_epi32(e1, o1);
+            v[0] = _mm256_xor_si256(_mm256_xor_si256(hi1, v[1]), key0);
+            v[1] = lo1;
+            v[2] = _mm256_xor_si256(_mm256_xor_si256(hi0, v[3]), key1);
+            v[3] = lo0;
+        }
         k0 += PHILOX_W0;
         k1 += PHILOX_W1;
     }
-    const __m256i t0 = _mm256_unpacklo_epi32(c[0], c[1]), t1 = _mm256_unpacklo_epi32(c[2], c[3]);
-    const __m256i t2 = _mm256_unpackhi_epi32(c[0], c[1]), t3 = _mm256_unpackhi_epi32(c[2], c[3]);
-    const __m256i v[4] = {_mm256_unpacklo_epi64(t0, t1), _mm256_unpackhi_epi64(t0, t1), _mm256_unpacklo_epi64(t2, t3),
-                          _mm256_unpackhi_epi64(t2, t3)};
-    for (int b = 0; b < 4; b++) { /* v[b]: block b (low lane) and block b + 4 (high lane) */
-        _mm_storeu_si128((__m128i *)(void *)(out + 4 * b), _mm256_castsi256_si128(v[b]));
-        _mm_storeu_si128((__m128i *)(void *)(out + 4 * (b + 4)), _mm256_extracti128_si256(v[b], 1));
+    for (int g = 0; g < G; g++) {
+        const __m256i *v = c[g];
+        const __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpacklo_epi32(v[2], v[3]);
+        const __m256i t2 = _mm256_unpackhi_epi32(v[0], v[1]), t3 = _mm256_unpackhi_epi32(v[2], v[3]);
+        const __m256i w[4] = {_mm256_unpacklo_epi64(t0, t1), _mm256_unpackhi_epi64(t0, t1),
+                              _mm256_unpacklo_epi64(t2, t3), _mm256_unpackhi_epi64(t2, t3)};
+        uint32_t *o = out + 32 * g;
+        for (int b = 0; b < 4; b++) { /* w[b]: block b (low lane) and block b + 4 (high lane) */
+            _mm_storeu_si128((__m128i *)(void *)(o + 4 * b), _mm256_castsi256_si128(w[b]));
+            _mm_storeu_si128((__m128i *)(void *)(o + 4 * (b + 4)), _mm256_extracti128_si256(w[b], 1));
+        }
     }
+}
+
+__attribute__((target("avx2"))) static void philox_batch_avx2(uint32_t out[4 * BATCH], uint64_t seed, uint64_t stream,
+                                                             uint64_t counter0)
+{
+    philox_groups_avx2(out, seed, stream, counter0, 1);
+}
+
+__attribute__((target("avx2"))) static void philox_batch2_avx2(uint32_t out[8 * BATCH], uint64_t seed,
+                                                              uint64_t stream, uint64_t counter0)
+{
+    philox_groups_avx2(out, seed, stream, counter0, 2);
 }
 
 static int have_avx2(void)
@@ -210,6 +236,21 @@ static inline void blocks_for(uint32_t out[4 * BATCH], size_t n, uint64_t seed, 
     for (size_t b = 0; 4 * b < n; b++) block(out + 4 * b, seed, stream, counter0 + b);
 }
 
+/* blocks_for for n <= 64 numbers (sixteen blocks): two interleaved batches in one AVX2 call
+ * where the CPU has it and more than 44 words are wanted. */
+static inline void blocks_for2(uint32_t out[8 * BATCH], size_t n, uint64_t seed, uint64_t stream,
+                               uint64_t counter0)
+{
+#ifdef XBAR_HAVE_AVX2_PHILOX
+    if (n > 44 && have_avx2()) {
+        philox_batch2_avx2(out, seed, stream, counter0);
+        return;
+    }
+#endif
+    blocks_for(out, n < 4 * BATCH ? n : 4 * BATCH, seed, stream, counter0);
+    if (n > 4 * BATCH) blocks_for(out + 4 * BATCH, n - 4 * BATCH, seed, stream, counter0 + BATCH);
+}
+
 /* 24-bit uniform in (0,1): (k + 0.5) / 2^24, exact in float32. */
 static inline float u24(uint32_t r) { return ((float)(r >> 8) + 0.5f) * (1.0f / 16777216.0f); }
 
@@ -262,10 +303,10 @@ void xbar_rng_normal2d(double z[2], uint64_t seed, uint64_t stream, uint64_t cou
 
 void xbar_rng_uniform_fill(float *u, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
 {
-    uint32_t r[4 * BATCH];
-    for (size_t k = 0; k < n; k += 4 * BATCH) {
-        size_t m = n - k < 4 * BATCH ? n - k : 4 * BATCH;
-        blocks_for(r, m, seed, stream, counter0 + k / 4);
+    uint32_t r[8 * BATCH];
+    for (size_t k = 0; k < n; k += 8 * BATCH) {
+        const size_t m = n - k < 8 * BATCH ? n - k : 8 * BATCH;
+        blocks_for2(r, m, seed, stream, counter0 + k / 4);
         for (size_t j = 0; j < m; j++) u[k + j] = u24(r[j]);
     }
 }
@@ -400,18 +441,17 @@ void xbar_rng_znormal4(float z[4], uint64_t seed, uint64_t stream, uint64_t coun
 
 void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
 {
-    uint32_t r[4 * BATCH];
-    for (size_t k = 0; k < n; k += 4 * BATCH) {
-        size_t m = n - k < 4 * BATCH ? n - k : 4 * BATCH;
-        uint64_t c = counter0 + k / 4;
-        blocks_for(r, m, seed, stream, c);
-        uint32_t reject = 0;
-        if (m == 4 * BATCH)
-            for (uint32_t b = 0; b < BATCH; b++) reject |= zig_fast4(z + k + 4 * b, r + 4 * b) << (4 * b);
-        else
-            reject = zig_fast_n(z + k, r, m);
+    uint32_t r[8 * BATCH];
+    for (size_t k = 0; k < n; k += 8 * BATCH) { /* up to 64 words (sixteen blocks) per step */
+        const size_t m = n - k < 8 * BATCH ? n - k : 8 * BATCH;
+        const uint64_t c = counter0 + k / 4;
+        blocks_for2(r, m, seed, stream, c);
+        uint64_t reject = 0;
+        size_t b = 0;
+        for (; 4 * b + 4 <= m; b++) reject |= (uint64_t)zig_fast4(z + k + 4 * b, r + 4 * b) << (4 * b);
+        if (4 * b < m) reject |= (uint64_t)zig_fast_n(z + k + 4 * b, r + 4 * b, m - 4 * b) << (4 * b);
         while (reject) { /* lowest rejected word first */
-            uint32_t j = (uint32_t)__builtin_ctz(reject);
+            const uint32_t j = (uint32_t)__builtin_ctzll(reject);
             reject &= reject - 1;
             z[k + j] = zig_slow(r[j], seed, stream, c + j / 4, j % 4);
         }

@@ -331,7 +331,7 @@ typedef void (*fill_fn)(float *, size_t, uint64_t, uint64_t, uint64_t);
 
 static void check_fill(fill_fn fill, block_fn blk, const char *what)
 {
-    static const size_t ns[] = {1, 3, 4, 5, 31, 32, 33, 35, 64, 100, 1027};
+    static const size_t ns[] = {1, 3, 4, 5, 31, 32, 33, 35, 44, 45, 63, 64, 65, 100, 128, 1027};
     static const uint64_t c0s[] = {0, 77, 0xfffffffeull, UINT64_MAX - 5};
     float buf[1027 + 8], b[4];
     int bad = 0;
