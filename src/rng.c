@@ -29,7 +29,9 @@
  *
  * Speed: the fill functions (uniform, normal, znormal) compute 8 blocks at a
  * time with SSE2 (two groups of 4 blocks, one block per 32-bit lane,
- * _mm_mul_epu32 for the 32x32->64 products), and the ziggurat's fast path
+ * _mm_mul_epu32 for the 32x32->64 products) or, with AVX2, 8 blocks per
+ * vector and (uniform, znormal) 16 per call in two interleaved groups, so one
+ * group's multiplies run while the other waits; the ziggurat's fast path
  * runs 4 words at a time in SSE2; without SSE2 the same bits come from the
  * scalar code, so results never depend on the path, and every fill equals the
  * lanes of its one-block function. The rejection path is out of line. */
