@@ -7,7 +7,8 @@
  * (threads[0] = 1 and threads[1] = N) and reported as an array of nth values
  * in bench.json, in that order. Times are the fastest of k calls (min-of-k):
  * calls repeat while their total stays within `budget` seconds (at most
- * BENCH_KMAX calls; a call longer than budget/2 runs once).
+ * BENCH_KMAX calls), and at least BENCH_KMIN times when a call takes under
+ * BENCH_KMIN_S (so no case under half a second rests on one call).
  *
  *   bench_ctx b = ...;                 // settings, json root, table copy
  *   bench_ceilings(&b);                // (1) fills b.sgemm_gflops, ...
@@ -21,7 +22,9 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define BENCH_KMAX 64 /* most calls per timed case */
+#define BENCH_KMAX 64    /* most calls per timed case */
+#define BENCH_KMIN 3     /* fewest calls of a case whose call takes under BENCH_KMIN_S */
+#define BENCH_KMIN_S 0.5 /* seconds */
 
 typedef struct {
     int quick, quiet;

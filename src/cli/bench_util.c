@@ -30,7 +30,9 @@ bench_time bench_best(const bench_ctx *b, bench_call f, void *arg)
     double spent = best.s;
     int k = 1;
     s[0] = best.s;
-    for (; k < BENCH_KMAX && best.s < b->budget / 2 && spent + best.s <= b->budget; k++) {
+    for (; k < BENCH_KMAX && ((k < BENCH_KMIN && best.s < BENCH_KMIN_S) ||
+                              (best.s < b->budget / 2 && spent + best.s <= b->budget));
+         k++) {
         bench_time t = f(arg);
         spent += t.s;
         s[k] = t.s;
