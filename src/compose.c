@@ -193,11 +193,15 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
     default: return 0;
     }
     const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
+    /* what the caller did not say is scanned (32-bit or / and reductions: the loops vectorise) */
     int32_t many = most > 1, more = most > 15, any_up = dir == 1, all_up = dir == 1;
-    if (most <= 0 || dir < 0) { /* 32-bit or / and reductions: the loop vectorises */
-        many = 0, more = 0, any_up = 0, all_up = 1;
-        for (size_t o = 0; o < q; o++)
-            many |= -(int32_t)(cnt[o] > 1), more |= -(int32_t)(cnt[o] > 15), any_up |= up[o], all_up &= up[o];
+    if (most <= 0) {
+        many = 0, more = 0;
+        for (size_t o = 0; o < q; o++) many |= -(int32_t)(cnt[o] > 1), more |= -(int32_t)(cnt[o] > 15);
+    }
+    if (dir < 0) {
+        any_up = 0, all_up = 1;
+        for (size_t o = 0; o < q; o++) any_up |= up[o], all_up &= up[o];
     }
     const int counts = !many ? 0 : (!more ? 1 : 2);
     const float *sup = d->s_up + base, *sdn = d->s_dn + base, *aup = d->a_up + base, *adn = d->a_dn + base;

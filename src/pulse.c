@@ -406,15 +406,14 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     const xbar_devices *d = &t->dev;
     const int noisy = d->p.dw_min_std != 0.0f;
     float *z = rw->z, *wrow = t->w + i * n;
-    if (noisy) { /* z has room for eight past the last pulsed slot (xbar_row_expand reads them) */
-        xbar_rng_znormal_fill(z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
-        memset(z + q, 0, 8 * sizeof *z);
-    }
+    if (noisy) xbar_rng_znormal_fill(z, q, t->c.seed, cs, (uint64_t)(s * m + i) << XBAR_SLOT_SHIFT);
     const float *px = t->px + s * n;
-    const int xsign = t->xsign[s]; /* x*d < 0 -> up pulse */
+    /* x*d < 0 -> up pulse; dir: the direction of every slot when every x of the sample lies on
+     * one side of 0 (xsign >= 0), else -1 */
+    const int xsign = t->xsign[s], dir = xsign >= 0 ? xsign != dneg : -1;
     const int32_t *up = rw->up;
-    if (xsign >= 0) /* every x of the sample on one side of 0 */
-        up = xsign != dneg ? rw->ones : rw->zeros;
+    if (dir >= 0)
+        up = dir ? rw->ones : rw->zeros;
     else if (act)
         for (size_t c = 0; c < na; c++) rw->up[c] = (px[act[c]] < 0.0f) != dneg;
     else
@@ -423,12 +422,13 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     int closed = 0;
     const float *xi = z; /* the normal of each slot: z itself when every slot is pulsed */
     if (!noisy || t->c.update.compose_pulses) {
-        if (noisy && q < na) {
+        if (noisy && q < na) { /* z has room for eight past the last pulsed slot, which expand reads */
+            memset(z + q, 0, 8 * sizeof *z);
             xi = rw->zc;
             xbar_row_expand(rw->zc, z, C, na);
         }
         closed = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, up, C, noisy ? xi : NULL, rw->wc,
-                                    rw->ok, most, xsign >= 0 ? xsign != dneg : -1);
+                                    rw->ok, most, dir);
     }
     if (closed) { /* wc holds every active column's weight, new or kept */
         if (act)
