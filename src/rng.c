@@ -11,8 +11,8 @@
  * the word w = r[j]:
  *   i = w & 255 (layer), m = (w >> 8) & 0x7fffff (23 magnitude bits), sign = w >> 31.
  * The candidate is x = (2m+1) x_i / 2^24, uniform on [0, x_i].
- *   Fast path (98.51% of words): m < zig_k[i], i.e. x < x_{i+1}; then
- *     z = +-(float)(2m+1) * zig_w[i], one float multiply.
+ *   Fast path (98.51% of words): m < zig_kw[i].k, i.e. x < x_{i+1}; then
+ *     z = +-(float)(2m+1) * zig_kw[i].w, one float multiply.
  *   Otherwise (layer 0, x >= r: the tail): Marsaglia's tail method, repeated
  *     until it accepts: a = -ln(u1) / r, b = -ln(u2), accept if 2b > a^2; z = +-(r + a).
  *   Otherwise (a wedge of layer i >= 1): accept z = +-x if
@@ -32,7 +32,8 @@
  * _mm_mul_epu32 for the 32x32->64 products) or, with AVX2, 8 blocks per
  * vector and (uniform, znormal) 16 per call in two interleaved groups, so one
  * group's multiplies run while the other waits; the ziggurat's fast path
- * runs 4 words at a time in SSE2; without SSE2 the same bits come from the
+ * runs 4 words at a time in SSE2, or 8 with AVX2 (one 8-byte load per word
+ * fetches its layer's {k, w}: zig_tables.h); without SSE2 the same bits come from the
  * scalar code, so results never depend on the path, and every fill equals the
  * lanes of its one-block function. The rejection path is out of line. */
 #include <math.h>
@@ -336,12 +337,12 @@ void xbar_rng_normal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, ui
 static inline uint32_t zig_fast(uint32_t w, float *z)
 {
     uint32_t i = w & 255, m = (w >> 8) & 0x7fffff;
-    float x = (float)(int32_t)(2 * m + 1) * zig_w[i];
+    float x = (float)(int32_t)(2 * m + 1) * zig_kw[i].w;
     uint32_t bits;
     memcpy(&bits, &x, sizeof bits);
     bits |= w & 0x80000000u;
     memcpy(z, &bits, sizeof bits);
-    return m < zig_k[i];
+    return m < zig_kw[i].k;
 }
 
 /* Fast-path values of the n (<= 32) words w into z, without branches; bit j
@@ -360,10 +361,10 @@ static inline uint32_t zig_fast4(float z[4], const uint32_t w[4])
 #if defined(__SSE2__)
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)w);
     const __m128i m = _mm_and_si128(_mm_srli_epi32(v, 8), _mm_set1_epi32(0x7fffff));
-    const __m128i k = _mm_setr_epi32((int)zig_k[w[0] & 255], (int)zig_k[w[1] & 255],
-                                     (int)zig_k[w[2] & 255], (int)zig_k[w[3] & 255]);
+    const __m128i k = _mm_setr_epi32((int)zig_kw[w[0] & 255].k, (int)zig_kw[w[1] & 255].k,
+                                     (int)zig_kw[w[2] & 255].k, (int)zig_kw[w[3] & 255].k);
     const __m128 scale =
-        _mm_setr_ps(zig_w[w[0] & 255], zig_w[w[1] & 255], zig_w[w[2] & 255], zig_w[w[3] & 255]);
+        _mm_setr_ps(zig_kw[w[0] & 255].w, zig_kw[w[1] & 255].w, zig_kw[w[2] & 255].w, zig_kw[w[3] & 255].w);
     __m128 x = _mm_cvtepi32_ps(_mm_or_si128(_mm_slli_epi32(m, 1), _mm_set1_epi32(1)));
     x = _mm_mul_ps(x, scale);
     x = _mm_or_ps(x, _mm_castsi128_ps(_mm_and_si128(v, _mm_set1_epi32((int)0x80000000u))));
@@ -441,6 +442,70 @@ void xbar_rng_znormal4(float z[4], uint64_t seed, uint64_t stream, uint64_t coun
             if (reject >> j & 1) z[j] = zig_slow(r[j], seed, stream, counter, j);
 }
 
+#ifdef XBAR_HAVE_AVX2_PHILOX
+/* Layer w & 255's {k, w} as one 64-bit load into the low half of a vector. */
+static inline __m128i zig_layer_of(uint32_t w)
+{
+    return _mm_loadl_epi64((const __m128i *)(const void *)&zig_kw[w & 255]);
+}
+
+/* zig_fast_n for the m (1..64) words w, eight at a time with AVX2: one 8-byte load per word
+ * fetches its layer's {k, w} (scalar loads: Zen 3's gathers are slower), and two shuffles
+ * split them into k and w vectors. The words past m up to the next multiple of 8 are read
+ * (they must be initialised) but neither stored nor flagged. The same bits. */
+__attribute__((target("avx2"))) static uint64_t zig_fast_avx2(float *z, const uint32_t *w, size_t m)
+{
+    const __m256i mag = _mm256_set1_epi32(0x7fffff), one = _mm256_set1_epi32(1),
+                  sign = _mm256_set1_epi32((int)0x80000000u);
+    uint64_t reject = 0;
+    for (size_t j = 0; j < m; j += 8) {
+        const uint32_t *v = w + j;
+        /* p = layers {0 1 | 4 5}, q = {2 3 | 6 7}: the even floats of (p, q) per 128-bit lane are
+         * k of words 0-3 | 4-7, the odd ones w */
+        const __m128i p0 = _mm_unpacklo_epi64(zig_layer_of(v[0]), zig_layer_of(v[1]));
+        const __m128i p1 = _mm_unpacklo_epi64(zig_layer_of(v[4]), zig_layer_of(v[5]));
+        const __m128i q0 = _mm_unpacklo_epi64(zig_layer_of(v[2]), zig_layer_of(v[3]));
+        const __m128i q1 = _mm_unpacklo_epi64(zig_layer_of(v[6]), zig_layer_of(v[7]));
+        const __m256 p = _mm256_castsi256_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(p0), p1, 1));
+        const __m256 q = _mm256_castsi256_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(q0), q1, 1));
+        const __m256i k = _mm256_castps_si256(_mm256_shuffle_ps(p, q, _MM_SHUFFLE(2, 0, 2, 0)));
+        const __m256 scale = _mm256_shuffle_ps(p, q, _MM_SHUFFLE(3, 1, 3, 1));
+        const __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)v);
+        const __m256i mm = _mm256_and_si256(_mm256_srli_epi32(x, 8), mag);
+        __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_or_si256(_mm256_slli_epi32(mm, 1), one)), scale);
+        f = _mm256_or_ps(f, _mm256_castsi256_ps(_mm256_and_si256(x, sign)));
+        uint32_t rej = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(k, mm))) ^ 255u;
+        if (m - j >= 8)
+            _mm256_storeu_ps(z + j, f);
+        else {
+            float t[8];
+            _mm256_storeu_ps(t, f);
+            memcpy(z + j, t, (m - j) * sizeof(float));
+            rej &= (1u << (m - j)) - 1u;
+        }
+        reject |= (uint64_t)rej << j;
+    }
+    return reject;
+}
+#endif
+
+/* The fast paths of the m (1..64) words r into z; bit j set where word j needs the slow path.
+ * r has room for 64 words; those past m may be overwritten. */
+static inline uint64_t zig_fast_words(float *z, uint32_t *r, size_t m)
+{
+#ifdef XBAR_HAVE_AVX2_PHILOX
+    if (have_avx2()) {
+        for (size_t j = m; j % 8; j++) r[j] = 0;
+        return zig_fast_avx2(z, r, m);
+    }
+#endif
+    uint64_t reject = 0;
+    size_t b = 0;
+    for (; 4 * b + 4 <= m; b++) reject |= (uint64_t)zig_fast4(z + 4 * b, r + 4 * b) << (4 * b);
+    if (4 * b < m) reject |= (uint64_t)zig_fast_n(z + 4 * b, r + 4 * b, m - 4 * b) << (4 * b);
+    return reject;
+}
+
 void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
 {
     uint32_t r[8 * BATCH];
@@ -448,10 +513,7 @@ void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, u
         const size_t m = n - k < 8 * BATCH ? n - k : 8 * BATCH;
         const uint64_t c = counter0 + k / 4;
         blocks_for2(r, m, seed, stream, c);
-        uint64_t reject = 0;
-        size_t b = 0;
-        for (; 4 * b + 4 <= m; b++) reject |= (uint64_t)zig_fast4(z + k + 4 * b, r + 4 * b) << (4 * b);
-        if (4 * b < m) reject |= (uint64_t)zig_fast_n(z + k + 4 * b, r + 4 * b, m - 4 * b) << (4 * b);
+        uint64_t reject = zig_fast_words(z + k, r, m);
         while (reject) { /* lowest rejected word first */
             const uint32_t j = (uint32_t)__builtin_ctzll(reject);
             reject &= reject - 1;
