@@ -87,9 +87,15 @@ slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb
         const float c = sg * a;
         float A = 0.0f, S = 0.0f, xb = c, Sb = 1.0f;
         for (int b = 0; b < nb; b++) { /* the bits of n < 2^nb (bits above add exactly nothing) */
-            const float bit = (float)((cnt[o] >> b) & 1);
-            if (noisy && !mult) S += bit * ((1.0f + A) * (1.0f + A)) * Sb, Sb *= 2.0f + xb * (2.0f + xb);
-            A += bit * (xb + A * xb);
+            /* bit b as the sign of cnt << (31 - b): the select is one blend on that sign */
+            const int set = (int32_t)((uint32_t)cnt[o] << (31 - b)) < 0;
+            if (noisy && !mult) {
+                const float bit = set ? 1.0f : 0.0f;
+                S += bit * ((1.0f + A) * (1.0f + A)) * Sb, Sb *= 2.0f + xb * (2.0f + xb);
+            }
+            /* A + (xb + A xb) where the bit is set: the bits of A + bit (xb + A xb) for finite
+             * xb (the first block, A = 0, is c itself) */
+            A = set ? (b == 0 ? c : A + (xb + A * xb)) : A;
             xb *= 2.0f + xb;
         }
         /* the slope is known to be 0 only for the constant step (amode, a compile-time constant);
@@ -116,12 +122,12 @@ slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb
         const float lim = 36.0f * dn * s2 * step0 * step0;
         const float below = (g < mean ? g : mean) - lo, above = hi - (g > mean ? g : mean);
         /* every condition as a 0/1 float, so the loop has one data type */
-        const float nb = below < above ? below : above, nb2 = nb * nb;
+        const float room = below < above ? below : above, room2 = room * room;
         /* taken: a slot of one pulse, or of n >= 2 where the form applies; every other slot keeps
          * its weight */
         const float one = cnt[o] == 1 ? 1.0f : 0.0f;
-        const float take = valid * (nb > 0.0f ? 1.0f : 0.0f) * (nb2 >= lim ? 1.0f : 0.0f) *
-                           (dn < 64.0f ? 1.0f : 0.0f) * (cnt[o] != 0 ? 1.0f : 0.0f);
+        const float take = valid * (room > 0.0f ? 1.0f : 0.0f) * (room2 >= lim ? 1.0f : 0.0f) *
+                           (nb < 6 || dn < 64.0f ? 1.0f : 0.0f) * (cnt[o] != 0 ? 1.0f : 0.0f);
         /* noise-free: the mean itself (mean + 0 * 0 would turn -0 into +0) */
         float gn = noisy ? mean + sqrtf(var) * xi[o] : mean;
         gn = one != 0.0f ? g1 : gn;
