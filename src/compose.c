@@ -35,6 +35,14 @@ double xbar_powu(double q, unsigned n)
  * bounds), or -s/b of the approached bound (ALD, soft-bounds reference); as xbar_linear_step. */
 enum { A_ZERO = 0, A_ARRAY = 1, A_BOUND = 2 };
 
+/* xbar_clampf's value for lo <= hi (every device's b_min <= 0 <= b_max), in the min-then-max
+ * form that compiles to one vminps and one vmaxps (NaN stays NaN, as there). */
+static inline float clamp_min_max(float x, float lo, float hi)
+{
+    const float t = hi < x ? hi : x;
+    return lo > t ? lo : t;
+}
+
 /* Slot o: device col[o] of the row (pointers already at the row; contig: device o, col
  * unused, so plain vector loads replace the gathers), direction up[o] (0/1),
  * cnt[o] pulses (0 allowed: the result is then unused), normal xi[o] (noisy only).
@@ -71,7 +79,7 @@ slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb
         }
         const float g1 = u ? g + st : g - st;
         if (nb == 1) { /* every count 0 or 1 */
-            const float take = cnt[o] != 0 ? 1.0f : 0.0f, gc = g1 < lo ? lo : (g1 > hi ? hi : g1);
+            const float take = cnt[o] != 0 ? 1.0f : 0.0f, gc = clamp_min_max(g1, lo, hi);
             OK[o] = take;
             OUT[o] = take != 0.0f ? gc - ref : W[j];
             continue;
@@ -131,7 +139,7 @@ slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb
         /* noise-free: the mean itself (mean + 0 * 0 would turn -0 into +0) */
         float gn = noisy ? mean + sqrtf(var) * xi[o] : mean;
         gn = one != 0.0f ? g1 : gn;
-        gn = gn < lo ? lo : (gn > hi ? hi : gn);
+        gn = clamp_min_max(gn, lo, hi);
         const float tk = one != 0.0f ? 1.0f : take;
         OK[o] = tk;
         OUT[o] = tk != 0.0f ? gn - ref : W[j];
