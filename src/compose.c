@@ -50,7 +50,7 @@ static inline float clamp_min_max(float x, float lo, float hi)
  * lanes per AVX2 vector), straight-line code with selects and gathers, restrict parameters
  * (gcc ignores restrict on locals), so the loop vectorises. */
 /* always inlined: each instance below must get its own constant-folded copy */
-__attribute__((always_inline)) static inline void
+__attribute__((always_inline)) static inline int32_t
 slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb, float sigma, float ref,
            const int32_t *restrict col, const int32_t *restrict up, const int32_t *restrict cnt,
            const float *restrict xi, const float *restrict W, const float *restrict SUP, const float *restrict SDN,
@@ -58,6 +58,7 @@ slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb
            const float *restrict BMIN, float *restrict OUT, float *restrict OK)
 {
     const float s2 = sigma * sigma;
+    int32_t taken = 0; /* the slots with OK[o] = 1 (an integer sum: the loop still vectorises) */
     for (size_t o = 0; o < q; o++) {
         const ptrdiff_t j = contig ? (ptrdiff_t)o : (ptrdiff_t)col[o];
         const int32_t u = up[o];
@@ -82,6 +83,7 @@ slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb
             const float take = cnt[o] != 0 ? 1.0f : 0.0f, gc = clamp_min_max(g1, lo, hi);
             OK[o] = take;
             OUT[o] = take != 0.0f ? gc - ref : W[j];
+            taken += (int32_t)take;
             continue;
         }
         /* n >= 2 pulses scale the distance e to the fixed point by f = 1 + c each, so the n-pulse step
@@ -143,7 +145,9 @@ slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb
         const float tk = one != 0.0f ? 1.0f : take;
         OK[o] = tk;
         OUT[o] = tk != 0.0f ? gn - ref : W[j];
+        taken += (int32_t)tk;
     }
+    return taken;
 }
 
 /* One function per (noise, slope source, noise kind), each with its clones: inside, those
@@ -154,9 +158,9 @@ slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb
         const float *restrict SDN, const float *restrict AUP, const float *restrict ADN, const float *restrict BMAX, \
         const float *restrict BMIN, float *restrict OUT, float *restrict OK
 #define SLOTS_FN(name, contig, uni, noisy, amode, mult, nb)                                                        \
-    XBAR_CLONES static void name(SLOTS_ARGS)                                                                       \
+    XBAR_CLONES static int32_t name(SLOTS_ARGS)                                                                    \
     {                                                                                                              \
-        slots_body(q, contig, uni, noisy, amode, mult, nb, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN, BMAX, \
+        return slots_body(q, contig, uni, noisy, amode, mult, nb, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN, BMAX, \
                    BMIN, OUT, OK);                                                                                 \
     }
 #define SLOTS_FNS(kind, contig, uni, noisy, mult)                                                                  \
@@ -187,7 +191,7 @@ SLOTS_FNS(cmult, 1, 0, 1, 1)
  * direction's step and slope arrays as both, and the kernel gathers each once (five gathers
  * instead of seven; the contiguous rows read plain vectors, so they have no such instance).
  * Counts below 16 take four powering steps instead of six. */
-typedef void (*slots_fn)(SLOTS_ARGS);
+typedef int32_t (*slots_fn)(SLOTS_ARGS);
 static const slots_fn slots_table[3][3][3][3] = {
     {SLOTS_ROW(quiet), SLOTS_ROW(add), SLOTS_ROW(mult)},
     {SLOTS_ROW(uquiet), SLOTS_ROW(uadd), SLOTS_ROW(umult)},
@@ -204,7 +208,7 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
     case XBAR_DEV_SOFT_BOUNDS: amode = A_ARRAY; break;
     case XBAR_DEV_ALD:
     case XBAR_DEV_SOFT_BOUNDS_REF: amode = A_BOUND; break;
-    default: return 0;
+    default: return -1;
     }
     const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
     /* what the caller did not say is scanned (32-bit or / and reductions: the loops vectorise) */
@@ -224,7 +228,6 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
         shape = 1;
         if (!all_up) sup = sdn, aup = adn;
     }
-    slots_table[shape][kind][counts][amode](q, xi ? d->p.dw_min_std : 0.0f, (float)d->ref, col, up, cnt, xi, w, sup, sdn,
-                                          aup, adn, d->b_max + base, d->b_min + base, out, ok);
-    return 1;
+    return slots_table[shape][kind][counts][amode](q, xi ? d->p.dw_min_std : 0.0f, (float)d->ref, col, up, cnt, xi, w,
+                                                 sup, sdn, aup, adn, d->b_max + base, d->b_min + base, out, ok);
 }

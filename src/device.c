@@ -325,8 +325,7 @@ static int compose_one(const xbar_devices *d, size_t i, float w, int up, unsigne
 {
     const int32_t col = 0, dir = up != 0, cnt = (int32_t)n;
     float ok = 0.0f, res;
-    if (n == 0 || n > INT32_MAX || !xbar_compose_slots(d, i, &w, 1, &col, &dir, &cnt, xi, &res, &ok, cnt, dir) ||
-        ok == 0.0f)
+    if (n == 0 || n > INT32_MAX || xbar_compose_slots(d, i, &w, 1, &col, &dir, &cnt, xi, &res, &ok, cnt, dir) != 1)
         return 0;
     *out = res;
     return 1;

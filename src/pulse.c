@@ -419,7 +419,7 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     else
         for (size_t c = 0; c < na; c++) rw->up[c] = (px[c] < 0.0f) != dneg;
     size_t left = q; /* pulsed slots still to step */
-    int closed = 0;
+    int taken = -1; /* slots the kernel stepped (ok[c] = 1); -1: it did not run */
     const float *xi = z; /* the normal of each slot: z itself when every slot is pulsed */
     if (!noisy || t->c.update.compose_pulses) {
         if (noisy && q < na) { /* z has room for eight past the last pulsed slot, which expand reads */
@@ -427,22 +427,17 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
             xi = rw->zc;
             xbar_row_expand(rw->zc, z, C, na);
         }
-        closed = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, up, C, noisy ? xi : NULL, rw->wc,
-                                    rw->ok, most, dir);
+        taken = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, up, C, noisy ? xi : NULL, rw->wc,
+                                   rw->ok, most, dir);
     }
+    const int closed = taken >= 0;
     if (closed) { /* wc holds every active column's weight, new or kept */
         if (act)
 #pragma GCC unroll 4
             for (size_t c = 0; c < na; c++) wrow[act[c]] = rw->wc[c];
         else
             memcpy(wrow, rw->wc, n * sizeof *wrow);
-        if (most <= 1) { /* single pulses are always taken (the device step itself) */
-            left = 0;
-        } else {
-            uint32_t done = 0; /* a separate loop, so it vectorises */
-            for (size_t c = 0; c < na; c++) done += rw->ok[c] != 0.0f;
-            left = q - done;
-        }
+        left = q - (size_t)taken;
     }
     if (left) { /* one by one: the normal of pulsed slot o is z[o] */
         size_t o = 0;
