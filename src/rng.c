@@ -98,10 +98,51 @@ static inline __m128i mulhilo4(__m128i a, __m128i m, __m128i *lo)
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #define XBAR_HAVE_AVX2_PHILOX 1
-/* The same blocks with AVX2, G groups of eight (G = 1 or 2; the groups' rounds interleave, so
- * the multiply latency of one hides behind the other): one vector holds word w of the eight
- * blocks of a group (blocks 0-3 in the low 128-bit lane, 4-7 in the high one); every step is
- * the SSE2 step per lane, so the bits are the same. */
+/* Philox rounds with AVX2 on G groups of eight blocks (G = 1 or 2; the groups' rounds
+ * interleave, so the multiply latency of one hides behind the other): c[g][w] holds word w of
+ * the counters of the group's eight blocks, k0 and k1 the keys' words per block (lane). One
+ * vector holds word w of the eight blocks of a group (blocks 0-3 in the low 128-bit lane,
+ * 4-7 in the high one); every step is the SSE2 step per lane, so the bits are the same.
+ * Block b of group g goes to out[32 g + 4 b + w]. */
+__attribute__((target("avx2"), always_inline)) static inline void philox_core_avx2(uint32_t *out, __m256i c[][4],
+                                                                                 int G, __m256i k0, __m256i k1)
+{
+    const __m256i m0 = _mm256_set1_epi32((int)PHILOX_M0), m1 = _mm256_set1_epi32((int)PHILOX_M1);
+    const __m256i w0 = _mm256_set1_epi32((int)PHILOX_W0), w1 = _mm256_set1_epi32((int)PHILOX_W1);
+    for (int r = 0; r < 10; r++) {
+        for (int g = 0; g < G; g++) {
+            __m256i *v = c[g];
+            __m256i e0 = _mm256_shuffle_epi32(_mm256_mul_epu32(v[0], m0), _MM_SHUFFLE(3, 1, 2, 0));
+            __m256i o0 =
+                _mm256_shuffle_epi32(_mm256_mul_epu32(_mm256_srli_epi64(v[0], 32), m0), _MM_SHUFFLE(3, 1, 2, 0));
+            __m256i e1 = _mm256_shuffle_epi32(_mm256_mul_epu32(v[2], m1), _MM_SHUFFLE(3, 1, 2, 0));
+            __m256i o1 =
+                _mm256_shuffle_epi32(_mm256_mul_epu32(_mm256_srli_epi64(v[2], 32), m1), _MM_SHUFFLE(3, 1, 2, 0));
+            const __m256i lo0 = _mm256_unpacklo_epi32(e0, o0), hi0 = _mm256_unpackhi_epi32(e0, o0);
+            const __m256i lo1 = _mm256_unpacklo_epi32(e1, o1), hi1 = _mm256_unpackhi_epi32(e1, o1);
+            v[0] = _mm256_xor_si256(_mm256_xor_si256(hi1, v[1]), k0);
+            v[1] = lo1;
+            v[2] = _mm256_xor_si256(_mm256_xor_si256(hi0, v[3]), k1);
+            v[3] = lo0;
+        }
+        k0 = _mm256_add_epi32(k0, w0);
+        k1 = _mm256_add_epi32(k1, w1);
+    }
+    for (int g = 0; g < G; g++) {
+        const __m256i *v = c[g];
+        const __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpacklo_epi32(v[2], v[3]);
+        const __m256i t2 = _mm256_unpackhi_epi32(v[0], v[1]), t3 = _mm256_unpackhi_epi32(v[2], v[3]);
+        const __m256i w[4] = {_mm256_unpacklo_epi64(t0, t1), _mm256_unpackhi_epi64(t0, t1),
+                              _mm256_unpacklo_epi64(t2, t3), _mm256_unpackhi_epi64(t2, t3)};
+        uint32_t *o = out + 32 * g;
+        for (int b = 0; b < 4; b++) { /* w[b]: block b (low lane) and block b + 4 (high lane) */
+            _mm_storeu_si128((__m128i *)(void *)(o + 4 * b), _mm256_castsi256_si128(w[b]));
+            _mm_storeu_si128((__m128i *)(void *)(o + 4 * (b + 4)), _mm256_extracti128_si256(w[b], 1));
+        }
+    }
+}
+
+/* Blocks counter0 .. counter0 + 8G - 1 of (seed, stream), G = 1 or 2. */
 __attribute__((target("avx2"), always_inline)) static inline void philox_groups_avx2(uint32_t *out, uint64_t seed,
                                                                                    uint64_t stream,
                                                                                    uint64_t counter0, int G)
@@ -119,40 +160,23 @@ __attribute__((target("avx2"), always_inline)) static inline void philox_groups_
         c[g][2] = _mm256_set1_epi32((int)(uint32_t)stream);
         c[g][3] = _mm256_set1_epi32((int)(uint32_t)(stream >> 32));
     }
-    const __m256i m0 = _mm256_set1_epi32((int)PHILOX_M0), m1 = _mm256_set1_epi32((int)PHILOX_M1);
-    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-    for (int r = 0; r < 10; r++) {
-        const __m256i key0 = _mm256_set1_epi32((int)k0), key1 = _mm256_set1_epi32((int)k1);
-        for (int g = 0; g < G; g++) {
-            __m256i *v = c[g];
-            __m256i e0 = _mm256_shuffle_epi32(_mm256_mul_epu32(v[0], m0), _MM_SHUFFLE(3, 1, 2, 0));
-            __m256i o0 =
-                _mm256_shuffle_epi32(_mm256_mul_epu32(_mm256_srli_epi64(v[0], 32), m0), _MM_SHUFFLE(3, 1, 2, 0));
-            __m256i e1 = _mm256_shuffle_epi32(_mm256_mul_epu32(v[2], m1), _MM_SHUFFLE(3, 1, 2, 0));
-            __m256i o1 =
-                _mm256_shuffle_epi32(_mm256_mul_epu32(_mm256_srli_epi64(v[2], 32), m1), _MM_SHUFFLE(3, 1, 2, 0));
-            const __m256i lo0 = _mm256_unpacklo_epi32(e0, o0), hi0 = _mm256_unpackhi_epi32(e0, o0);
-            const __m256i lo1 = _mm256_unpacklo_epi32(e1, o1), hi1 = _mm256_unpackhi_epi32(e1, o1);
-            v[0] = _mm256_xor_si256(_mm256_xor_si256(hi1, v[1]), key0);
-            v[1] = lo1;
-            v[2] = _mm256_xor_si256(_mm256_xor_si256(hi0, v[3]), key1);
-            v[3] = lo0;
-        }
-        k0 += PHILOX_W0;
-        k1 += PHILOX_W1;
+    philox_core_avx2(out, c, G, _mm256_set1_epi32((int)(uint32_t)seed), _mm256_set1_epi32((int)(uint32_t)(seed >> 32)));
+}
+
+/* Eight blocks of (stream) with a counter and a first key word of their own each (lane b:
+ * counter[b], key {key0[b], key1}), into out[4 b + w]. */
+__attribute__((target("avx2"))) static void philox_lanes_avx2(uint32_t out[32], const uint64_t counter[8],
+                                                             const uint32_t key0[8], uint32_t key1, uint64_t stream)
+{
+    int lo[8], hi[8];
+    for (int b = 0; b < 8; b++) {
+        lo[b] = (int)(uint32_t)counter[b];
+        hi[b] = (int)(uint32_t)(counter[b] >> 32);
     }
-    for (int g = 0; g < G; g++) {
-        const __m256i *v = c[g];
-        const __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpacklo_epi32(v[2], v[3]);
-        const __m256i t2 = _mm256_unpackhi_epi32(v[0], v[1]), t3 = _mm256_unpackhi_epi32(v[2], v[3]);
-        const __m256i w[4] = {_mm256_unpacklo_epi64(t0, t1), _mm256_unpackhi_epi64(t0, t1),
-                              _mm256_unpacklo_epi64(t2, t3), _mm256_unpackhi_epi64(t2, t3)};
-        uint32_t *o = out + 32 * g;
-        for (int b = 0; b < 4; b++) { /* w[b]: block b (low lane) and block b + 4 (high lane) */
-            _mm_storeu_si128((__m128i *)(void *)(o + 4 * b), _mm256_castsi256_si128(w[b]));
-            _mm_storeu_si128((__m128i *)(void *)(o + 4 * (b + 4)), _mm256_extracti128_si256(w[b], 1));
-        }
-    }
+    __m256i c[1][4] = {{_mm256_setr_epi32(lo[0], lo[1], lo[2], lo[3], lo[4], lo[5], lo[6], lo[7]),
+                        _mm256_setr_epi32(hi[0], hi[1], hi[2], hi[3], hi[4], hi[5], hi[6], hi[7]),
+                        _mm256_set1_epi32((int)(uint32_t)stream), _mm256_set1_epi32((int)(uint32_t)(stream >> 32))}};
+    philox_core_avx2(out, c, 1, _mm256_loadu_si256((const __m256i *)(const void *)key0), _mm256_set1_epi32((int)key1));
 }
 
 __attribute__((target("avx2"))) static void philox_batch_avx2(uint32_t out[4 * BATCH], uint64_t seed, uint64_t stream,
@@ -375,18 +399,25 @@ static inline uint32_t zig_fast4(float z[4], const uint32_t w[4])
 #endif
 }
 
+/* Secondary block b of lane `lane` of primary block (seed, stream, counter). */
+static void zig_secondary(uint32_t out[4], uint64_t seed, uint64_t stream, uint64_t counter, uint32_t lane,
+                          uint32_t b)
+{
+    const uint32_t ctr[4] = {(uint32_t)counter, (uint32_t)(counter >> 32), (uint32_t)stream, (uint32_t)(stream >> 32)};
+    const uint32_t key[2] = {(uint32_t)seed ^ (4 * b + lane), (uint32_t)(seed >> 32) ^ ZIG_SALT};
+    xbar_philox4x32_10(out, ctr, key);
+}
+
 /* The secondary words of one lane, in order (see the header comment). */
 typedef struct {
-    uint32_t ctr[4], key[2], w[4];
-    uint32_t lane, b, used;
+    uint64_t seed, stream, counter;
+    uint32_t w[4], lane, b, used;
 } zig_extra;
 
 static inline uint32_t zig_next(zig_extra *e)
 {
     if (e->used == 4) {
-        const uint32_t key[2] = {e->key[0] ^ (4 * e->b + e->lane), e->key[1] ^ ZIG_SALT};
-        xbar_philox4x32_10(e->w, e->ctr, key);
-        e->b++;
+        zig_secondary(e->w, e->seed, e->stream, e->counter, e->lane, e->b++);
         e->used = 0;
     }
     return e->w[e->used++];
@@ -394,20 +425,17 @@ static inline uint32_t zig_next(zig_extra *e)
 
 static double zig_uniform(zig_extra *e) { return ((double)zig_next(e) + 0.5) * (1.0 / 4294967296.0); }
 
-/* The draw of word w of lane `lane` when its fast path rejects. */
+/* The draw of word w of lane `lane` when its fast path rejects; first: its secondary block 0
+ * if already computed, else NULL. */
 __attribute__((noinline, cold)) static float zig_slow(uint32_t w, uint64_t seed, uint64_t stream,
-                                                     uint64_t counter, uint32_t lane)
+                                                     uint64_t counter, uint32_t lane, const uint32_t *first)
 {
-    zig_extra e; /* not zero-filled: w[] is written before it is read */
-    e.ctr[0] = (uint32_t)counter;
-    e.ctr[1] = (uint32_t)(counter >> 32);
-    e.ctr[2] = (uint32_t)stream;
-    e.ctr[3] = (uint32_t)(stream >> 32);
-    e.key[0] = (uint32_t)seed;
-    e.key[1] = (uint32_t)(seed >> 32);
-    e.lane = lane;
-    e.b = 0;
-    e.used = 4;
+    zig_extra e = {.seed = seed, .stream = stream, .counter = counter, .lane = lane, .b = 0, .used = 4};
+    if (first) { /* block 0 given */
+        memcpy(e.w, first, sizeof e.w);
+        e.b = 1;
+        e.used = 0;
+    }
     for (;;) {
         float z;
         if (zig_fast(w, &z)) return z; /* (a restart's fast path) */
@@ -439,7 +467,7 @@ void xbar_rng_znormal4(float z[4], uint64_t seed, uint64_t stream, uint64_t coun
     uint32_t reject = zig_fast4(z, r);
     if (__builtin_expect(reject != 0, 0))
         for (uint32_t j = 0; j < 4; j++)
-            if (reject >> j & 1) z[j] = zig_slow(r[j], seed, stream, counter, j);
+            if (reject >> j & 1) z[j] = zig_slow(r[j], seed, stream, counter, j, NULL);
 }
 
 #ifdef XBAR_HAVE_AVX2_PHILOX
@@ -506,18 +534,52 @@ static inline uint64_t zig_fast_words(float *z, uint32_t *r, size_t m)
     return reject;
 }
 
+/* Rejected words waiting for their slow path: the word, its block's counter, its lane and
+ * where its normal goes. */
+typedef struct {
+    uint32_t w, lane;
+    uint64_t counter;
+    size_t at;
+} zig_pending;
+
+/* The slow paths of the np (<= 8) pending words. Their secondary blocks 0 (which nearly
+ * every rejection needs, and needs alone) come from one AVX2 call where the CPU has it and
+ * np >= 2; each draw is a pure function of its word, so the order does not matter. */
+static void zig_flush(float *z, const zig_pending *p, size_t np, uint64_t seed, uint64_t stream)
+{
+    uint32_t first[8 * 4];
+#ifdef XBAR_HAVE_AVX2_PHILOX
+    if (np >= 2 && have_avx2()) {
+        uint64_t ctr[8];
+        uint32_t key0[8];
+        for (size_t b = 0; b < 8; b++) { /* lanes past np repeat the first one */
+            const zig_pending *q = &p[b < np ? b : 0];
+            ctr[b] = q->counter;
+            key0[b] = (uint32_t)seed ^ q->lane;
+        }
+        philox_lanes_avx2(first, ctr, key0, (uint32_t)(seed >> 32) ^ ZIG_SALT, stream);
+    } else
+#endif
+        for (size_t b = 0; b < np; b++) zig_secondary(first + 4 * b, seed, stream, p[b].counter, p[b].lane, 0);
+    for (size_t b = 0; b < np; b++) z[p[b].at] = zig_slow(p[b].w, seed, stream, p[b].counter, p[b].lane, first + 4 * b);
+}
+
 void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
 {
     uint32_t r[8 * BATCH];
+    zig_pending pend[8];
+    size_t np = 0;
     for (size_t k = 0; k < n; k += 8 * BATCH) { /* up to 64 words (sixteen blocks) per step */
         const size_t m = n - k < 8 * BATCH ? n - k : 8 * BATCH;
         const uint64_t c = counter0 + k / 4;
         blocks_for2(r, m, seed, stream, c);
         uint64_t reject = zig_fast_words(z + k, r, m);
-        while (reject) { /* lowest rejected word first */
+        while (reject) {
             const uint32_t j = (uint32_t)__builtin_ctzll(reject);
             reject &= reject - 1;
-            z[k + j] = zig_slow(r[j], seed, stream, c + j / 4, j % 4);
+            pend[np++] = (zig_pending){r[j], j % 4, c + j / 4, k + j};
+            if (np == 8) zig_flush(z, pend, np, seed, stream), np = 0;
         }
     }
+    zig_flush(z, pend, np, seed, stream);
 }
