@@ -35,7 +35,9 @@
  * runs 4 words at a time in SSE2, or 8 with AVX2 (one 8-byte load per word
  * fetches its layer's {k, w}: zig_tables.h); without SSE2 the same bits come from the
  * scalar code, so results never depend on the path, and every fill equals the
- * lanes of its one-block function. The rejection path is out of line. */
+ * lanes of its one-block function. The rejection path is out of line; a
+ * fill's rejected words wait in groups of eight, and one AVX2 call computes
+ * their secondary blocks 0 (a counter and a key per lane). */
 #include <math.h>
 #include <string.h>
 #if defined(__SSE2__)
