@@ -8,7 +8,10 @@
  * in bench.json, in that order. Times are the fastest of k calls (min-of-k):
  * calls repeat while their total stays within `budget` seconds (at most
  * BENCH_KMAX calls), and at least BENCH_KMIN times when a call takes under
- * BENCH_KMIN_S (so no case under half a second rests on one call).
+ * BENCH_KMIN_S (so no case under half a second rests on one call). The
+ * read and update cases alternate the calls of their thread settings
+ * (bench_best_each), so that the thread speedup compares calls made under the
+ * same load of the host.
  *
  *   bench_ctx b = ...;                 // settings, json root, table copy
  *   bench_ceilings(&b);                // (1) fills b.sgemm_gflops, ...
@@ -55,6 +58,11 @@ typedef bench_time (*bench_call)(void *arg);
 double bench_now(void);
 /** Fastest of k calls of f(arg) (see the top of this file), with their median. */
 bench_time bench_best(const bench_ctx *b, bench_call f, void *arg);
+/** bench_best at every thread setting of the run, the settings' calls interleaved (1, N, 1,
+ *  N, ...) so that both meet the same phases of the host's load and their ratio, the thread
+ *  speedup, is not one phase against another; out[t] for threads[t]. Leaves the thread count
+ *  at the last setting called. */
+void bench_best_each(const bench_ctx *b, bench_call f, void *arg, bench_time out[2]);
 /** n uniforms in [lo, hi) from stream `stream` (NULL if out of memory). */
 float *bench_uniform(size_t n, unsigned stream, float lo, float hi);
 /** Run job(arg, k, nt) on nt threads, k = 0..nt-1, and wait (nt = 1: inline). */

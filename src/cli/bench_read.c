@@ -49,13 +49,17 @@ static bench_time sgemm_call(void *p)
 static void read_case(bench_ctx *b, read_arg *a, cJSON *rows)
 {
     double t[2], s[2], gf[2], pct[2], vs[2];
+    bench_time bt[2], bs[2];
     char tb[16];
-    for (int k = 0; k < b->nth; k++) {
+    bench_note(b, "(2) read %dx%d, batch %d", a->N, a->N, a->B);
+    for (int k = 0; k < b->nth; k++) { /* warm-up: work buffers, BLAS threads */
         xbar_set_threads(b->threads[k]);
-        bench_note(b, "(2) read %dx%d, batch %d, %d thread(s)", a->N, a->N, a->B, b->threads[k]);
-        tile_call(a), sgemm_call(a); /* warm-up: work buffers, BLAS threads */
-        t[k] = bench_best(b, tile_call, a).s;
-        s[k] = bench_best(b, sgemm_call, a).s;
+        tile_call(a), sgemm_call(a);
+    }
+    bench_best_each(b, tile_call, a, bt);
+    bench_best_each(b, sgemm_call, a, bs);
+    for (int k = 0; k < b->nth; k++) {
+        t[k] = bt[k].s, s[k] = bs[k].s;
         gf[k] = 4.0 * a->N * (double)a->N * a->B / t[k] / 1e9;
         pct[k] = 100 * s[k] / t[k];
         vs[k] = AIHWKIT_READ_512_B64 / t[k];

@@ -23,6 +23,21 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Whether case k (calls so far, fastest call, seconds spent) takes another call. */
+static int more_calls(const bench_ctx *b, int k, double best, double spent)
+{
+    return k < BENCH_KMAX && ((k < BENCH_KMIN && best < BENCH_KMIN_S) || (best < b->budget / 2 && spent + best <= b->budget));
+}
+
+/* The fastest of the k calls in s[] (already in best), with their median and count. */
+static bench_time finish(bench_time best, double *s, int k)
+{
+    qsort(s, (size_t)k, sizeof *s, by_value);
+    best.med = k % 2 ? s[k / 2] : 0.5 * (s[k / 2 - 1] + s[k / 2]);
+    best.calls = k;
+    return best;
+}
+
 bench_time bench_best(const bench_ctx *b, bench_call f, void *arg)
 {
     double s[BENCH_KMAX];
@@ -30,18 +45,33 @@ bench_time bench_best(const bench_ctx *b, bench_call f, void *arg)
     double spent = best.s;
     int k = 1;
     s[0] = best.s;
-    for (; k < BENCH_KMAX && ((k < BENCH_KMIN && best.s < BENCH_KMIN_S) ||
-                              (best.s < b->budget / 2 && spent + best.s <= b->budget));
-         k++) {
+    for (; more_calls(b, k, best.s, spent); k++) {
         bench_time t = f(arg);
         spent += t.s;
         s[k] = t.s;
         if (t.s < best.s) best = t;
     }
-    qsort(s, (size_t)k, sizeof *s, by_value);
-    best.med = k % 2 ? s[k / 2] : 0.5 * (s[k / 2 - 1] + s[k / 2]);
-    best.calls = k;
-    return best;
+    return finish(best, s, k);
+}
+
+void bench_best_each(const bench_ctx *b, bench_call f, void *arg, bench_time out[2])
+{
+    double s[2][BENCH_KMAX], spent[2] = {0, 0};
+    int k[2] = {0, 0}, going = 1;
+    while (going) { /* one round: one call per thread setting still taking calls */
+        going = 0;
+        for (int t = 0; t < b->nth; t++) {
+            if (k[t] && !more_calls(b, k[t], out[t].s, spent[t])) continue;
+            xbar_set_threads(b->threads[t]);
+            const bench_time c = f(arg);
+            spent[t] += c.s;
+            s[t][k[t]] = c.s;
+            if (!k[t] || c.s < out[t].s) out[t] = c;
+            k[t]++;
+            going = 1;
+        }
+    }
+    for (int t = 0; t < b->nth; t++) out[t] = finish(out[t], s[t], k[t]);
 }
 
 float *bench_uniform(size_t n, unsigned stream, float lo, float hi)
