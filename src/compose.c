@@ -160,8 +160,8 @@ slots_body(size_t q, int contig, int uni, int noisy, int amode, int mult, int nb
 #define SLOTS_FN(name, contig, uni, noisy, amode, mult, nb)                                                        \
     XBAR_CLONES static int32_t name(SLOTS_ARGS)                                                                    \
     {                                                                                                              \
-        return slots_body(q, contig, uni, noisy, amode, mult, nb, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP, ADN, BMAX, \
-                   BMIN, OUT, OK);                                                                                 \
+        return slots_body(q, contig, uni, noisy, amode, mult, nb, sigma, ref, col, up, cnt, xi, W, SUP, SDN, AUP,   \
+                          ADN, BMAX, BMIN, OUT, OK);                                                               \
     }
 #define SLOTS_FNS(kind, contig, uni, noisy, mult)                                                                  \
     SLOTS_FN(kind##_zero1, contig, uni, noisy, A_ZERO, mult, 1)                                                    \

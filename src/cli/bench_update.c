@@ -175,8 +175,8 @@ static int sweep(bench_ctx *b, cJSON *rows, int dense, int dev)
             }
             bench_time m[2];
             u.B = B;
-            bench_note(b, "(3) %s, %s, %zux%zu, batch %zu (about %.2g s a call at 1 thread)", dense ? "dense" : "mnist-like",
-                       dev_names[dev], N, N, B, est);
+            bench_note(b, "(3) %s, %s, %zux%zu, batch %zu (about %.2g s a call at 1 thread)",
+                       dense ? "dense" : "mnist-like", dev_names[dev], N, N, B, est);
             bench_best_each(b, update_call, &u, m);
             rate = (double)N * N * B / m[0].s;
             report(b, rows, dense, dev, N, B, m);

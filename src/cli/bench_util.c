@@ -26,7 +26,8 @@ static int by_value(const void *a, const void *b)
 /* Whether case k (calls so far, fastest call, seconds spent) takes another call. */
 static int more_calls(const bench_ctx *b, int k, double best, double spent)
 {
-    return k < BENCH_KMAX && ((k < BENCH_KMIN && best < BENCH_KMIN_S) || (best < b->budget / 2 && spent + best <= b->budget));
+    return k < BENCH_KMAX &&
+           ((k < BENCH_KMIN && best < BENCH_KMIN_S) || (best < b->budget / 2 && spent + best <= b->budget));
 }
 
 /* The fastest of the k calls in s[] (already in best), with their median and count. */
