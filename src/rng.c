@@ -144,6 +144,22 @@ __attribute__((target("avx2"), always_inline)) static inline void philox_core_av
     }
 }
 
+/* c[w]: word w of the counters of eight blocks, block b with counter[b] and `stream`. */
+__attribute__((target("avx2"), always_inline)) static inline void philox_ctr_avx2(__m256i c[4],
+                                                                                const uint64_t counter[8],
+                                                                                uint64_t stream)
+{
+    int lo[8], hi[8];
+    for (int b = 0; b < 8; b++) {
+        lo[b] = (int)(uint32_t)counter[b];
+        hi[b] = (int)(uint32_t)(counter[b] >> 32);
+    }
+    c[0] = _mm256_setr_epi32(lo[0], lo[1], lo[2], lo[3], lo[4], lo[5], lo[6], lo[7]);
+    c[1] = _mm256_setr_epi32(hi[0], hi[1], hi[2], hi[3], hi[4], hi[5], hi[6], hi[7]);
+    c[2] = _mm256_set1_epi32((int)(uint32_t)stream);
+    c[3] = _mm256_set1_epi32((int)(uint32_t)(stream >> 32));
+}
+
 /* Blocks counter0 .. counter0 + 8G - 1 of (seed, stream), G = 1 or 2. */
 __attribute__((target("avx2"), always_inline)) static inline void philox_groups_avx2(uint32_t *out, uint64_t seed,
                                                                                    uint64_t stream,
@@ -151,16 +167,9 @@ __attribute__((target("avx2"), always_inline)) static inline void philox_groups_
 {
     __m256i c[2][4];
     for (int g = 0; g < G; g++) {
-        int lo[8], hi[8];
-        for (int b = 0; b < 8; b++) {
-            const uint64_t k = counter0 + (uint64_t)(8 * g + b);
-            lo[b] = (int)(uint32_t)k;
-            hi[b] = (int)(uint32_t)(k >> 32);
-        }
-        c[g][0] = _mm256_setr_epi32(lo[0], lo[1], lo[2], lo[3], lo[4], lo[5], lo[6], lo[7]);
-        c[g][1] = _mm256_setr_epi32(hi[0], hi[1], hi[2], hi[3], hi[4], hi[5], hi[6], hi[7]);
-        c[g][2] = _mm256_set1_epi32((int)(uint32_t)stream);
-        c[g][3] = _mm256_set1_epi32((int)(uint32_t)(stream >> 32));
+        uint64_t k[8];
+        for (int b = 0; b < 8; b++) k[b] = counter0 + (uint64_t)(8 * g + b);
+        philox_ctr_avx2(c[g], k, stream);
     }
     philox_core_avx2(out, c, G, _mm256_set1_epi32((int)(uint32_t)seed), _mm256_set1_epi32((int)(uint32_t)(seed >> 32)));
 }
@@ -170,14 +179,8 @@ __attribute__((target("avx2"), always_inline)) static inline void philox_groups_
 __attribute__((target("avx2"))) static void philox_lanes_avx2(uint32_t out[32], const uint64_t counter[8],
                                                              const uint32_t key0[8], uint32_t key1, uint64_t stream)
 {
-    int lo[8], hi[8];
-    for (int b = 0; b < 8; b++) {
-        lo[b] = (int)(uint32_t)counter[b];
-        hi[b] = (int)(uint32_t)(counter[b] >> 32);
-    }
-    __m256i c[1][4] = {{_mm256_setr_epi32(lo[0], lo[1], lo[2], lo[3], lo[4], lo[5], lo[6], lo[7]),
-                        _mm256_setr_epi32(hi[0], hi[1], hi[2], hi[3], hi[4], hi[5], hi[6], hi[7]),
-                        _mm256_set1_epi32((int)(uint32_t)stream), _mm256_set1_epi32((int)(uint32_t)(stream >> 32))}};
+    __m256i c[1][4];
+    philox_ctr_avx2(c[0], counter, stream);
     philox_core_avx2(out, c, 1, _mm256_loadu_si256((const __m256i *)(const void *)key0), _mm256_set1_epi32((int)key1));
 }
 
