@@ -17,7 +17,7 @@
  * BENCH_KMIN_S (bench_parts.h); an update case estimated over 30 s (4096^2:
  * 10 s; quick: 3 s) is skipped and listed. --quick: 256^2 and 512^2 reads at
  * batch 64, updates at 512^2 batch 64, short training runs, no peak-RSS run
- * (about 10-30 s); the full run takes minutes. The table goes to stdout and
+ * (about 10 s); the full run takes minutes. The table goes to stdout and
  * DIR/bench.txt, every figure to DIR/bench.json (default DIR: out/bench;
  * an existing DIR needs --force), progress to stderr.
  * bench.json: {"command", "xbar_version", "mode", "threads": [1, N],
@@ -101,7 +101,7 @@ int cmd_bench(int argc, char **argv)
 {
     int quick = 0;
     const arg_extra extra[] = {
-        {"quick", ARG_FLAG, &quick, NULL, "small cases only (256^2/512^2, batch 64), no peak-RSS run: 10-30 s"},
+        {"quick", ARG_FLAG, &quick, NULL, "small cases only (256^2/512^2, batch 64), no peak-RSS run: about 10 s"},
         {NULL, 0, NULL, NULL, NULL}};
     cli_args a;
     char err[1024];
