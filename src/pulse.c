@@ -301,8 +301,8 @@ static void transpose64(uint64_t a[64])
 
 /* The row masks rm (per row: mw words of fired samples, then mw of samples with d < 0; bit
  * s%64 of word s/64) from the sample masks sm (per sample, `stride` words apart: mr words of
- * fired rows, then mr of negative d; bit i%64 of word i/64): one 64 x 64 bit transpose per block of 64 rows and 64
- * samples and per mask kind. */
+ * fired rows, then mr of negative d; bit i%64 of word i/64): one 64 x 64 bit transpose per
+ * block of 64 rows and 64 samples and per mask kind. */
 static void row_masks(uint64_t *rm, const uint64_t *sm, size_t stride, size_t m, size_t batch)
 {
     const size_t mw = (batch + 63) / 64, mr = (m + 63) / 64;

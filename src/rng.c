@@ -404,13 +404,17 @@ static inline uint32_t zig_fast4(float z[4], const uint32_t w[4])
 #endif
 }
 
+/* The key of secondary block b of lane `lane` (see the header comment), as a seed. */
+static inline uint64_t zig_key(uint64_t seed, uint32_t lane, uint32_t b)
+{
+    return seed ^ ((uint64_t)ZIG_SALT << 32 | (4 * b + lane));
+}
+
 /* Secondary block b of lane `lane` of primary block (seed, stream, counter). */
 static void zig_secondary(uint32_t out[4], uint64_t seed, uint64_t stream, uint64_t counter, uint32_t lane,
                           uint32_t b)
 {
-    const uint32_t ctr[4] = {(uint32_t)counter, (uint32_t)(counter >> 32), (uint32_t)stream, (uint32_t)(stream >> 32)};
-    const uint32_t key[2] = {(uint32_t)seed ^ (4 * b + lane), (uint32_t)(seed >> 32) ^ ZIG_SALT};
-    xbar_philox4x32_10(out, ctr, key);
+    block(out, zig_key(seed, lane, b), stream, counter);
 }
 
 /* The secondary words of one lane, in order (see the header comment). */
@@ -560,9 +564,9 @@ static void zig_flush(float *z, const zig_pending *p, size_t np, uint64_t seed, 
         for (size_t b = 0; b < 8; b++) { /* lanes past np repeat the first one */
             const zig_pending *q = &p[b < np ? b : 0];
             ctr[b] = q->counter;
-            key0[b] = (uint32_t)seed ^ q->lane;
+            key0[b] = (uint32_t)zig_key(seed, q->lane, 0);
         }
-        philox_lanes_avx2(first, ctr, key0, (uint32_t)(seed >> 32) ^ ZIG_SALT, stream);
+        philox_lanes_avx2(first, ctr, key0, (uint32_t)(zig_key(seed, 0, 0) >> 32), stream);
     } else
 #endif
         for (size_t b = 0; b < np; b++) zig_secondary(first + 4 * b, seed, stream, p[b].counter, p[b].lane, 0);
