@@ -18,6 +18,7 @@
 #include "../src/cli/csvout.c"
 #include "../src/cli/jsonout.c"
 #include "../src/cli/outdir.c"
+#include "../src/cli/pathname.c"
 #include "../src/cli/plot.c"
 #include "util.h"
 

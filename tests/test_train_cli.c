@@ -172,8 +172,13 @@ int main(int argc, char **argv)
     xt_bad(a, "--resume", "--set", NULL);
     snprintf(a, sizeof a, "%s --out %s/r1", base, tmp);
     xt_bad(a, "exists", "--force", NULL);
+    /* missing parents are created (as by lsq); a parent that is a file is refused before training */
     snprintf(a, sizeof a, "%s --out %s/no/such/dir", base, tmp);
-    xt_bad(a, "--out", "no/such/dir", NULL);
+    CHECK(xt_run(a) == 0, "--out with missing parents: %s", a);
+    snprintf(a, sizeof a, "%s/no/such/dir/summary.json", tmp);
+    CHECK(xt_exists(a), "%s", a);
+    snprintf(a, sizeof a, "%s --out %s/no/such/dir/summary.json/x", base, tmp);
+    xt_bad(a, "--out", "is not a folder", NULL);
 
     xt_cli_done();
     return xt_done("test_train_cli");

@@ -36,6 +36,8 @@
 #include "commands.h"
 #include "jsonout.h"
 #include "outdir.h"
+#include "outlock.h"
+#include "pathname.h"
 #include "xbar.h"
 
 static const char summary_text[] =
@@ -114,9 +116,12 @@ int cmd_bench(int argc, char **argv)
     b.train_budget = quick ? 0.3 : 2.0;
     b.cap = quick ? 3 : 30, b.cap_4096 = quick ? 3 : 10;
     const char *dir = a.out ? a.out : "out/bench";
-    if (!a.out) mkdir("out", 0777);
     out_ctx od;
-    if (out_begin(dir, a.force, &od, err, sizeof err)) return cli_error("bench", "%s", err), EXIT_USAGE;
+    out_lock lk;
+    if (out_check(dir, a.force ? OUT_FORCE : 0, err, sizeof err) || out_lock_take(dir, &lk, err, sizeof err))
+        return cli_error("bench", "%s", err), EXIT_USAGE;
+    if (out_begin(dir, a.force, &od, err, sizeof err))
+        return out_lock_release(&lk), cli_error("bench", "%s", err), EXIT_USAGE;
     char *text = NULL;
     size_t text_len = 0;
     b.copy = open_memstream(&text, &text_len);
@@ -132,10 +137,11 @@ int cmd_bench(int argc, char **argv)
     if (!rc) rc = out_commit(&od, err, sizeof err);
     cJSON_Delete(b.json);
     free(text);
+    if (rc) out_abort(&od);
+    out_lock_release(&lk);
     if (rc) {
-        out_abort(&od);
         return cli_error("bench", "%s", err), EXIT_RUNTIME;
     }
-    if (!a.quiet) fprintf(stderr, "bench: wrote %s/bench.json and bench.txt\n", dir);
+    if (!a.quiet) fprintf(stderr, "bench: wrote %s/bench.json and bench.txt\n", path_show(dir));
     return EXIT_OK;
 }

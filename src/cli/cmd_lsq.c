@@ -6,6 +6,7 @@
 #include "args.h"
 #include "commands.h"
 #include "lsq_exec.h"
+#include "pathname.h"
 
 static const char summary[] =
     "Run the paper's least-squares experiments. Presets: fig1 (alpha sweep, tau = 3), fig3 (tau sweep:\n"
@@ -28,9 +29,9 @@ int cmd_lsq(int argc, char **argv)
     if (args_apply_config(&a, lsq_keys, &c, err, sizeof err)) return cli_error("lsq", "%s", err), EXIT_USAGE;
     if (a.seed_set) c.s.seed = a.seed;
     if (a.threads > 0) xbar_set_threads(a.threads);
-    char out[512];
-    if (a.out) snprintf(out, sizeof out, "%s", a.out);
-    else snprintf(out, sizeof out, "out/lsq-%s", c.preset[0] ? c.preset : "custom");
+    char dflt[CFG_STR_MAX + 16];
+    snprintf(dflt, sizeof dflt, "out/lsq-%s", c.preset[0] ? c.preset : "custom");
+    const char *out = a.out ? a.out : dflt;
     lsq_outcome o;
     int rc = lsq_execute(&c, out, a.force, a.quiet, &o, err, sizeof err);
     if (rc) return cli_error("lsq", "%s", err), rc;
@@ -38,7 +39,7 @@ int cmd_lsq(int argc, char **argv)
     for (int i = 0; i < o.n; i++)
         printf("%-34s %12.4g %12.4g %10.4g %10.2f\n", o.curve[i].name, o.res[i].final_error,
                o.res[i].bound_4sigma2_SK, o.res[i].ratio, o.res[i].seconds);
-    printf("wrote %s\n", out);
+    printf("wrote %s\n", path_show(out));
     lsq_outcome_free(&o);
     return EXIT_OK;
 }

@@ -10,6 +10,8 @@
 #include "commands.h"
 #include "lsq_exec.h"
 #include "outdir.h"
+#include "outlock.h"
+#include "pathname.h"
 #include "reproduce_full.h"
 
 typedef struct {
@@ -166,9 +168,12 @@ int cmd_reproduce(int argc, char **argv)
     if (quick && full) return cli_error("reproduce", "--quick and --full: choose one"), EXIT_USAGE;
     if (full) return reproduce_full(&a, &fo);
     const char *dir = a.out ? a.out : "out/reproduce-quick";
-    mkdir("out", 0777);
     out_ctx top;
-    if (out_begin(dir, a.force, &top, err, sizeof err)) return cli_error("reproduce", "%s", err), EXIT_USAGE;
+    out_lock lk;
+    if (out_check(dir, a.force ? OUT_FORCE : 0, err, sizeof err) || out_lock_take(dir, &lk, err, sizeof err))
+        return cli_error("reproduce", "%s", err), EXIT_USAGE;
+    if (out_begin(dir, a.force, &top, err, sizeof err))
+        return out_lock_release(&lk), cli_error("reproduce", "%s", err), EXIT_USAGE;
     enum { NP = 7 };
     row rows[NP];
     int rc = 0;
@@ -187,14 +192,11 @@ int cmd_reproduce(int argc, char **argv)
         check(name, &o, &rows[p]);
         lsq_outcome_free(&o);
     }
-    if (rc) {
-        out_abort(&top);
-        return cli_error("reproduce", "%s", err), rc;
-    }
-    FILE *f = out_fopen(&top, "report.md", err, sizeof err);
+    FILE *f = rc ? NULL : out_fopen(&top, "report.md", err, sizeof err);
     if (!f) {
         out_abort(&top);
-        return cli_error("reproduce", "%s", err), EXIT_RUNTIME;
+        out_lock_release(&lk);
+        return cli_error("reproduce", "%s", err), rc ? rc : EXIT_RUNTIME;
     }
     int held = 0;
     fprintf(f, "# xbar reproduce --quick\n\nxbar %d.%d.%d, seed %s. Each row: the paper's claim, what the paper "
@@ -212,10 +214,10 @@ int cmd_reproduce(int argc, char **argv)
     for (int p = 0; p < NP; p++)
         fprintf(f, "### %s\n\n![%s](%s/%s.png)\n\nOutputs: `%s/` (config.ini, metrics.csv, summary.json).\n\n",
                 lsq_preset_names[p], lsq_preset_names[p], lsq_preset_names[p], lsq_preset_names[p], lsq_preset_names[p]);
-    if (fclose(f) || out_commit(&top, err, sizeof err)) {
-        out_abort(&top);
-        return cli_error("reproduce", "cannot write the report: %s", err), EXIT_RUNTIME;
-    }
-    printf("%d of %d claims hold. Report: %s/report.md\n", held, NP, dir);
+    int bad = fclose(f) || out_commit(&top, err, sizeof err);
+    if (bad) out_abort(&top);
+    out_lock_release(&lk);
+    if (bad) return cli_error("reproduce", "cannot write the report: %s", err), EXIT_RUNTIME;
+    printf("%d of %d claims hold. Report: %s/report.md\n", held, NP, path_show(dir));
     return held == NP ? EXIT_OK : EXIT_RUNTIME;
 }

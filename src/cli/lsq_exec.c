@@ -9,20 +9,8 @@
 #include "jsonout.h"
 #include "lsq_exec.h"
 #include "outdir.h"
+#include "outlock.h"
 #include "plot.h"
-
-/* Create the missing parent directories of path (mkdir -p of its dirname). */
-static void mkdir_parents(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        mkdir(buf, 0777);
-        *p = '/';
-    }
-}
 
 void lsq_outcome_free(lsq_outcome *o)
 {
@@ -128,6 +116,7 @@ static int write_plot(const lsq_cfg *c, const lsq_outcome *o, const char *path, 
 
 int lsq_execute(const lsq_cfg *c, const char *out, int force, int quiet, lsq_outcome *res, char *err, size_t n)
 {
+    if (out_check(out, force ? OUT_FORCE : 0, err, n)) return 2;
     lsq_outcome *o = calloc(1, sizeof *o);
     if (!o) return snprintf(err, n, "out of memory"), 1;
     int nc = lsq_cfg_curves(c, o->curve, LSQ_MAX_CURVES, err, n);
@@ -136,8 +125,9 @@ int lsq_execute(const lsq_cfg *c, const char *out, int force, int quiet, lsq_out
         return 2;
     }
     out_ctx od;
-    mkdir_parents(out);
-    if (out_begin(out, force, &od, err, n)) {
+    out_lock lk;
+    if (out_lock_take(out, &lk, err, n) || out_begin(out, force, &od, err, n)) {
+        out_lock_release(&lk);
         free(o);
         return 2;
     }
@@ -166,10 +156,13 @@ int lsq_execute(const lsq_cfg *c, const char *out, int force, int quiet, lsq_out
     if (!rc) {
         char png[CFG_STR_MAX + 16];
         snprintf(png, sizeof png, "%s.png", c->preset[0] ? c->preset : "lsq");
-        if (write_plot(c, o, out_path(&od, png), err, n)) rc = 1;
+        char why[1024];
+        if (write_plot(c, o, out_path(&od, png), why, sizeof why))
+            fprintf(stderr, "xbar lsq: warning: no %s (the data files are written): %s\n", png, why);
     }
     if (!rc && out_commit(&od, err, n)) rc = 1;
     if (rc) out_abort(&od);
+    out_lock_release(&lk);
     if (res && !rc) {
         *res = *o;
     } else {

@@ -15,8 +15,9 @@ typedef struct {
 } lsq_outcome;
 
 /**
- * Run c into directory out (created fresh; replaced only with force). On
- * failure nothing is left at out. Returns 0, 2 for bad input (err names the
+ * Run c into directory out (created fresh; replaced only with force). out is
+ * checked before computing and locked for the run (outlock.h). On failure
+ * nothing is left at out; a failed plot is a warning (stderr), not a failure. Returns 0, 2 for bad input (err names the
  * key and value) or 1 for a runtime failure. o receives the results (free with
  * lsq_outcome_free) and may be NULL.
  */

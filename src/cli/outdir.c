@@ -4,6 +4,8 @@
 #endif
 #include "outdir.h"
 
+#include "pathname.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,8 +43,7 @@ int out_remove_tree(const char *path)
 
 /* ------------------------------------------------------------- helpers */
 
-/* 1 if dir is empty or was written by out_commit, else 0. */
-static int replaceable(const char *dir)
+int out_replaceable(const char *dir)
 {
     char marker[OUT_PATH_MAX + 16];
     snprintf(marker, sizeof marker, "%s/%s", dir, OUT_MARKER);
@@ -106,16 +107,18 @@ int out_begin(const char *dir, int force, out_ctx *o, char *err, size_t n)
     o->force = force;
     struct stat st;
     if (!stat(o->dir, &st)) {
-        if (!force) return out_err(err, n, "output directory %s exists (use --force to overwrite)", o->dir), -1;
-        if (!S_ISDIR(st.st_mode)) return out_err(err, n, "%s exists and is not a directory", o->dir), -1;
-        if (!replaceable(o->dir))
+        if (!force) return out_err(err, n, "output directory %s exists (use --force to overwrite)", path_show(o->dir)), -1;
+        if (!S_ISDIR(st.st_mode)) return out_err(err, n, "%s exists and is not a directory", path_show(o->dir)), -1;
+        if (!out_replaceable(o->dir))
             return out_err(err, n, "output directory %s exists and is not an xbar output directory "
-                                  "(no %s file); not replacing it", o->dir, OUT_MARKER), -1;
+                                  "(no %s file); not replacing it", path_show(o->dir), OUT_MARKER), -1;
     }
-    if (snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%ld", o->dir, (long)getpid()) >= (int)sizeof o->tmp)
-        return out_err(err, n, "output directory name too long"), -1;
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, ".tmp-%ld", (long)getpid());
+    if (path_sibling(o->dir, suffix, o->tmp, sizeof o->tmp)) return out_err(err, n, "output directory name too long"), -1;
     out_remove_tree(o->tmp); /* a leftover of an earlier process with our pid */
-    if (mkdir(o->tmp, 0777)) return out_err(err, n, "cannot create %s: %s", o->tmp, strerror(errno)), -1;
+    if (mkdir(o->tmp, 0777))
+        return out_err(err, n, "cannot create %s: %s", path_show(o->tmp), strerror(errno)), -1;
     o->active = 1;
     return 0;
 }
@@ -132,7 +135,7 @@ FILE *out_fopen(out_ctx *o, const char *name, char *err, size_t n)
 {
     const char *p = out_path(o, name);
     FILE *f = fopen(p, "w");
-    if (!f) out_err(err, n, "cannot write %s: %s", p, strerror(errno));
+    if (!f) out_err(err, n, "cannot write %s: %s", path_show(p), strerror(errno));
     return f;
 }
 
@@ -151,7 +154,9 @@ int out_commit(out_ctx *o, char *err, size_t n)
             errno = EEXIST;
             goto fail;
         }
-        snprintf(old, sizeof old, "%s.old-%ld", o->dir, (long)getpid());
+        char suffix[32];
+        snprintf(suffix, sizeof suffix, ".old-%ld", (long)getpid());
+        if (path_sibling(o->dir, suffix, old, sizeof old)) goto fail;
         out_remove_tree(old);
         if (rename(o->dir, old)) goto fail;
     }
@@ -165,11 +170,12 @@ int out_commit(out_ctx *o, char *err, size_t n)
     parent_of(o->dir, parent, sizeof parent);
     fsync_path(parent, 1);
     if (replace && out_remove_tree(old))
-        return out_err(err, n, "results in %s, but could not remove the old copy %s: %s", o->dir, old,
-                      strerror(errno)), -1;
+        return out_err(err, n, "results in %s, but could not remove the old copy %s: %s", path_show(o->dir),
+                      path_show(old), strerror(errno)), -1;
     return 0;
 fail:
-    out_err(err, n, "cannot move results to %s: %s (they are in %s)", o->dir, strerror(errno), o->tmp);
+    out_err(err, n, "cannot move results to %s: %s (they are in %s)", path_show(o->dir), strerror(errno),
+            path_show(o->tmp));
     return -1;
 }
 
@@ -209,7 +215,7 @@ fail_fd: {
 fail: {
     int e = errno;
     unlink(path);
-    out_err(err, n, "cannot write %s: %s", path, strerror(e));
+    out_err(err, n, "cannot write %s: %s", path_show(path), strerror(e));
     errno = e;
 }
     return -1;
@@ -233,7 +239,7 @@ int out_write_atomic(const char *path, const void *data, size_t len, char *err, 
 fail: {
     int e = errno;
     unlink(tmp);
-    out_err(err, n, "cannot write %s: %s", path, strerror(e));
+    out_err(err, n, "cannot write %s: %s", path_show(path), strerror(e));
 }
     return -1;
 }

@@ -16,7 +16,10 @@
  * new one renamed in, then the old one removed). To protect against a typo
  * such as `--out ~ --force`, only an empty directory or one created by
  * out_commit (it holds the marker file OUT_MARKER) is ever replaced.
- * A run that is killed leaves "DIR.tmp-PID" behind, never a partial DIR.
+ * A run that is killed leaves "DIR.tmp-PID" behind, never a partial DIR
+ * (outlock.h: the next command on DIR removes it). Sibling names are
+ * pathname.h's path_sibling, so a DIR name of up to NAME_MAX bytes works.
+ * Messages show paths through path_show (shortened, control bytes escaped).
  */
 #ifndef XBAR_CLI_OUTDIR_H
 #define XBAR_CLI_OUTDIR_H
@@ -87,6 +90,9 @@ int out_fsync_dir(const char *path);
  * is not counted in *len). @return 0, or -1 with "cannot read PATH: <strerror>".
  */
 int out_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen);
+
+/** 1 if dir is an empty folder or holds OUT_MARKER (out_commit wrote it), else 0. */
+int out_replaceable(const char *dir);
 
 /** Remove a file or a directory tree (no symlinks followed). @return 0 or -1 (errno). */
 int out_remove_tree(const char *path);

@@ -4,6 +4,8 @@
 #endif
 #include "plot.h"
 
+#include "pathname.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -118,10 +121,10 @@ static void last_line(const char *path, char *buf, size_t n)
     fclose(f);
 }
 
-/* Run gnuplot on script with stdout and stderr into log. Returns its exit status, -1, or 127.
- * On Linux gnuplot is killed with its parent, so that a killed xbar leaves no plot being
- * written into its temporary directory. */
-static int run_gnuplot(const char *script, const char *log)
+/* Run gnuplot in folder dir on script (a name in dir) with stdout and stderr into log. Returns its exit
+ * status, -1, or 127. On Linux gnuplot is killed with its parent, so that a killed xbar leaves no plot
+ * being written into its temporary directory. */
+static int run_gnuplot(const char *dir, const char *script, const char *log)
 {
     const pid_t parent = getpid();
     pid_t pid = fork();
@@ -133,6 +136,7 @@ static int run_gnuplot(const char *script, const char *log)
 #else
         (void)parent;
 #endif
+        if (chdir(dir)) _exit(126);
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
         int null = open("/dev/null", O_RDONLY);
         if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
@@ -146,37 +150,54 @@ static int run_gnuplot(const char *script, const char *log)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* 1 if the file system holding dir has no space left for an unprivileged writer. */
+static int disk_full(const char *dir)
+{
+    struct statvfs v;
+    return !statvfs(dir, &v) && v.f_bavail == 0;
+}
+
+/* gnuplot sees only names of its own inside the PNG's folder (it runs there), so a path of any bytes
+ * (a newline, quotes) plots; the image is renamed to png at the end. */
 int plot_lines(const char *png, const plot_spec *sp, char *err, size_t n)
 {
     if (!plot_available()) return snprintf(err, n, NOT_FOUND), -1;
-    if (sp->nseries < 1) return snprintf(err, n, "plot %s: no series", png), -1;
-    size_t len = strlen(png) + 8;
-    char *dat = malloc(3 * len);
-    if (!dat) return snprintf(err, n, "plot %s: out of memory", png), -1;
-    char *gp = dat + len, *log = gp + len;
-    snprintf(dat, len, "%s.dat", png);
-    snprintf(gp, len, "%s.gp", png);
-    snprintf(log, len, "%s.log", png);
+    if (sp->nseries < 1) return snprintf(err, n, "plot %s: no series", path_show(png)), -1;
+    char names[4][40];
+    static const char *const ext[4] = {"dat", "gp", "log", "png"};
+    for (int k = 0; k < 4; k++) snprintf(names[k], sizeof names[k], ".plot-%ld.%s", (long)getpid(), ext[k]);
+    size_t len = strlen(png) + 48;
+    char *dir = malloc(5 * len);
+    if (!dir) return snprintf(err, n, "plot %s: out of memory", path_show(png)), -1;
+    path_parent(png, dir, len);
+    char *full[4];
+    for (int k = 0; k < 4; k++) {
+        full[k] = dir + (size_t)(k + 1) * len;
+        snprintf(full[k], len, "%s/%s", dir, names[k]);
+    }
     int rc = -1;
-    if (write_data(dat, sp)) {
-        snprintf(err, n, "cannot write %s: %s", dat, strerror(errno));
-    } else if (write_script(gp, png, dat, sp)) {
-        snprintf(err, n, "cannot write %s: %s", gp, strerror(errno));
+    if (write_data(full[0], sp)) {
+        snprintf(err, n, "cannot write %s: %s", path_show(full[0]), strerror(errno));
+    } else if (write_script(full[1], names[3], names[0], sp)) {
+        snprintf(err, n, "cannot write %s: %s", path_show(full[1]), strerror(errno));
     } else {
-        int st = run_gnuplot(gp, log);
+        int st = run_gnuplot(dir, names[1], names[2]);
         struct stat sb;
         if (st == 127) {
             snprintf(err, n, NOT_FOUND);
-        } else if (st != 0 || stat(png, &sb) || sb.st_size == 0) {
+        } else if (st != 0 || stat(full[3], &sb) || sb.st_size == 0) {
             char why[400];
-            last_line(log, why, sizeof why);
-            snprintf(err, n, "gnuplot failed on %s: %s", png, why[0] ? why : "no output");
-            remove(png);
+            last_line(full[2], why, sizeof why);
+            if (disk_full(dir)) snprintf(why, sizeof why, "%s", strerror(ENOSPC));
+            else if (st == 126) snprintf(why, sizeof why, "cannot enter %s", path_show(dir));
+            snprintf(err, n, "gnuplot failed on %s: %s", path_show(png), why[0] ? why : "no output");
+        } else if (rename(full[3], png)) {
+            snprintf(err, n, "cannot write %s: %s", path_show(png), strerror(errno));
         } else {
             rc = 0;
         }
     }
-    remove(dat), remove(gp), remove(log);
-    free(dat);
+    for (int k = 0; k < 4; k++) remove(full[k]);
+    free(dir);
     return rc;
 }

@@ -12,8 +12,12 @@
  * distinct colours (then repeating), light grid, key at the top right (or
  * outside on the right), log axes labelled 10^k. Text is printed verbatim
  * (no gnuplot markup: "dw_min" stays "dw_min").
- * Data and script go to PNG.dat and PNG.gp next to the image; both are
- * removed afterwards. Points that are not finite, or not > 0 on a log axis,
+ * Data, script, log and image go to ".plot-PID.*" files in the image's
+ * folder, where gnuplot runs (so that it never sees the path, which may hold
+ * any bytes, newlines and quotes included); the image is renamed to PNG and
+ * the rest removed. A failure names the reason (gnuplot's last message, or
+ * "No space left on device"); callers treat it as a warning, never losing
+ * the data files of a run. Points that are not finite, or not > 0 on a log axis,
  * are left out (the line breaks there). Runs one gnuplot process per call.
  */
 #ifndef XBAR_CLI_PLOT_H

@@ -12,9 +12,13 @@
 
 #include "commands.h"
 #include "outdir.h"
+#include "outlock.h"
+#include "pathname.h"
 #include "plot.h"
 #include "reproduce_full.h"
 #include "train_ckpt.h"
+#include "train_data.h"
+#include "train_mem.h"
 #include "train_exec.h"
 
 #define MAX_SEEDS 10
@@ -91,15 +95,14 @@ static int run_one(const full_opts *fo, const part_def *p, const char *stem, int
     c.set = strcmp(p->set, "mnist") ? 1 : 0;
     c.seed = (uint64_t)seed;
     if (fo->epochs > 0) c.epochs = fo->epochs;
-    snprintf(path, sizeof path, "%s" TRAIN_RUN_SUFFIX "/" TRAIN_CKPT, out);
+    char run[OUT_PATH_MAX];
+    if (train_run_dir(out, run, sizeof run)) return snprintf(err, n, "%s: path too long", path_show(out)), 2;
+    snprintf(path, sizeof path, "%s/" TRAIN_CKPT, run);
     int resume = access(path, F_OK) == 0;
-    snprintf(path, sizeof path, "%s" TRAIN_RUN_SUFFIX "/" TRAIN_CKPT_PREV, out);
+    snprintf(path, sizeof path, "%s/" TRAIN_CKPT_PREV, run);
     resume |= access(path, F_OK) == 0;
     train_opts opt = {.force = 0, .quiet = 1, .resume = resume, .stop_after = 0};
-    if (!opt.resume) {
-        snprintf(path, sizeof path, "%s" TRAIN_RUN_SUFFIX, out);
-        out_remove_tree(path);
-    }
+    if (!opt.resume) out_remove_tree(run);
     return train_execute(&c, out, &opt, NULL, err, n);
 }
 
@@ -245,22 +248,34 @@ static void plot_part(const char *dir, const part_def *p, const result *r, int n
     fprintf(md, "\n![%s](%s.png)\n", p->part, p->part);
 }
 
-int reproduce_full(const cli_args *a, const full_opts *fo)
+/* Every configuration of the selected parts loads and checks as its runs will use it, and its data can be
+ * read: checked before any folder is created or any run started. @return 0 or -1 (err). */
+static int check_configs(const full_opts *fo, char *err, size_t n)
+{
+    for (int p = 0; p < NPARTS; p++) {
+        if (!in_list(fo->parts, parts[p].part)) continue;
+        for (int i = 0; i < 7; i++) {
+            result r;
+            config_of(&parts[p], i, &r);
+            train_cfg c = train_cfg_defaults();
+            char path[OUT_PATH_MAX + 80];
+            snprintf(path, sizeof path, "%s/%s.ini", fo->configs, r.name);
+            if (cfg_load_file(train_keys, &c, path, err, n)) return -1;
+            c.set = strcmp(parts[p].set, "mnist") ? 1 : 0;
+            if (fo->epochs > 0) c.epochs = fo->epochs;
+            train_data_shape d;
+            if (train_data_peek(train_data_dir(&c), c.train_limit, c.test_limit, &d))
+                return snprintf(err, n, "%s: the %s data cannot be read from %s (bash scripts/data.sh installs it)",
+                                path_show(path), parts[p].set, path_show(train_data_dir(&c))), -1;
+        }
+    }
+    return 0;
+}
+
+/* The runs, the table and the plots of reproduce_full, into dir. @return the exit code. */
+static int run_all(const cli_args *a, const full_opts *fo, const char *dir)
 {
     char err[1024];
-    if (fo->seeds < 1 || fo->seeds > MAX_SEEDS) return cli_error("reproduce", "--seeds %d: must be in [1, %d]", fo->seeds, MAX_SEEDS), EXIT_USAGE;
-    if (fo->jobs < 1 || fo->jobs > 256) return cli_error("reproduce", "--jobs %d: must be in [1, 256]", fo->jobs), EXIT_USAGE;
-    if (fo->epochs < 0 || fo->epochs > MAX_EPOCHS) return cli_error("reproduce", "--epochs %d: must be in [1, %d]", fo->epochs, MAX_EPOCHS), EXIT_USAGE;
-    for (const char *s = fo->parts; *s;) {
-        size_t len = strcspn(s, ",");
-        int ok = 0;
-        for (int p = 0; p < NPARTS; p++) ok |= strlen(parts[p].part) == len && !strncmp(s, parts[p].part, len);
-        if (!ok) return cli_error("reproduce", "--parts %s: expected a comma list of mnist-fcn, mnist-cnn, fashion-fcn", fo->parts), EXIT_USAGE;
-        s += len + (s[len] == ',');
-    }
-    const char *dir = a->out ? a->out : "out/reproduce-full";
-    mkdir("out", 0777);
-    mkdir(dir, 0777);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -316,4 +331,30 @@ int reproduce_full(const cli_args *a, const full_opts *fo)
     printf("\nwrote %s\n", path);
     free(text);
     return all_ok ? EXIT_OK : EXIT_RUNTIME;
+}
+
+int reproduce_full(const cli_args *a, const full_opts *fo)
+{
+    char err[1024];
+    if (fo->seeds < 1 || fo->seeds > MAX_SEEDS) return cli_error("reproduce", "--seeds %d: must be in [1, %d]", fo->seeds, MAX_SEEDS), EXIT_USAGE;
+    if (fo->jobs < 1 || fo->jobs > 256) return cli_error("reproduce", "--jobs %d: must be in [1, %d]", fo->jobs, 256), EXIT_USAGE;
+    /* epochs 0: --epochs not given (cmd_reproduce refuses an explicit 0), the configs' own */
+    if (fo->epochs < 0 || fo->epochs > MAX_EPOCHS) return cli_error("reproduce", "--epochs %d: must be in [1, %d]", fo->epochs, MAX_EPOCHS), EXIT_USAGE;
+    for (const char *s = fo->parts; *s;) {
+        size_t len = strcspn(s, ",");
+        int ok = 0;
+        for (int p = 0; p < NPARTS; p++) ok |= strlen(parts[p].part) == len && !strncmp(s, parts[p].part, len);
+        if (!ok) return cli_error("reproduce", "--parts %s: expected a comma list of mnist-fcn, mnist-cnn, fashion-fcn", fo->parts), EXIT_USAGE;
+        s += len + (s[len] == ',');
+    }
+    const char *dir = a->out ? a->out : "out/reproduce-full";
+    out_lock lk;
+    if (out_check(dir, OUT_MAY_EXIST, err, sizeof err) || check_configs(fo, err, sizeof err) ||
+        out_lock_take(dir, &lk, err, sizeof err))
+        return cli_error("reproduce", "%s", err), EXIT_USAGE;
+    int rc = mkdir(dir, 0777) && errno != EEXIST ? -1 : 0;
+    if (rc) cli_error("reproduce", "cannot create %s: %s", path_show(dir), strerror(errno));
+    else rc = run_all(a, fo, dir);
+    out_lock_release(&lk);
+    return rc ? rc : EXIT_OK;
 }

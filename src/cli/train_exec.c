@@ -14,6 +14,8 @@
 #include "csvout.h"
 #include "jsonout.h"
 #include "outdir.h"
+#include "outlock.h"
+#include "pathname.h"
 #include "plot.h"
 #include "progress.h"
 #include "commands.h"
@@ -51,11 +53,23 @@ static void permutation(size_t *p, size_t n, uint64_t seed, int epoch)
     }
 }
 
+int train_run_dir(const char *out, char *buf, size_t cap)
+{
+    return path_sibling(out, TRAIN_RUN_SUFFIX, buf, cap);
+}
+
 int train_run_config_path(const char *out, char *buf, size_t cap, char *err, size_t n)
 {
-    snprintf(buf, cap, "%s" TRAIN_RUN_SUFFIX "/config.ini", out);
+    char run[OUT_PATH_MAX];
+    if (out_check(out, OUT_MAY_EXIST, err, n)) return -1;
+    if (train_run_dir(out, run, sizeof run) || snprintf(buf, cap, "%s/config.ini", run) >= (int)cap)
+        return snprintf(err, n, "--out %s: the path is too long", path_show(out)), -1;
     if (access(buf, R_OK) != 0) {
-        snprintf(err, n, "--resume: no interrupted run to resume (%s not found)", buf);
+        int e = errno;
+        out_lock lk; /* clear a dead run's leftovers all the same, when nobody holds the folder */
+        char ignored[256];
+        if (!out_lock_take(out, &lk, ignored, sizeof ignored)) out_lock_release(&lk);
+        snprintf(err, n, "--resume: no interrupted run to resume (%s: %s)", path_show(buf), strerror(e));
         return -1;
     }
     return 0;
@@ -70,6 +84,7 @@ typedef struct {
     float *xb;
     uint8_t *yb;
     const char *out;
+    out_lock lock; /* held on out from before OUT.run is touched to the end */
     char run[OUT_PATH_MAX], ckpt[OUT_PATH_MAX + 32], prev[OUT_PATH_MAX + 32], metrics[OUT_PATH_MAX + 32];
     ckpt_meta meta; /* config hash and optimizer steps done */
     int ckpt_epochs; /* epochs in the last checkpoint written or loaded */
@@ -285,7 +300,9 @@ static int finish(run_ctx *r, train_outcome *o, char *err, size_t n)
     if (!rc && write_metrics(&o->h, out_path(&od, "metrics.csv"), err, n)) rc = 1;
     if (!rc && ckpt_write(out_path(&od, TRAIN_CKPT), NULL, &r->meta, &o->h, r->net, &o->state_crc32, err, n)) rc = 1;
     if (!rc && write_summary(r, o, out_path(&od, "summary.json"), err, n)) rc = 1;
-    if (!rc && plot_available() && write_plot(r, &o->h, out_path(&od, "accuracy.png"), err, n)) rc = 1;
+    char why[1024];
+    if (!rc && plot_available() && write_plot(r, &o->h, out_path(&od, "accuracy.png"), why, sizeof why))
+        fprintf(stderr, "xbar train: warning: no accuracy.png (the data files are written): %s\n", why);
     if (!rc && out_commit(&od, err, n)) rc = 1;
     if (rc) {
         out_abort(&od);
@@ -332,71 +349,49 @@ static int checkpoint(run_ctx *r, const train_history *h, char *err, size_t n)
     return 0;
 }
 
-/* Remove OUT.run.new-PID and OUT.tmp-PID directories left by killed runs
- * (PID no longer running), and OUT.run.done. */
-static void remove_stale(const char *out)
+/* A fresh run (no --resume) may start: OUT may be replaced (out_check), and OUT.run holds no interrupted run
+ * unless --force. @return 0 or -1 (err). */
+static int check_fresh(const run_ctx *r, char *err, size_t n)
 {
-    char parent[OUT_PATH_MAX], path[2 * OUT_PATH_MAX];
-    const char *slash = strrchr(out, '/'), *base = slash ? slash + 1 : out;
-    snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - out) + (slash == out) : 1, slash ? out : ".");
-    DIR *d = opendir(parent);
-    if (!d) return;
-    const size_t bl = strlen(base);
-    for (struct dirent *e; (e = readdir(d));) {
-        const char *rest = e->d_name + bl, *num = NULL;
-        if (strncmp(e->d_name, base, bl)) continue;
-        static const char new_[] = TRAIN_RUN_SUFFIX ".new-";
-        if (!strncmp(rest, new_, sizeof new_ - 1)) num = rest + sizeof new_ - 1;
-        else if (!strncmp(rest, ".tmp-", 5)) num = rest + 5;
-        snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
-        if (!strcmp(rest, TRAIN_RUN_SUFFIX ".done")) out_remove_tree(path); /* see remove_run_dir */
-        char *end;
-        long pid = num ? strtol(num, &end, 10) : 0;
-        if (pid <= 0 || *end || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
-        out_remove_tree(path);
-    }
-    closedir(d);
+    if (out_check(r->out, r->opt->force ? OUT_FORCE : 0, err, n)) return -1;
+    struct stat st;
+    if (!r->opt->force && lstat(r->run, &st) == 0)
+        return snprintf(err, n, "%s holds an interrupted run: continue it with --resume, or start over with --force",
+                        path_show(r->run)), -1;
+    return 0;
 }
 
-/* OUT.run/ with config.ini (fresh run) or its checkpoint loaded (resume); then
- * the checkpoint of the initial state if there is none. */
+/* OUT.run/ with config.ini and the checkpoint of the initial state (fresh run), or its checkpoint loaded
+ * (resume). */
 static int prepare_run_dir(run_ctx *r, train_history *h, char *err, size_t n)
 {
-    snprintf(r->run, sizeof r->run, "%s" TRAIN_RUN_SUFFIX, r->out);
     snprintf(r->ckpt, sizeof r->ckpt, "%s/" TRAIN_CKPT, r->run);
     snprintf(r->prev, sizeof r->prev, "%s/" TRAIN_CKPT_PREV, r->run);
     snprintf(r->metrics, sizeof r->metrics, "%s/metrics.csv", r->run);
-    remove_stale(r->out);
     if (r->opt->resume) {
         if (finished_before(r, h)) return TRAIN_FINISHED;
         ckpt_meta got;
         int k = ckpt_load_latest(r->run, r->meta.config_hash, h, r->net, &got, err, n);
         if (k < 0) return 2;
-        if (k == 0) {
-            r->meta.steps = got.steps;
-            r->ckpt_epochs = h->epochs;
-            return 0;
+        if (k > 0) { /* OUT.run appears with its first checkpoint: someone removed both */
+            snprintf(err, n, "--resume: %s holds no checkpoint (%s and %s are both missing); start over with --force",
+                     path_show(r->run), TRAIN_CKPT, TRAIN_CKPT_PREV);
+            return 2;
         }
-        /* interrupted before the first checkpoint: start from the beginning */
-        return checkpoint(r, h, err, n) ? 1 : 0;
+        r->meta.steps = got.steps;
+        r->ckpt_epochs = h->epochs;
+        return 0;
     }
-    struct stat st;
-    if (!r->opt->force && stat(r->out, &st) == 0) {
-        snprintf(err, n, "output directory %s exists (use --force to overwrite)", r->out);
-        return 2;
-    }
-    if (stat(r->run, &st) == 0 && !r->opt->force) {
-        snprintf(err, n, "%s holds an interrupted run: continue it with --resume, or start over with --force",
-                 r->run);
-        return 2;
-    }
-    /* OUT.run appears complete with its config.ini: built as OUT.run.new-PID, then renamed */
-    char fresh[OUT_PATH_MAX + 32], path[OUT_PATH_MAX + 48];
-    snprintf(fresh, sizeof fresh, "%s.new-%ld", r->run, (long)getpid());
+    if (check_fresh(r, err, n)) return 2;
+    /* OUT.run appears complete, with its config.ini and the checkpoint of the initial state: built as
+     * OUT.run.new-PID, then renamed */
+    char fresh[OUT_PATH_MAX + 32], path[OUT_PATH_MAX + 48], suffix[48];
+    snprintf(suffix, sizeof suffix, TRAIN_RUN_SUFFIX ".new-%ld", (long)getpid());
+    if (path_sibling(r->out, suffix, fresh, sizeof fresh)) return snprintf(err, n, "--out: path too long"), 2;
     out_remove_tree(r->run);
     out_remove_tree(fresh);
     if (mkdir(fresh, 0777) != 0) {
-        snprintf(err, n, "--out %s: cannot create %s: %s", r->out, fresh, strerror(errno));
+        snprintf(err, n, "--out %s: cannot create %s: %s", path_show(r->out), path_show(fresh), strerror(errno));
         return 2;
     }
     snprintf(path, sizeof path, "%s/config.ini", fresh);
@@ -406,19 +401,25 @@ static int prepare_run_dir(run_ctx *r, train_history *h, char *err, size_t n)
     int bad = !m || cfg_write_ini(train_keys, r->c, m);
     if (m) bad |= fclose(m);
     if (bad || out_write_atomic(path, text, len, err, n)) {
-        if (bad) snprintf(err, n, "cannot write %s", path);
+        if (bad) snprintf(err, n, "cannot write %s", path_show(path));
         free(text);
         out_remove_tree(fresh);
         return 1;
     }
     free(text);
+    snprintf(path, sizeof path, "%s/" TRAIN_CKPT, fresh);
+    if (ckpt_write(path, NULL, &r->meta, h, r->net, NULL, err, n)) {
+        out_remove_tree(fresh);
+        return 1;
+    }
     if (rename(fresh, r->run)) {
-        snprintf(err, n, "cannot create %s: %s", r->run, strerror(errno));
+        snprintf(err, n, "cannot create %s: %s", path_show(r->run), strerror(errno));
         out_remove_tree(fresh);
         return 1;
     }
     out_fsync_dir(r->run);
-    return checkpoint(r, h, err, n) ? 1 : 0;
+    r->ckpt_epochs = 0;
+    return 0;
 }
 
 /* The memory estimate against the budget, from the IDX headers when they can
@@ -468,6 +469,7 @@ static int setup(run_ctx *r, char *err, size_t n)
 
 static void teardown(run_ctx *r)
 {
+    out_lock_release(&r->lock);
     xbar_net_free(r->net);
     train_split_free(&r->train);
     train_split_free(&r->test);
@@ -491,9 +493,14 @@ int train_execute(const train_cfg *c, const char *out, const train_opts *opt, tr
     r.c = c;
     r.opt = opt;
     r.out = out;
+    r.lock.fd = -1;
     train_outcome local, *res = o ? o : &local;
     memset(res, 0, sizeof *res);
-    int rc = setup(&r, err, n);
+    int rc = 0;
+    if (train_run_dir(out, r.run, sizeof r.run)) rc = 2, snprintf(err, n, "--out %s: the path is too long", path_show(out));
+    if (!rc && (opt->resume ? out_check(out, OUT_MAY_EXIST, err, n) : check_fresh(&r, err, n))) rc = 2;
+    if (!rc) rc = setup(&r, err, n);
+    if (!rc && out_lock_take(out, &r.lock, err, n)) rc = 2;
     if (!rc) rc = prepare_run_dir(&r, &res->h, err, n);
     if (rc == TRAIN_FINISHED) {
         res->n_train = r.train.n;

@@ -77,6 +77,8 @@ typedef struct {
  */
 int train_execute(const train_cfg *c, const char *out, const train_opts *opt, train_outcome *o, char *err, size_t n);
 void train_outcome_free(train_outcome *o);
+/** OUT.run of out (pathname.h's path_sibling) into buf. @return 0 or -1 (too long). */
+int train_run_dir(const char *out, char *buf, size_t cap);
 /** Mean of the last k of n values (k > n: all); the paper reports the last 5 epochs. */
 double train_tail_mean(const double *v, int n, int k);
 
