@@ -74,6 +74,10 @@ gzip -9nc "$lab" >"$tmp/lab.gz"
 idx gzip-stream 24 "$tmp/img.gz" "$tmp/lab.gz"  # gzip in the input, read through zlib
 head -c 30 "$tmp/img.gz" >"$tmp/img-cut.gz"
 idx gzip-truncated 24 "$tmp/img-cut.gz" "$tmp/lab.gz"
+{ head -c 16 "$img" | gzip -9n; tail -c +17 "$img" | gzip -9n; } >"$tmp/img-2.gz"
+idx gzip-members 24 "$tmp/img-2.gz" "$tmp/lab.gz"  # two gzip members: read as one stream
+{ cat "$tmp/img.gz"; printf 'GARBAGE'; } >"$tmp/img-garbage.gz"
+idx gzip-garbage 24 "$tmp/img-garbage.gz" "$tmp/lab.gz"  # bytes after the gzip stream: refused
 idx few-classes 08 "$img" "$lab"    # 3 classes: labels 0..2 only
 head -c 40 "$img" >"$tmp/cut"
 idx truncated 24 "$tmp/cut" "$lab"

@@ -13,7 +13,8 @@
  *   - Outputs first, then inputs, then sizes (as in BLAS).
  *   - Functions return xbar_status (or NULL); they never print or exit.
  *     xbar_last_error() gives a one-line message naming the offending
- *     parameter and value (thread-local).
+ *     parameter and value (thread-local; not cleared by a call that
+ *     succeeds). See "Argument contract" below.
  *   - Sign convention (as aihwkit): xbar_tile_update(x, d, lr) moves W in
  *     expectation by -lr * d x^T. A pulse is "up" when it increases w.
  *   - All randomness is counter-based (Philox4x32-10): every draw is a pure
@@ -22,6 +23,49 @@
  *   - Ownership: _new() returns an object owned by the caller, released with
  *     _free() (which accepts NULL). Pointers returned by accessors are views
  *     into object-owned memory, valid until the object is freed.
+ *
+ * Argument contract (every function below; exceptions are named)
+ *   - Pointers: every pointer argument must be non-NULL, even where a count
+ *     is 0, unless its documentation says "may be NULL". Handles must come
+ *     from the matching _new() (an xbar_devices from xbar_devices_init).
+ *   - Sizes and indices are checked against the object: a layer, column or
+ *     device index out of range, a leading dimension below the row length or
+ *     a count whose byte size overflows size_t is an error, never clamped.
+ *   - Failure: a function returning xbar_status returns XBAR_EINVAL, one
+ *     returning a handle or view returns NULL; either way xbar_last_error()
+ *     names the function or object and the argument, e.g.
+ *     "xbar_tile_forward: X is NULL" or "xbar_tile_set_weights: W row 0
+ *     column 3 = nan: must be finite". Arguments are checked before any
+ *     work, so a call refused with XBAR_EINVAL leaves every object as it
+ *     was (weights, counters, RNG positions, training state).
+ *   - Value-returning functions document their result for a bad argument
+ *     and set the error too: counts and sizes of a NULL handle are 0; the
+ *     per-device functions (xbar_device_pulse, ...) return NaN for a NULL
+ *     or uninitialised set or an index >= n. Checkers (*_check) return a
+ *     message for a NULL argument; *_name(unknown) returns "unknown" (or
+ *     "?"), *_from_name(NULL or unknown) returns -1.
+ *   - _free(NULL) and xbar_devices_free(NULL) are no-ops.
+ *   - Non-finite values: float data given to the library to store or apply
+ *     must be finite: weights (xbar_tile_set_weights, xbar_aw_set_weights),
+ *     update inputs X and D (xbar_tile_update, xbar_aw_update), increments
+ *     and gradients (xbar_tile_apply_delta, xbar_aw_step_dense), network
+ *     inputs (xbar_net_forward, and so _train_batch and _evaluate: X is kept
+ *     for the step), learning rates and read noise. A NaN or +-Inf is
+ *     refused with XBAR_EINVAL naming the array and the first bad index,
+ *     and nothing is stored. The check is one pass over the array (integer
+ *     bit tests), small beside the work of the call. Not checked: inputs of
+ *     the reads (xbar_tile_forward / _backward, xbar_aw_forward / _backward),
+ *     which give non-finite outputs, and the values a network computes
+ *     itself (activations, gradients, transfers): a diverging run is not
+ *     refused but reported by xbar_net_find_nonfinite. Checkpoint loads
+ *     refuse non-finite weights, biases and scales with XBAR_EFORMAT.
+ *   - Exceptions: the random-number generators (xbar_philox4x32_10,
+ *     xbar_rng_*) return void: a NULL output is not written and sets the
+ *     error. xbar_idx_load does not check its pointers yet (s and both
+ *     paths must be non-NULL). xbar_stream,
+ *     xbar_version, xbar_strerror, xbar_*_defaults, xbar_io_plain,
+ *     xbar_device_ideal and the thread functions take no pointer and cannot
+ *     fail (xbar_set_threads takes n < 1 as 1).
  */
 #ifndef XBAR_H
 #define XBAR_H
@@ -61,6 +105,11 @@ const char *xbar_strerror(xbar_status s);
 /* Counter-based random numbers (Philox4x32-10, Salmon et al. SC'11)        */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The generators return void (they are used through function pointers of one
+ * signature): a NULL pointer argument writes nothing and sets xbar_last_error().
+ */
+
 /** The raw bijection: out = Philox4x32-10(ctr, key). Matches Random123. */
 void xbar_philox4x32_10(uint32_t out[4], const uint32_t ctr[4], const uint32_t key[2]);
 
@@ -74,7 +123,7 @@ void xbar_rng_uniform4(float u[4], uint64_t seed, uint64_t stream, uint64_t coun
 void xbar_rng_normal4(float z[4], uint64_t seed, uint64_t stream, uint64_t counter);
 /** Double-precision normal pair from one block (two 53-bit uniforms). */
 void xbar_rng_normal2d(double z[2], uint64_t seed, uint64_t stream, uint64_t counter);
-/** Fill n uniforms / normals, block k of 4 using counter = counter0 + k. */
+/** Fill n uniforms / normals, block k of 4 using counter = counter0 + k (n = 0: nothing). */
 void xbar_rng_uniform_fill(float *u, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0);
 void xbar_rng_normal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0);
 
@@ -181,13 +230,16 @@ typedef struct {
 } xbar_device_params;
 
 /** Defaults of a model: aihwkit 0.9.0's for the aihwkit models (variation on),
- *  no variation for the paper's ideal devices (ALD, EXP_PAPER, POW_ZS, EXP_ZS). */
+ *  no variation for the paper's ideal devices (ALD, EXP_PAPER, POW_ZS, EXP_ZS).
+ *  An unknown model gives parameters that xbar_device_check refuses. */
 xbar_device_params xbar_device_defaults(xbar_device_model model);
 /** Same with every variation and noise switched off (dtod and c2c = 0). */
 xbar_device_params xbar_device_ideal(xbar_device_model model);
-/** NULL if the parameters are valid, else a message naming key and value. */
+/** NULL if the parameters are valid, else a message naming key and value
+ *  (also for p = NULL). */
 const char *xbar_device_check(const xbar_device_params *p);
-/** Model name ("ald", "constant_step", ...) and the inverse (-1 if unknown). */
+/** Model name ("ald", "constant_step", ...; "unknown" out of range) and the
+ *  inverse (-1 if unknown or NULL). */
 const char *xbar_device_model_name(xbar_device_model m);
 int xbar_device_model_from_name(const char *name);
 
@@ -210,9 +262,16 @@ typedef struct {
     float granularity;    /* weight granularity used by update management */
 } xbar_devices;
 
-/** Draw n devices from p with stream `object` of seed p->construction_seed. */
+/** Draw n devices (n > 0) from p with stream `object` of seed p->construction_seed.
+ *  *d is zeroed first, so it is zeroed on error (XBAR_EINVAL: d or p NULL, p
+ *  invalid, n = 0 or too large; XBAR_ENOMEM). */
 xbar_status xbar_devices_init(xbar_devices *d, const xbar_device_params *p, size_t n, uint32_t object);
+/** Release the arrays and zero *d; NULL is a no-op. */
 void xbar_devices_free(xbar_devices *d);
+
+/* The per-device functions below take an initialised set d and a device index
+ * i < d->n; otherwise they return NaN (xbar_device_pulses_composed: 0; the
+ * status functions: XBAR_EINVAL) with the error set. */
 
 /** One pulse on device i at weight w: up (up != 0) or down, with c2c normal
  *  xi (ignored when dw_min_std = 0). Returns the new weight, clipped to the
@@ -233,10 +292,12 @@ float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsig
  *  by one. */
 int xbar_device_pulses_composed(const xbar_devices *d, size_t i, float w, int up, unsigned n, float xi,
                                 float *out);
-/** Response factors q+(w), q-(w) of device i (step / granularity, noise-free). */
-void xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn);
-/** F(w) = (q- + q+)/2 and G(w) = (q- - q+)/2 of device i. */
-void xbar_device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G);
+/** Response factors q+(w), q-(w) of device i (step / granularity, noise-free).
+ *  Either output may be NULL. @return XBAR_OK or XBAR_EINVAL. */
+xbar_status xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn);
+/** F(w) = (q- + q+)/2 and G(w) = (q- - q+)/2 of device i. Either output may be
+ *  NULL. @return XBAR_OK or XBAR_EINVAL. */
+xbar_status xbar_device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G);
 /** Symmetric point of device i (G = 0), by closed form or bisection. */
 double xbar_device_symmetric_point(const xbar_devices *d, size_t i);
 /** Clip w to the bounds of device i. */
@@ -338,7 +399,8 @@ xbar_io_params xbar_io_defaults(void);
  *  y = W x exactly (w_noise, 0 here, may be set afterwards; max_bm_* keep their
  *  defaults). The least-squares experiments use it. */
 xbar_io_params xbar_io_plain(void);
-/** NULL if valid, else a message naming `prefix`.key and the value. */
+/** NULL if valid, else a message naming `prefix`.key and the value (also for
+ *  io = NULL). prefix may be NULL (no prefix). */
 const char *xbar_io_check(const xbar_io_params *io, const char *prefix);
 
 typedef struct {
@@ -355,51 +417,59 @@ typedef struct {
  *  backward IO = xbar_io_defaults() (aihwkit's: quantised, noisy, managed; use
  *  xbar_io_plain() for exact reads), seed 0, id 0. */
 xbar_tile_config xbar_tile_config_defaults(size_t rows, size_t cols);
-/** NULL if valid, else a message naming the key and value. */
+/** NULL if valid, else a message naming the key and value (also for c = NULL). */
 const char *xbar_tile_config_check(const xbar_tile_config *c);
 
 typedef struct xbar_tile xbar_tile;
 
-/** Create a tile; weights start at 0 clipped to the device bounds. NULL on error. */
+/** Create a tile; weights start at 0 clipped to the device bounds. NULL on error
+ *  (c NULL or invalid: the message of xbar_tile_config_check). */
 xbar_tile *xbar_tile_new(const xbar_tile_config *c);
 void xbar_tile_free(xbar_tile *t);
+/** The configuration / device arrays of t (views); NULL if t is NULL. */
 const xbar_tile_config *xbar_tile_get_config(const xbar_tile *t);
 const xbar_devices *xbar_tile_devices(const xbar_tile *t);
 
-/** Set W (rows x cols, leading dimension ldw), clipped to the device bounds. */
-void xbar_tile_set_weights(xbar_tile *t, const float *W, size_t ldw);
-void xbar_tile_get_weights(const xbar_tile *t, float *W, size_t ldw);
-/** View of the weights (rows*cols, row-major). Writes bypass the device. */
+/** Set W (rows x cols, leading dimension ldw >= cols), clipped to the device
+ *  bounds. XBAR_EINVAL (weights unchanged) if an entry is NaN or +-Inf. */
+xbar_status xbar_tile_set_weights(xbar_tile *t, const float *W, size_t ldw);
+/** Copy the weights into W (rows x cols, leading dimension ldw >= cols). */
+xbar_status xbar_tile_get_weights(const xbar_tile *t, float *W, size_t ldw);
+/** View of the weights (rows*cols, row-major); NULL if t is NULL. Writes bypass
+ *  the device and every check (a non-finite value written here is the caller's). */
 float *xbar_tile_weights(xbar_tile *t);
 
 /** Y[b][rows] = IO(W X[b][cols]) through the forward IO (c.forward), b < batch.
  *  Each call is one read: its draws use stream xbar_stream(XBAR_RNG_READ, id,
- *  read index) and depend only on (seed, id, read index, sample, pass, element). */
+ *  read index) and depend only on (seed, id, read index, sample, pass, element).
+ *  batch = 0 reads nothing (but counts the read). X is not checked for NaN / Inf. */
 xbar_status xbar_tile_forward(xbar_tile *t, float *Y, const float *X, size_t batch);
 /** Z[b][cols] = IO(W^T D[b][rows]) through the backward IO (c.backward, bound
- *  management ignored), b < batch. One read. */
+ *  management ignored), b < batch. One read, as xbar_tile_forward. */
 xbar_status xbar_tile_backward(xbar_tile *t, float *Z, const float *D, size_t batch);
 
 /**
  * Pulsed update with a mini-batch: desired ΔW = -lr Σ_b D[b] X[b]^T.
  * STOCHASTIC / IMPLICIT: one rank-1 pulsed update per sample, in order.
  * EXPECTED / COUNT: the summed ΔW applied at once.
- * lr >= 0 (weight units per gradient unit).
+ * lr >= 0 and finite (weight units per gradient unit); X (batch x cols) and
+ * D (batch x rows) finite, else XBAR_EINVAL and no update (and no count).
+ * batch = 0 or lr = 0 only counts the update.
  */
 xbar_status xbar_tile_update(xbar_tile *t, const float *X, const float *D, size_t batch, float lr);
-/** Apply a desired dense increment dW (rows x cols) with the EXPECTED or
+/** Apply a desired dense increment dW (rows x cols, finite) with the EXPECTED or
  *  COUNT scheme (STOCHASTIC tiles use COUNT here). */
 xbar_status xbar_tile_apply_delta(xbar_tile *t, const float *dW);
-/** Read column j through the forward read path: y = W e_j (+ noise of std
- *  read_noise per output, 0 = exact). y has rows entries. */
+/** Read column j < cols through the forward read path: y = W e_j (+ noise of std
+ *  read_noise per output, finite and >= 0; 0 = exact). y has rows entries. */
 xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_noise);
 /** Read column j as the forward pass of the one-hot e_j through `io` (aihwkit's
  *  transfer read): y = IO(W e_j), bound management as configured in `io`. y has
- *  rows entries. One read. XBAR_EINVAL if j >= cols or `io` is invalid. */
+ *  rows entries. One read. XBAR_EINVAL if j >= cols or `io` is NULL or invalid. */
 xbar_status xbar_tile_read_col_io(xbar_tile *t, float *y, size_t j, const xbar_io_params *io);
-/** Total device pulses fired on this tile so far. */
+/** Total device pulses fired on this tile so far (0 if t is NULL). */
 uint64_t xbar_tile_pulse_count(const xbar_tile *t);
-/** Number of update calls made so far (the step index of RNG streams). */
+/** Number of update calls made so far (the step index of RNG streams; 0 if t is NULL). */
 uint64_t xbar_tile_update_count(const xbar_tile *t);
 
 /** Update-management quantities of one sample (aihwkit formulas). */
@@ -407,6 +477,9 @@ typedef struct {
     int bl;             /* bit length BL; 0 means skip (max|x| or max|d| = 0) */
     double A, B;        /* probability scales of d and x lines */
 } xbar_um;
+/** bl = 0 (skip) when lr, xmax or dmax is not > 0; also bl = 0, with the error
+ *  set, when u is NULL, u->desired_bl < 1, granularity is not > 0 or an argument
+ *  is infinite. */
 xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xmax, double dmax,
                                double granularity);
 
@@ -437,30 +510,43 @@ typedef struct {
 } xbar_opt_params;
 
 xbar_opt_params xbar_opt_defaults(xbar_opt_kind kind);
+/** NULL if valid, else a message naming the key and value (also for o = NULL). */
 const char *xbar_opt_check(const xbar_opt_params *o);
+/** "digital", "analog_sgd", "tiki_taka" ("?" out of range); the inverse (-1 if
+ *  unknown or NULL). */
 const char *xbar_opt_kind_name(xbar_opt_kind k);
 int xbar_opt_kind_from_name(const char *name);
 
 typedef struct xbar_aw xbar_aw;
 
 /** A learned rows x cols weight. `tile` configures the analog tile(s) (A and C
- *  share it, with ids tile->id and tile->id + 1); ignored for DIGITAL except sizes. */
+ *  share it, with ids tile->id and tile->id + 1); ignored for DIGITAL except sizes.
+ *  NULL on error (o or tile NULL or invalid). */
 xbar_aw *xbar_aw_new(const xbar_opt_params *o, const xbar_tile_config *tile);
 void xbar_aw_free(xbar_aw *a);
 /** Visible weights W (rows x cols) into W. */
-void xbar_aw_get_weights(const xbar_aw *a, float *W);
-void xbar_aw_set_weights(xbar_aw *a, const float *W);
-/** Forward / backward through the visible weight (tile read path for analog). */
+xbar_status xbar_aw_get_weights(const xbar_aw *a, float *W);
+/** Set the visible weights from W (rows x cols, finite; else XBAR_EINVAL and
+ *  nothing changes). Digital: stored as is; analog: clipped to the device bounds;
+ *  Tiki-Taka: C = W, A = 0 and the transfer restarts (as aihwkit). */
+xbar_status xbar_aw_set_weights(xbar_aw *a, const float *W);
+/** Forward / backward through the visible weight (tile read path for analog).
+ *  Inputs are not checked for NaN / Inf (see the argument contract). */
 xbar_status xbar_aw_forward(xbar_aw *a, float *Y, const float *X, size_t batch);
 xbar_status xbar_aw_backward(xbar_aw *a, float *Z, const float *D, size_t batch);
-/** One optimizer step from per-sample factors: gradient = Σ_b D[b] X[b]^T. */
+/** One optimizer step from per-sample factors: gradient = Σ_b D[b] X[b]^T.
+ *  X (batch x cols), D (batch x rows) and lr >= 0 must be finite. */
 xbar_status xbar_aw_update(xbar_aw *a, const float *X, const float *D, size_t batch, float lr);
-/** One optimizer step from a dense gradient G (rows x cols): desired ΔW = -lr*G. */
+/** One optimizer step from a dense gradient G (rows x cols, finite): desired
+ *  ΔW = -lr*G, lr >= 0 and finite. */
 xbar_status xbar_aw_step_dense(xbar_aw *a, const float *G, float lr);
-/** The fast tile A (Tiki-Taka) or the only tile (Analog SGD); NULL if none. */
+/** The fast tile A (Tiki-Taka) or the only tile (Analog SGD); NULL if none
+ *  (DIGITAL) or if a is NULL (then with the error set). */
 xbar_tile *xbar_aw_fast_tile(xbar_aw *a);
-/** The tile holding the visible weight (C for Tiki-Taka); NULL for DIGITAL. */
+/** The tile holding the visible weight (C for Tiki-Taka); NULL for DIGITAL or
+ *  if a is NULL (then with the error set). */
 xbar_tile *xbar_aw_slow_tile(xbar_aw *a);
+/** Device pulses fired on every tile of a (0 for DIGITAL or a NULL). */
 uint64_t xbar_aw_pulse_count(const xbar_aw *a);
 
 /**
@@ -472,8 +558,9 @@ uint64_t xbar_aw_pulse_count(const xbar_aw *a);
  * bit-identically. Load checks sizes and kinds and fails with XBAR_EFORMAT
  * (naming what differs) on a mismatch or a short read ("truncated"); a failed
  * tile load leaves the tile unchanged, a failed optimizer or network load may
- * leave it partly loaded. Records: "XBTL" / "XBAW" / "XBNT" tag, u32 version,
- * then sizes and values (see src/state.c).
+ * leave it partly loaded. Non-finite weights, biases or scales in a file are
+ * refused (XBAR_EFORMAT). Records: "XBTL" / "XBAW" / "XBNT" tag, u32 version,
+ * then sizes and values (see src/state.c). The object and f must be non-NULL.
  */
 xbar_status xbar_tile_save(const xbar_tile *t, FILE *f);
 xbar_status xbar_tile_load(xbar_tile *t, FILE *f);
@@ -516,6 +603,8 @@ typedef struct {
 
 /** Defaults of a layer kind (see the fields). */
 xbar_layer_spec xbar_layer_defaults(xbar_layer_kind kind);
+/** "linear", "conv2d", ... ("unknown" out of range); the inverse (-1 if unknown
+ *  or NULL). */
 const char *xbar_layer_kind_name(xbar_layer_kind k);
 int xbar_layer_kind_from_name(const char *name);
 
@@ -532,34 +621,38 @@ typedef struct xbar_net xbar_net;
  * are checked. NULL on error; the message ("layer 2 (conv2d): kernel 5 larger
  * than input ...") names the layer index, its kind and the shape that does
  * not fit. The last layer must be LINEAR or CONV2D with output (n,1,1), n >= 2.
+ * layers NULL or n_layers = 0: NULL ("network: no layers").
  */
 xbar_net *xbar_net_new(const xbar_layer_spec *layers, size_t n_layers, size_t in_c, size_t in_h, size_t in_w,
                        uint64_t seed);
 void xbar_net_free(xbar_net *net);
+/** Sizes; 0 for a NULL net. */
 size_t xbar_net_n_layers(const xbar_net *net);
 size_t xbar_net_in_size(const xbar_net *net);  /* in_c*in_h*in_w */
 size_t xbar_net_out_size(const xbar_net *net); /* classes */
-/** Shape of layer l's output. */
-void xbar_net_layer_shape(const xbar_net *net, size_t l, size_t *c, size_t *h, size_t *w);
-/** One line per layer into buf (truncated to cap), e.g.
+/** Shape of layer l's output (l < n_layers, else XBAR_EINVAL); c, h, w may be NULL. */
+xbar_status xbar_net_layer_shape(const xbar_net *net, size_t l, size_t *c, size_t *h, size_t *w);
+/** One line per layer into buf (truncated to cap, NUL-terminated; cap = 0 writes
+ *  nothing), e.g.
  *  "0 conv2d 1x28x28 -> 16x24x24  k5 s1 p0  analog tiki_taka  16x25 tiles",
  *  "3 linear 512x1x1 -> 128x1x1  digital  128x512", "1 tanh 16x24x24 -> 16x24x24". */
-void xbar_net_describe(const xbar_net *net, char *buf, size_t cap);
+xbar_status xbar_net_describe(const xbar_net *net, char *buf, size_t cap);
 
 /**
- * Forward a batch X[batch][in_size] through every layer; Y[batch][out_size]
- * (may be NULL) receives the last layer's output (the logits). X is copied;
- * activations are kept for xbar_net_backward. Analog layers read their tiles
- * through the forward IO. Work buffers grow to the largest batch seen.
- * Training order: forward, loss, backward, step; a forward (or evaluate)
- * discards the gradients of an earlier backward.
+ * Forward a batch X[batch][in_size] (batch >= 1, finite: X is kept for the
+ * step) through every layer; Y[batch][out_size] (may be NULL) receives the
+ * last layer's output (the logits). X is copied; activations are kept for
+ * xbar_net_backward. Analog layers read their tiles through the forward IO.
+ * Work buffers grow to the largest batch seen. Training order: forward, loss,
+ * backward, step; a forward (or evaluate) discards the gradients of an earlier
+ * backward (a refused one does not).
  */
 xbar_status xbar_net_forward(xbar_net *net, float *Y, const float *X, size_t batch);
 /**
  * Log-softmax + NLL of the last forward: returns the mean loss over the
  * batch in *loss, the number of correct arg-max predictions in *correct
  * (either may be NULL), and seeds the output gradient (of the mean loss).
- * Labels must be < out_size.
+ * Labels (batch of them, batch = that of the last forward) must be < out_size.
  */
 xbar_status xbar_net_loss(xbar_net *net, const uint8_t *labels, size_t batch, double *loss, size_t *correct);
 /** Back-propagate the seeded gradient. Gradients of digital parameters are
@@ -573,11 +666,14 @@ xbar_status xbar_net_backward(xbar_net *net, float *dX);
  *  with all (x, d) samples of the batch (Tiki-Taka's fast tile uses fast_lr).
  *  XBAR_EINVAL if there was no backward since the last forward or step. */
 xbar_status xbar_net_step(xbar_net *net, float lr);
-/** forward + loss + backward + step on one batch. */
+/** forward + loss + backward + step on one batch. X, labels and lr are checked
+ *  first, so a refused call changes nothing; loss and correct may be NULL. */
 xbar_status xbar_net_train_batch(xbar_net *net, const float *X, const uint8_t *labels, size_t batch, float lr,
                                  double *loss, size_t *correct);
-/** Forward-only evaluation of n samples in batches of `batch`: summed loss and
- *  correct count. Analog reads advance the tiles' read counters (deterministic). */
+/** Forward-only evaluation of n samples in batches of `batch` (>= 1): summed loss
+ *  and correct count (loss_sum and correct may be NULL). X (n x in_size, finite)
+ *  and labels are checked before the first batch. Analog reads advance the tiles'
+ *  read counters (deterministic). */
 xbar_status xbar_net_evaluate(xbar_net *net, const float *X, const uint8_t *labels, size_t n, size_t batch,
                               double *loss_sum, size_t *correct);
 
@@ -588,11 +684,14 @@ typedef enum { XBAR_PARAM_WEIGHT = 0, XBAR_PARAM_BIAS, XBAR_PARAM_SCALE } xbar_p
  * backward; NULL for an analog weight), *n entries. Values are writable (a
  * digital weight is the optimizer's storage). BIAS exists when spec.bias is
  * set, SCALE for analog layers with out_scaling. Any output pointer may be
- * NULL. Returns XBAR_EINVAL if the layer has no such parameter.
+ * NULL. Returns XBAR_EINVAL if l >= n_layers or the layer has no such parameter.
+ * Values written here are the caller's: they are not checked.
  */
 xbar_status xbar_net_param(xbar_net *net, size_t l, xbar_param_kind which, float **value, float **grad, size_t *n);
-/** The analog weight of layer l (NULL if the layer has none or is digital). */
+/** The analog weight of layer l: NULL if the layer has none or is digital, and
+ *  NULL with the error set if net is NULL or l >= n_layers. */
 xbar_aw *xbar_net_layer_aw(xbar_net *net, size_t l);
+/** Device pulses of every analog layer (0 for a NULL net). */
 uint64_t xbar_net_pulse_count(const xbar_net *net);
 
 /** Where a network holds a non-finite value (see xbar_net_find_nonfinite). */
@@ -622,7 +721,8 @@ enum {
  * `which`. Activations and gradients cost O(batch x outputs), far less than a
  * forward pass, so a training loop can check them every batch; parameters
  * cost one pass over the weights. No allocation.
- * @return 1 with *where filled (where may be NULL), or 0 if every value scanned is finite.
+ * @return 1 with *where filled (where may be NULL), or 0 if every value scanned is
+ * finite (and 0 with the error set if net is NULL).
  */
 int xbar_net_find_nonfinite(const xbar_net *net, unsigned which, xbar_nonfinite *where);
 
@@ -650,6 +750,7 @@ typedef struct {
  * the same count, that the data is complete (no truncation, no trailing
  * bytes) and that every label is < n_classes. Errors name the file and what
  * is wrong (XBAR_EIO: unreadable; XBAR_EFORMAT: malformed). s is zeroed on error.
+ * s, images_path and labels_path must be non-NULL (not checked).
  */
 xbar_status xbar_idx_load(xbar_idx_set *s, const char *images_path, const char *labels_path, int n_classes);
 void xbar_idx_free(xbar_idx_set *s);

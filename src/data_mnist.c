@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "file_read.h"
+
 static xbar_status fail(xbar_status st, char *err, size_t errn, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static xbar_status fail(xbar_status st, char *err, size_t errn, const char *fmt, ...)
@@ -245,35 +247,10 @@ xbar_status xbar_mnist_write_idx(const char *path, uint32_t magic, int ndim, con
 /* Read a whole file of at most XBAR_MNIST_MAX_TEXT bytes into *buf (malloc'ed). */
 static xbar_status read_file(const char *path, char **buf, size_t *len, char *err, size_t errn)
 {
-    *buf = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(XBAR_EINVAL, err, errn, "%s: cannot read: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) {
-        fclose(f);
-        return fail(XBAR_EINVAL, err, errn, "%s: cannot read: not a regular file", path);
-    }
-    if ((uint64_t)sb.st_size > XBAR_MNIST_MAX_TEXT) {
-        fclose(f);
-        return fail(XBAR_EFORMAT, err, errn, "%s: %lld bytes, larger than %zu MiB", path, (long long)sb.st_size,
-                    XBAR_MNIST_MAX_TEXT >> 20);
-    }
-    size_t n = (size_t)sb.st_size;
-    char *b = malloc(n ? n : 1);
-    if (!b) {
-        fclose(f);
-        return fail(XBAR_ENOMEM, err, errn, "%s: out of memory (%zu bytes)", path, n);
-    }
-    size_t got = fread(b, 1, n, f);
-    int bad = ferror(f) || got != n || fgetc(f) != EOF;
-    fclose(f);
-    if (bad) {
-        free(b);
-        return fail(XBAR_EINVAL, err, errn, "%s: cannot read: the file changed or a read failed", path);
-    }
-    *buf = b;
-    *len = n;
+    char why[XBAR_FILE_WHY_MAX];
+    xbar_status st = xbar_file_read_all(path, XBAR_MNIST_MAX_TEXT, "an MNIST JSON file", buf, len, why, sizeof why);
+    if (st == XBAR_EIO) return fail(XBAR_EINVAL, err, errn, "%s: cannot read: %s", path, why);
+    if (st) return fail(st, err, errn, "%s: %s", path, why);
     return XBAR_OK;
 }
 

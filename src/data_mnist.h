@@ -35,8 +35,9 @@
 #define XBAR_MNIST_TRAIN 8000u      /* the first 8,000 after the shuffle: training  */
 #define XBAR_MNIST_SEED 20241210u   /* mulberry32 seed of the split                 */
 /* Absurd sizes are refused before cJSON builds its tree (about 80 bytes of
- * memory per value): a file over 32 MiB (real ones are at most 2.3 MB), or
- * more values than 4,096 images (real files hold at most 1,127). */
+ * memory per value): a file over 32 MiB (real ones are at most 2.3 MB; the
+ * file's size is checked before it is read), or more values than 4,096 images
+ * (real files hold at most 1,127). */
 #define XBAR_MNIST_MAX_TEXT ((size_t)32 << 20)
 #define XBAR_MNIST_MAX_IMAGES 4096u
 
@@ -104,7 +105,12 @@ typedef struct {
  * temporary names first and renamed only when all are complete; on an error
  * none of them is changed (unless a rename within OUT itself fails midway). counts may be NULL. Errors name the file:
  *   XBAR_EINVAL     "PKG/src/digits/3.json: cannot read: No such file or directory"
+ *                   "PKG/src/digits/3.json: cannot read: not a regular file (a FIFO)"
+ *                   (only regular files are read, file_read.h: a FIFO or a device
+ *                   is refused without being opened, so nothing blocks)
  *   XBAR_EFORMAT  "PKG/src/digits/3.json: element 12 (image 0, pixel 12): ..."
+ *                   "PKG/src/digits/3.json: 1073741824 bytes, over the 32 MiB limit of an
+ *                   MNIST JSON file" (refused from its size, before anything is read)
  *                       "PKG: expected 10000 digits, found 30"
  *   XBAR_EIO      "OUT: cannot create directory: ..." / "OUT/train-...gz: cannot write: ..."
  */

@@ -201,8 +201,9 @@ static float granularity(const xbar_device_params *p)
 
 xbar_status xbar_devices_init(xbar_devices *d, const xbar_device_params *p, size_t n, uint32_t object)
 {
-    if (!d || !p) return xbar_fail(XBAR_EINVAL, "xbar_devices_init: NULL argument");
+    XBAR_NONNULL(d);
     memset(d, 0, sizeof *d);
+    XBAR_NONNULL(p);
     const char *err = xbar_device_check(p);
     if (err) return xbar_fail(XBAR_EINVAL, "%s", err);
     if (n == 0 || n > SIZE_MAX / (6 * sizeof(float)))
@@ -301,7 +302,7 @@ static float step(const xbar_devices *d, size_t i, float g, int up, float nz)
     return p->mult_noise ? s * q * (1.0f + nz) : s * (q + nz);
 }
 
-float xbar_device_pulse(const xbar_devices *d, size_t i, float w, int up, float xi)
+float xbar_device_pulse_unchecked(const xbar_devices *d, size_t i, float w, int up, float xi)
 {
     const float nz = d->p.dw_min_std != 0.0f ? d->p.dw_min_std * xi : 0.0f, r = d->ref;
     float g = w + r;
@@ -310,7 +311,7 @@ float xbar_device_pulse(const xbar_devices *d, size_t i, float w, int up, float 
     return xbar_clampf(g, d->b_min[i], d->b_max[i]) - r;
 }
 
-float xbar_device_clip(const xbar_devices *d, size_t i, float w)
+float xbar_device_clip_unchecked(const xbar_devices *d, size_t i, float w)
 {
     const float r = d->ref, g = w + r;
     return g > d->b_max[i] ? d->b_max[i] - r : (g < d->b_min[i] ? d->b_min[i] - r : w);
@@ -331,7 +332,7 @@ static int compose_one(const xbar_devices *d, size_t i, float w, int up, unsigne
     return 1;
 }
 
-float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsigned n)
+float xbar_device_pulses_unchecked(const xbar_devices *d, size_t i, float w, int up, unsigned n)
 {
     float out;
     /* strictly inside the bounds: the single-precision form, the bits of the row kernels */
@@ -350,32 +351,32 @@ float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsig
             return (float)(g - r);
         }
     }
-    for (unsigned k = 0; k < n; k++) w = xbar_device_pulse(d, i, w, up, 0.0f);
+    for (unsigned k = 0; k < n; k++) w = xbar_device_pulse_unchecked(d, i, w, up, 0.0f);
     return w;
 }
 
-int xbar_device_pulses_composed(const xbar_devices *d, size_t i, float w, int up, unsigned n, float xi,
-                                float *out)
+int xbar_device_pulses_composed_unchecked(const xbar_devices *d, size_t i, float w, int up, unsigned n, float xi,
+                                          float *out)
 {
     return compose_one(d, i, w, up, n, d->p.dw_min_std != 0.0f ? &xi : NULL, out);
 }
 
-void xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn)
+void xbar_device_q_unchecked(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn)
 {
     const float g = (float)(w + d->ref);
     *q_up = step(d, i, g, 1, 0.0f) / (double)d->granularity;
     *q_dn = step(d, i, g, 0, 0.0f) / (double)d->granularity;
 }
 
-void xbar_device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G)
+static void device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G)
 {
     double qu, qd;
-    xbar_device_q(d, i, w, &qu, &qd);
+    xbar_device_q_unchecked(d, i, w, &qu, &qd);
     *F = 0.5 * (qd + qu);
     *G = 0.5 * (qd - qu);
 }
 
-double xbar_device_symmetric_point(const xbar_devices *d, size_t i)
+static double symmetric_point(const xbar_devices *d, size_t i)
 {
     const double r = d->ref, lo = d->b_min[i] - r, hi = d->b_max[i] - r;
     double su, au, sd, ad, F, G;
@@ -385,15 +386,75 @@ double xbar_device_symmetric_point(const xbar_devices *d, size_t i)
         return fmin(fmax(g - r, lo), hi);
     }
     /* Bisection on G (increasing in w); a bound if G keeps its sign. */
-    xbar_device_FG(d, i, lo, &F, &G);
+    device_FG(d, i, lo, &F, &G);
     if (G >= 0) return lo;
-    xbar_device_FG(d, i, hi, &F, &G);
+    device_FG(d, i, hi, &F, &G);
     if (G <= 0) return hi;
     double a = lo, b = hi;
     for (int k = 0; k < 100 && b - a > 1e-12 * (hi - lo); k++) {
         const double m = 0.5 * (a + b);
-        xbar_device_FG(d, i, m, &F, &G);
+        device_FG(d, i, m, &F, &G);
         *(G > 0 ? &b : &a) = m;
     }
     return 0.5 * (a + b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checked entry points (xbar.h, "Argument contract")                       */
+/* ------------------------------------------------------------------------ */
+
+/* 1 if d is an initialised set and i one of its devices, else 0 with the error set. */
+static int device_ok(const xbar_devices *d, size_t i, const char *fn)
+{
+    if (!d) return !xbar_fail(XBAR_EINVAL, "%s: d is NULL", fn);
+    if (!d->b_max || !d->n) return !xbar_fail(XBAR_EINVAL, "%s: d is not initialised (xbar_devices_init)", fn);
+    if (i >= d->n) return !xbar_fail(XBAR_EINVAL, "%s: device %zu >= %zu devices", fn, i, d->n);
+    return 1;
+}
+
+float xbar_device_pulse(const xbar_devices *d, size_t i, float w, int up, float xi)
+{
+    return device_ok(d, i, __func__) ? xbar_device_pulse_unchecked(d, i, w, up, xi) : NAN;
+}
+
+float xbar_device_pulses(const xbar_devices *d, size_t i, float w, int up, unsigned n)
+{
+    return device_ok(d, i, __func__) ? xbar_device_pulses_unchecked(d, i, w, up, n) : NAN;
+}
+
+int xbar_device_pulses_composed(const xbar_devices *d, size_t i, float w, int up, unsigned n, float xi,
+                                float *out)
+{
+    XBAR_NONNULL_OR(0, out);
+    return device_ok(d, i, __func__) ? xbar_device_pulses_composed_unchecked(d, i, w, up, n, xi, out) : 0;
+}
+
+xbar_status xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn)
+{
+    if (!device_ok(d, i, __func__)) return XBAR_EINVAL;
+    double qu, qd;
+    xbar_device_q_unchecked(d, i, w, &qu, &qd);
+    if (q_up) *q_up = qu;
+    if (q_dn) *q_dn = qd;
+    return XBAR_OK;
+}
+
+xbar_status xbar_device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G)
+{
+    if (!device_ok(d, i, __func__)) return XBAR_EINVAL;
+    double f, g;
+    device_FG(d, i, w, &f, &g);
+    if (F) *F = f;
+    if (G) *G = g;
+    return XBAR_OK;
+}
+
+double xbar_device_symmetric_point(const xbar_devices *d, size_t i)
+{
+    return device_ok(d, i, __func__) ? symmetric_point(d, i) : NAN;
+}
+
+float xbar_device_clip(const xbar_devices *d, size_t i, float w)
+{
+    return device_ok(d, i, __func__) ? xbar_device_clip_unchecked(d, i, w) : NAN;
 }

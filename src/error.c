@@ -1,4 +1,6 @@
-/* error.c - thread-local error messages and the version query. */
+/* error.c - thread-local error messages, the version query and the shared argument checks
+ * of the public entry points (internal.h). */
+#include <float.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -49,4 +51,17 @@ const char *xbar_msg(const char *fmt, ...)
     vsnprintf(msg_buf, sizeof msg_buf, fmt, ap);
     va_end(ap);
     return msg_buf;
+}
+
+xbar_status xbar_check_finite(const char *fn, const char *what, const float *x, size_t n)
+{
+    const size_t k = xbar_first_nonfinite(x, n);
+    if (k == n) return XBAR_OK;
+    return xbar_fail(XBAR_EINVAL, "%s: %s[%zu] = %g: must be finite", fn, what, k, (double)x[k]);
+}
+
+xbar_status xbar_check_lr(const char *fn, float lr)
+{
+    if (lr >= 0.0f && lr <= FLT_MAX) return XBAR_OK; /* not NaN, not +inf */
+    return xbar_fail(XBAR_EINVAL, "%s: learning rate %g: must be finite and >= 0", fn, (double)lr);
 }

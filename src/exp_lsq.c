@@ -263,7 +263,12 @@ xbar_status lsq_run(const lsq_setup *s, lsq_kind kind, lsq_result *r)
         c -= s->lr * g[D];
     }
     if (bias_analog) w[D] = (float)c;
-    xbar_aw_set_weights(aw, w);
+    xbar_status st = xbar_aw_set_weights(aw, w); /* refused if the initial point is not finite */
+    if (st) {
+        xbar_aw_free(aw);
+        free(mem); free(g); free(gf);
+        return xbar_fail(st, "lsq.init = %s: %s", s->init, xbar_msg("%s", xbar_last_error()));
+    }
 
     /* gradient-noise variance E||eps||^2 */
     const double h = s->half ? 0.5 : 1.0;
@@ -282,7 +287,6 @@ xbar_status lsq_run(const lsq_setup *s, lsq_kind kind, lsq_result *r)
     const uint64_t nstream = xbar_stream(XBAR_RNG_USER + 3, 0, 0);
     const int burn = K / 5, tail = K - K / 10;
     double sum_err = 0, sum_sk = 0, sum_g2 = 0;
-    xbar_status st = XBAR_OK;
     for (int k = 0; k < K && st == XBAR_OK; k++) {
         xbar_aw_get_weights(aw, w);
         if (bias_analog) c = w[D];
@@ -323,7 +327,7 @@ xbar_status lsq_run(const lsq_setup *s, lsq_kind kind, lsq_result *r)
                     gf[j] = (float)(g[j] + s->noise * z[j & 3]);
                 }
             }
-            st = xbar_aw_step_dense(aw, gf, (float)s->lr);
+            st = xbar_aw_step_dense_unchecked(aw, gf, (float)s->lr); /* own gradient: a divergence is the curve's */
         } else {
             st = xbar_aw_forward(aw, y, p.A, (size_t)R);
             double sd = 0;
@@ -331,7 +335,7 @@ xbar_status lsq_run(const lsq_setup *s, lsq_kind kind, lsq_result *r)
                 d[i] = (float)(2 * h / R * (y[i] + c - p.b[i]));
                 sd += d[i];
             }
-            if (st == XBAR_OK) st = xbar_aw_update(aw, p.A, d, (size_t)R, (float)s->lr);
+            if (st == XBAR_OK) st = xbar_aw_update_unchecked(aw, p.A, d, (size_t)R, (float)s->lr);
             c -= s->lr * sd;
         }
     }

@@ -13,6 +13,80 @@ void *xbar_fail_null(xbar_status s, const char *fmt, ...) __attribute__((format(
 /** Format into a thread-local buffer and return it (for *_check functions). */
 const char *xbar_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- argument checks of the public entry points (xbar.h, "Argument contract") ---- */
+
+/* Return XBAR_EINVAL (XBAR_NONNULL), `ret` (XBAR_NONNULL_OR) or nothing (XBAR_NONNULL_VOID)
+ * with the message "<function>: <argument> is NULL" when pointer p is NULL. */
+#define XBAR_NONNULL(p)                                                                                          \
+    do {                                                                                                         \
+        if (!(p)) return xbar_fail(XBAR_EINVAL, "%s: %s is NULL", __func__, #p);                                 \
+    } while (0)
+#define XBAR_NONNULL_OR(ret, p)                                                                                  \
+    do {                                                                                                         \
+        if (!(p)) {                                                                                              \
+            xbar_fail(XBAR_EINVAL, "%s: %s is NULL", __func__, #p);                                              \
+            return ret;                                                                                          \
+        }                                                                                                        \
+    } while (0)
+#define XBAR_NONNULL_VOID(p)                                                                                     \
+    do {                                                                                                         \
+        if (!(p)) {                                                                                              \
+            xbar_fail(XBAR_EINVAL, "%s: %s is NULL", __func__, #p);                                              \
+            return;                                                                                              \
+        }                                                                                                        \
+    } while (0)
+
+/** Index of the first NaN or +-Inf of x[0..n), or n if every entry is finite. One pass:
+ *  blocks of 64 are tested on their exponent bits (all ones: NaN or Inf), integer
+ *  operations that vectorise without -ffast-math; only the block holding a non-finite
+ *  value is scanned again to find it. */
+static inline size_t xbar_first_nonfinite(const float *x, size_t n)
+{
+    size_t k = 0;
+    for (; k + 64 <= n; k += 64) {
+        uint32_t bad = 0;
+        for (size_t i = 0; i < 64; i++) {
+            uint32_t u;
+            memcpy(&u, x + k + i, sizeof u);
+            bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+        }
+        if (bad) break;
+    }
+    for (; k < n; k++) {
+        uint32_t u;
+        memcpy(&u, x + k, sizeof u);
+        if ((u & 0x7f800000u) == 0x7f800000u) break;
+    }
+    return k;
+}
+
+/** XBAR_OK if the n floats of x are finite, else XBAR_EINVAL with "<fn>: <what>[k] = nan:
+ *  must be finite" (k the first bad index). For caller data that the library stores or
+ *  applies (weights, update inputs, increments); internal data is not checked. */
+xbar_status xbar_check_finite(const char *fn, const char *what, const float *x, size_t n);
+
+/** XBAR_OK if lr is finite and >= 0, else XBAR_EINVAL naming fn and lr. */
+xbar_status xbar_check_lr(const char *fn, float lr);
+
+/* ---- unchecked variants of public functions --------------------------------------
+ * The same code without the argument checks of the public entry points: for the library's
+ * own calls on data it computed (network gradients, transfers, the per-pulse loops), which
+ * must neither pay for the checks in hot loops nor be refused when training diverges
+ * (xbar_net_find_nonfinite reports that). Arguments must be valid: d initialised and
+ * i < d->n, pointers non-NULL, sizes as in xbar.h. */
+float xbar_device_pulse_unchecked(const xbar_devices *d, size_t i, float w, int up, float xi);
+float xbar_device_pulses_unchecked(const xbar_devices *d, size_t i, float w, int up, unsigned n);
+int xbar_device_pulses_composed_unchecked(const xbar_devices *d, size_t i, float w, int up, unsigned n, float xi,
+                                          float *out);
+void xbar_device_q_unchecked(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn);
+float xbar_device_clip_unchecked(const xbar_devices *d, size_t i, float w);
+void xbar_tile_set_weights_unchecked(xbar_tile *t, const float *W, size_t ldw);
+/* Those of the four below that take lr still refuse one that is negative or not finite (O(1)). */
+xbar_status xbar_tile_update_unchecked(xbar_tile *t, const float *X, const float *D, size_t batch, float lr);
+xbar_status xbar_tile_apply_delta_unchecked(xbar_tile *t, const float *dW);
+xbar_status xbar_aw_update_unchecked(xbar_aw *a, const float *X, const float *D, size_t batch, float lr);
+xbar_status xbar_aw_step_dense_unchecked(xbar_aw *a, const float *G, float lr);
+
 /* OpenMP clause of every parallel loop: the library's thread count
  * (xbar_set_threads), and serial unless it is > 1 and `cond` holds (enough work). */
 #define XBAR_PAR(cond) num_threads(xbar_get_threads()) if (xbar_get_threads() > 1 && (cond))

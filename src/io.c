@@ -74,6 +74,7 @@ xbar_io_params xbar_io_plain(void)
 const char *xbar_io_check(const xbar_io_params *io, const char *prefix)
 {
     const char *p = prefix ? prefix : "", *dot = *p ? "." : "";
+    if (!io) return xbar_msg("%s%sIO parameters: NULL", p, *p ? ": " : "");
     if (io->perfect != 0 && io->perfect != 1) return xbar_msg("%s%sperfect = %d: must be 0 or 1", p, dot, io->perfect);
     const struct {
         const char *key;

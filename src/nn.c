@@ -205,13 +205,31 @@ void xbar_net_free(xbar_net *net)
     free(net);
 }
 
+/* XBAR_EINVAL if the work space of `batch` samples would be too large. */
+static xbar_status check_batch(const xbar_net *net, size_t batch)
+{
+    for (size_t l = 0; l < net->n; l++)
+        if (batch > ((size_t)1 << 30) / net->L[l].P)
+            return xbar_fail(XBAR_EINVAL, "network: batch %zu too large for layer %zu", batch, l);
+    return XBAR_OK;
+}
+
+/* XBAR_EINVAL unless labels[0..n) are < out_size. */
+static xbar_status check_labels(const xbar_net *net, const uint8_t *labels, size_t n, const char *fn)
+{
+    const size_t K = net->L[net->n - 1].out_size;
+    for (size_t b = 0; b < n; b++)
+        if (labels[b] >= K)
+            return xbar_fail(XBAR_EINVAL, "%s: label %u of sample %zu >= %zu classes", fn, labels[b], b, K);
+    return XBAR_OK;
+}
+
 /* Work space for `batch` samples (grown, never shrunk). */
 static xbar_status ensure(xbar_net *net, size_t batch)
 {
     if (batch <= net->cap) return XBAR_OK;
-    for (size_t l = 0; l < net->n; l++)
-        if (batch > ((size_t)1 << 30) / net->L[l].P)
-            return xbar_fail(XBAR_EINVAL, "network: batch %zu too large for layer %zu", batch, l);
+    xbar_status s = check_batch(net, batch);
+    if (s) return s;
     free(net->x);
     int ok = (net->x = malloc(batch * net->in_size * sizeof(float))) != NULL;
     for (size_t l = 0; ok && l < net->n; l++) {
@@ -235,22 +253,34 @@ static xbar_status ensure(xbar_net *net, size_t batch)
 
 /* ---- queries --------------------------------------------------------------- */
 
-size_t xbar_net_n_layers(const xbar_net *net) { return net->n; }
-size_t xbar_net_in_size(const xbar_net *net) { return net->in_size; }
-size_t xbar_net_out_size(const xbar_net *net) { return net->L[net->n - 1].out_size; }
+size_t xbar_net_n_layers(const xbar_net *net) { return net ? net->n : 0; }
+size_t xbar_net_in_size(const xbar_net *net) { return net ? net->in_size : 0; }
+size_t xbar_net_out_size(const xbar_net *net) { return net ? net->L[net->n - 1].out_size : 0; }
 
-void xbar_net_layer_shape(const xbar_net *net, size_t l, size_t *c, size_t *h, size_t *w)
+/* XBAR_EINVAL unless l is a layer of net. */
+static xbar_status check_layer(const xbar_net *net, size_t l, const char *fn)
 {
-    const nn_layer *L = &net->L[l < net->n ? l : net->n - 1];
+    return l < net->n ? XBAR_OK : xbar_fail(XBAR_EINVAL, "%s: layer %zu >= %zu layers", fn, l, net->n);
+}
+
+xbar_status xbar_net_layer_shape(const xbar_net *net, size_t l, size_t *c, size_t *h, size_t *w)
+{
+    XBAR_NONNULL(net);
+    xbar_status s = check_layer(net, l, __func__);
+    if (s) return s;
+    const nn_layer *L = &net->L[l];
     if (c) *c = L->oc;
     if (h) *h = L->oh;
     if (w) *w = L->ow;
+    return XBAR_OK;
 }
 
-void xbar_net_describe(const xbar_net *net, char *buf, size_t cap)
+xbar_status xbar_net_describe(const xbar_net *net, char *buf, size_t cap)
 {
+    XBAR_NONNULL(net);
+    XBAR_NONNULL(buf);
     size_t pos = 0;
-    if (!cap) return;
+    if (!cap) return XBAR_OK;
     buf[0] = 0;
     for (size_t l = 0; l < net->n && pos < cap; l++) {
         const nn_layer *L = &net->L[l];
@@ -277,10 +307,12 @@ void xbar_net_describe(const xbar_net *net, char *buf, size_t cap)
             if (k > 0) pos += (size_t)k;
         }
     }
+    return XBAR_OK;
 }
 
 xbar_status xbar_net_param(xbar_net *net, size_t l, xbar_param_kind which, float **value, float **grad, size_t *n)
 {
+    XBAR_NONNULL(net);
     if (l >= net->n) return xbar_fail(XBAR_EINVAL, "param: layer %zu >= %zu layers", l, net->n);
     nn_layer *L = &net->L[l];
     float *v = NULL, *g = NULL;
@@ -303,37 +335,23 @@ xbar_status xbar_net_param(xbar_net *net, size_t l, xbar_param_kind which, float
 
 xbar_aw *xbar_net_layer_aw(xbar_net *net, size_t l)
 {
-    return l < net->n && net->L[l].analog ? net->L[l].aw : NULL;
+    XBAR_NONNULL_OR(NULL, net);
+    if (check_layer(net, l, __func__)) return NULL;
+    return net->L[l].analog ? net->L[l].aw : NULL;
 }
 
 uint64_t xbar_net_pulse_count(const xbar_net *net)
 {
+    if (!net) return 0;
     uint64_t p = 0;
     for (size_t l = 0; l < net->n; l++)
         if (net->L[l].analog) p += xbar_aw_pulse_count(net->L[l].aw);
     return p;
 }
 
-/* The first non-finite entry of v[0..n-1], or n. Blocks of 64 are tested on their
- * exponent bits (all ones: NaN or Inf), integer operations that vectorise. */
-static size_t first_nonfinite(const float *v, size_t n)
-{
-    size_t k = 0;
-    for (; k + 64 <= n; k += 64) {
-        uint32_t bad = 0;
-        for (size_t i = 0; i < 64; i++) {
-            uint32_t u;
-            memcpy(&u, v + k + i, sizeof u);
-            bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
-        }
-        if (bad) break;
-    }
-    while (k < n && isfinite(v[k])) k++;
-    return k;
-}
-
 int xbar_net_find_nonfinite(const xbar_net *net, unsigned which, xbar_nonfinite *where)
 {
+    XBAR_NONNULL_OR(0, net);
     static const char *const what[] = {"weights", "fast tile A", "bias", "output scale", "activations", "gradients",
                                        "gradients"};
     enum { NQ = sizeof what / sizeof what[0] };
@@ -355,7 +373,7 @@ int xbar_net_find_nonfinite(const xbar_net *net, unsigned which, xbar_nonfinite 
         if (grads && L->g) v[5] = L->g, cnt[5] = net->batch * L->out_size;
         if (grads && L->analog && L->d) v[6] = L->d, cnt[6] = net->batch * L->P * L->rows;
         for (int q = 0; q < NQ; q++) {
-            const size_t k = v[q] ? first_nonfinite(v[q], cnt[q]) : 0;
+            const size_t k = v[q] ? xbar_first_nonfinite(v[q], cnt[q]) : 0;
             if (!v[q] || k == cnt[q]) continue;
             if (where) {
                 where->layer = l, where->kind = L->s.kind, where->what = what[q], where->index = k;
@@ -374,8 +392,12 @@ static const float *layer_in(const xbar_net *net, size_t l) { return l ? net->L[
 
 xbar_status xbar_net_forward(xbar_net *net, float *Y, const float *X, size_t batch)
 {
-    if (!X || !batch) return xbar_fail(XBAR_EINVAL, "forward: empty batch");
-    xbar_status s = ensure(net, batch);
+    XBAR_NONNULL(net);
+    XBAR_NONNULL(X);
+    if (!batch) return xbar_fail(XBAR_EINVAL, "forward: empty batch");
+    xbar_status s = check_batch(net, batch);
+    if (!s) s = xbar_check_finite(__func__, "X", X, batch * net->in_size); /* kept for the step */
+    if (!s) s = ensure(net, batch);
     if (s) return s;
     net->state = ST_NONE;
     memcpy(net->x, X, batch * net->in_size * sizeof(float));
@@ -419,6 +441,8 @@ static xbar_status loss_sum(xbar_net *net, const uint8_t *labels, int seed, doub
 
 xbar_status xbar_net_loss(xbar_net *net, const uint8_t *labels, size_t batch, double *loss, size_t *correct)
 {
+    XBAR_NONNULL(net);
+    XBAR_NONNULL(labels);
     if (net->state >= ST_FORWARD && batch != net->batch)
         return xbar_fail(XBAR_EINVAL, "loss: batch %zu, the last forward had %zu", batch, net->batch);
     double s = 0.0;
@@ -431,6 +455,7 @@ xbar_status xbar_net_loss(xbar_net *net, const uint8_t *labels, size_t batch, do
 
 xbar_status xbar_net_backward(xbar_net *net, float *dX)
 {
+    XBAR_NONNULL(net);
     if (net->state < ST_LOSS) return xbar_fail(XBAR_EINVAL, "backward: call xbar_net_loss after the forward first");
     for (size_t l = net->n; l-- > 0;) {
         float *din = l ? net->L[l - 1].g : dX;
@@ -443,6 +468,7 @@ xbar_status xbar_net_backward(xbar_net *net, float *dX)
 
 xbar_status xbar_net_step(xbar_net *net, float lr)
 {
+    XBAR_NONNULL(net);
     if (!(lr >= 0.0f) || !isfinite(lr)) return xbar_fail(XBAR_EINVAL, "step: learning rate %g: must be >= 0", (double)lr);
     if (net->state != ST_BACKWARD) return xbar_fail(XBAR_EINVAL, "step: no backward pass since the last forward / step");
     for (size_t l = 0; l < net->n; l++) {
@@ -451,9 +477,9 @@ xbar_status xbar_net_step(xbar_net *net, float lr)
         xbar_status s;
         if (L->analog) {
             const float *xc = L->s.kind == XBAR_LAYER_CONV2D ? L->xc : layer_in(net, l);
-            s = xbar_aw_update(L->aw, xc, L->d, net->batch * L->P, lr);
+            s = xbar_aw_update_unchecked(L->aw, xc, L->d, net->batch * L->P, lr);
         } else {
-            s = xbar_aw_step_dense(L->aw, L->gw, lr);
+            s = xbar_aw_step_dense_unchecked(L->aw, L->gw, lr);
         }
         if (s) return xbar_fail(s, "step: layer %zu: %s", l, xbar_msg("%s", xbar_last_error()));
         if (L->b)
@@ -467,7 +493,15 @@ xbar_status xbar_net_step(xbar_net *net, float lr)
 xbar_status xbar_net_train_batch(xbar_net *net, const float *X, const uint8_t *labels, size_t batch, float lr,
                                  double *loss, size_t *correct)
 {
-    xbar_status s = xbar_net_forward(net, NULL, X, batch);
+    /* every argument first, so that a refused call changes nothing */
+    XBAR_NONNULL(net);
+    XBAR_NONNULL(X);
+    XBAR_NONNULL(labels);
+    if (!(lr >= 0.0f) || !isfinite(lr))
+        return xbar_fail(XBAR_EINVAL, "train_batch: learning rate %g: must be >= 0", (double)lr);
+    xbar_status s = check_batch(net, batch);
+    if (!s) s = check_labels(net, labels, batch, __func__);
+    if (!s) s = xbar_net_forward(net, NULL, X, batch);
     if (!s) s = xbar_net_loss(net, labels, batch, loss, correct);
     if (!s) s = xbar_net_backward(net, NULL);
     if (!s) s = xbar_net_step(net, lr);
@@ -477,7 +511,16 @@ xbar_status xbar_net_train_batch(xbar_net *net, const float *X, const uint8_t *l
 xbar_status xbar_net_evaluate(xbar_net *net, const float *X, const uint8_t *labels, size_t n, size_t batch,
                               double *loss_sum_out, size_t *correct)
 {
+    XBAR_NONNULL(net);
+    XBAR_NONNULL(X);
+    XBAR_NONNULL(labels);
     if (!batch) return xbar_fail(XBAR_EINVAL, "evaluate: batch = 0");
+    xbar_status c0 = check_batch(net, batch < n ? batch : n);
+    if (!c0 && n > SIZE_MAX / sizeof(float) / net->in_size)
+        c0 = xbar_fail(XBAR_EINVAL, "evaluate: n = %zu: too large", n);
+    if (!c0) c0 = xbar_check_finite(__func__, "X", X, n * net->in_size);
+    if (!c0) c0 = check_labels(net, labels, n, __func__);
+    if (c0) return c0;
     double tot = 0.0;
     size_t ok = 0;
     for (size_t i = 0; i < n; i += batch) {
@@ -506,6 +549,8 @@ xbar_status xbar_net_evaluate(xbar_net *net, const float *X, const uint8_t *labe
 
 xbar_status xbar_net_save(const xbar_net *net, FILE *f)
 {
+    XBAR_NONNULL(net);
+    XBAR_NONNULL(f);
     if (fwrite("XBNT", 1, 4, f) != 4) return xbar_fail(XBAR_EIO, "checkpoint: write failed");
     TRY(xbar_ck_put_u32(f, NET_VERSION));
     TRY(xbar_ck_put_u32(f, (uint32_t)net->n));
@@ -542,6 +587,8 @@ static xbar_status layer_ctx(xbar_status s, size_t l, const nn_layer *L)
 
 xbar_status xbar_net_load(xbar_net *net, FILE *f)
 {
+    XBAR_NONNULL(net);
+    XBAR_NONNULL(f);
     char tag[4];
     uint32_t ver, n, u[3];
     uint64_t d[3];
@@ -582,6 +629,8 @@ xbar_status xbar_net_load(xbar_net *net, FILE *f)
         if (!L->has_w) continue;
         xbar_status s = L->b ? xbar_ck_get_f32s(f, L->b, L->rows) : XBAR_OK;
         if (!s && L->has_scale) s = xbar_ck_get_f32s(f, &L->scale, 1);
+        if (!s && ((L->b && xbar_first_nonfinite(L->b, L->rows) < L->rows) || !isfinite(L->scale)))
+            s = xbar_fail(XBAR_EFORMAT, "checkpoint: bias or output scale not finite");
         if (!s) s = xbar_aw_load(L->aw, f);
         if (s) return layer_ctx(s, l, L);
     }

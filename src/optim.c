@@ -35,6 +35,7 @@ xbar_opt_params xbar_opt_defaults(xbar_opt_kind kind)
 
 const char *xbar_opt_check(const xbar_opt_params *o)
 {
+    if (!o) return "optimizer: NULL parameters";
     if ((unsigned)o->kind > XBAR_OPT_TIKI_TAKA) return xbar_msg("optimizer.kind = %d: unknown", (int)o->kind);
     if (!(o->fast_lr >= 0.0f) || !isfinite(o->fast_lr)) return xbar_msg("optimizer.fast_lr = %g: must be >= 0", (double)o->fast_lr);
     if (!(o->transfer_lr >= 0.0f) || !isfinite(o->transfer_lr))
@@ -58,6 +59,7 @@ xbar_aw *xbar_aw_new(const xbar_opt_params *o, const xbar_tile_config *tc)
 {
     const char *why = xbar_opt_check(o);
     if (why) return xbar_fail_null(XBAR_EINVAL, "%s", why);
+    if (!tc) return xbar_fail_null(XBAR_EINVAL, "%s: tile is NULL", __func__);
     if (!tc->rows || !tc->cols || tc->rows > SIZE_MAX / 64 / tc->cols)
         return xbar_fail_null(XBAR_EINVAL, "optimizer: size %zux%zu: must be positive and addressable", tc->rows,
                               tc->cols);
@@ -100,16 +102,28 @@ void xbar_aw_free(xbar_aw *a)
     free(a);
 }
 
-xbar_tile *xbar_aw_fast_tile(xbar_aw *a) { return a->A; }
-xbar_tile *xbar_aw_slow_tile(xbar_aw *a) { return a->C ? a->C : a->A; }
+xbar_tile *xbar_aw_fast_tile(xbar_aw *a)
+{
+    XBAR_NONNULL_OR(NULL, a);
+    return a->A;
+}
+
+xbar_tile *xbar_aw_slow_tile(xbar_aw *a)
+{
+    XBAR_NONNULL_OR(NULL, a);
+    return a->C ? a->C : a->A;
+}
 
 uint64_t xbar_aw_pulse_count(const xbar_aw *a)
 {
+    if (!a) return 0;
     return (a->A ? xbar_tile_pulse_count(a->A) : 0) + (a->C ? xbar_tile_pulse_count(a->C) : 0);
 }
 
-void xbar_aw_get_weights(const xbar_aw *a, float *W)
+xbar_status xbar_aw_get_weights(const xbar_aw *a, float *W)
 {
+    XBAR_NONNULL(a);
+    XBAR_NONNULL(W);
     size_t n = a->rows * a->cols;
     if (a->o.kind == XBAR_OPT_DIGITAL) {
         memcpy(W, a->w, n * sizeof(float));
@@ -122,23 +136,29 @@ void xbar_aw_get_weights(const xbar_aw *a, float *W)
             for (size_t k = 0; k < n; k++) W[k] += a->o.gamma * wa[k];
         }
     }
+    return XBAR_OK;
 }
 
 /* Digital: W set as is. Analog SGD: the tile. Tiki-Taka: C = W, A = 0 (as aihwkit). */
-void xbar_aw_set_weights(xbar_aw *a, const float *W)
+xbar_status xbar_aw_set_weights(xbar_aw *a, const float *W)
 {
+    XBAR_NONNULL(a);
+    XBAR_NONNULL(W);
+    xbar_status s = xbar_check_finite(__func__, "W", W, a->rows * a->cols);
+    if (s) return s;
     if (a->o.kind == XBAR_OPT_DIGITAL) {
         memcpy(a->w, W, a->rows * a->cols * sizeof(float));
-        return;
+        return XBAR_OK;
     }
     xbar_tile *vis = a->C ? a->C : a->A;
-    xbar_tile_set_weights(vis, W, a->cols);
+    xbar_tile_set_weights_unchecked(vis, W, a->cols);
     if (a->C) {
         memset(a->buf, 0, a->rows * a->cols * sizeof(float));
-        xbar_tile_set_weights(a->A, a->buf, a->cols);
+        xbar_tile_set_weights_unchecked(a->A, a->buf, a->cols);
         a->next_col = 0;
         a->n_updates = 0;
     }
+    return XBAR_OK;
 }
 
 /* Forward / backward through W̄ = C + γA: one read of each tile. */
@@ -163,8 +183,30 @@ static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, in
     return s;
 }
 
-xbar_status xbar_aw_forward(xbar_aw *a, float *Y, const float *X, size_t batch) { return mvm(a, Y, X, batch, 0); }
-xbar_status xbar_aw_backward(xbar_aw *a, float *Z, const float *D, size_t batch) { return mvm(a, Z, D, batch, 1); }
+/* XBAR_EINVAL if batch samples of rows + cols floats cannot be addressed. */
+static xbar_status check_batch(const xbar_aw *a, size_t batch, const char *fn)
+{
+    if (batch <= SIZE_MAX / 64 / (a->rows + a->cols)) return XBAR_OK;
+    return xbar_fail(XBAR_EINVAL, "%s: batch %zu: too large for %zux%zu weights", fn, batch, a->rows, a->cols);
+}
+
+xbar_status xbar_aw_forward(xbar_aw *a, float *Y, const float *X, size_t batch)
+{
+    XBAR_NONNULL(a);
+    XBAR_NONNULL(Y);
+    XBAR_NONNULL(X);
+    xbar_status s = check_batch(a, batch, __func__);
+    return s ? s : mvm(a, Y, X, batch, 0);
+}
+
+xbar_status xbar_aw_backward(xbar_aw *a, float *Z, const float *D, size_t batch)
+{
+    XBAR_NONNULL(a);
+    XBAR_NONNULL(Z);
+    XBAR_NONNULL(D);
+    xbar_status s = check_batch(a, batch, __func__);
+    return s ? s : mvm(a, Z, D, batch, 1);
+}
 
 /* Read column j of A: exact plus transfer_read_noise, or through transfer_io. */
 static xbar_status read_fast_col(xbar_aw *a, float *y, size_t j)
@@ -190,7 +232,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
             for (size_t i = 0; i < m; i++) a->buf[i * n + j] = tlr * col[i];
         }
         a->next_col = 0;
-        return xbar_tile_apply_delta(a->C, a->buf);
+        return xbar_tile_apply_delta_unchecked(a->C, a->buf);
     }
     float *y = a->buf + m * n, *e = y + m;
     for (size_t c = 0; c < k; c++) {
@@ -201,7 +243,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
         for (size_t i = 0; i < m; i++) y[i] = -y[i]; /* d = -A[:,j] so that C moves by +tlr*A[:,j] */
         memset(e, 0, n * sizeof(float));
         e[j] = 1.0f;
-        s = xbar_tile_update(a->C, e, y, 1, tlr);
+        s = xbar_tile_update_unchecked(a->C, e, y, 1, tlr);
         if (s) return s;
     }
     return XBAR_OK;
@@ -216,15 +258,27 @@ static xbar_status after_fast_update(xbar_aw *a, float lr)
 
 xbar_status xbar_aw_update(xbar_aw *a, const float *X, const float *D, size_t batch, float lr)
 {
+    XBAR_NONNULL(a);
+    XBAR_NONNULL(X);
+    XBAR_NONNULL(D);
+    xbar_status s = xbar_check_lr(__func__, lr);
+    if (!s) s = check_batch(a, batch, __func__);
+    if (!s) s = xbar_check_finite(__func__, "X", X, batch * a->cols);
+    if (!s) s = xbar_check_finite(__func__, "D", D, batch * a->rows);
+    return s ? s : xbar_aw_update_unchecked(a, X, D, batch, lr);
+}
+
+xbar_status xbar_aw_update_unchecked(xbar_aw *a, const float *X, const float *D, size_t batch, float lr)
+{
     if (!(lr >= 0.0f) || !isfinite(lr)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)lr);
     switch (a->o.kind) {
     case XBAR_OPT_DIGITAL:
         xbar_sgemm(1, 0, a->rows, a->cols, batch, -lr, D, a->rows, X, a->cols, 1.0f, a->w, a->cols);
         return XBAR_OK;
     case XBAR_OPT_ANALOG_SGD:
-        return xbar_tile_update(a->A, X, D, batch, lr);
+        return xbar_tile_update_unchecked(a->A, X, D, batch, lr);
     case XBAR_OPT_TIKI_TAKA: {
-        xbar_status s = xbar_tile_update(a->A, X, D, batch, a->o.fast_lr);
+        xbar_status s = xbar_tile_update_unchecked(a->A, X, D, batch, a->o.fast_lr);
         return s ? s : after_fast_update(a, lr);
     }
     }
@@ -232,6 +286,15 @@ xbar_status xbar_aw_update(xbar_aw *a, const float *X, const float *D, size_t ba
 }
 
 xbar_status xbar_aw_step_dense(xbar_aw *a, const float *G, float lr)
+{
+    XBAR_NONNULL(a);
+    XBAR_NONNULL(G);
+    xbar_status s = xbar_check_lr(__func__, lr);
+    if (!s) s = xbar_check_finite(__func__, "G", G, a->rows * a->cols);
+    return s ? s : xbar_aw_step_dense_unchecked(a, G, lr);
+}
+
+xbar_status xbar_aw_step_dense_unchecked(xbar_aw *a, const float *G, float lr)
 {
     if (!(lr >= 0.0f) || !isfinite(lr)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)lr);
     const size_t n = a->rows * a->cols;
@@ -241,7 +304,7 @@ xbar_status xbar_aw_step_dense(xbar_aw *a, const float *G, float lr)
     }
     float step = a->o.kind == XBAR_OPT_TIKI_TAKA ? a->o.fast_lr : lr;
     for (size_t k = 0; k < n; k++) a->buf[k] = -step * G[k];
-    xbar_status s = xbar_tile_apply_delta(a->A, a->buf);
+    xbar_status s = xbar_tile_apply_delta_unchecked(a->A, a->buf);
     if (s || a->o.kind != XBAR_OPT_TIKI_TAKA) return s;
     return after_fast_update(a, lr);
 }

@@ -24,6 +24,23 @@
 xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xmax, double dmax,
                                double granularity)
 {
+    const xbar_um skip = {0, 0.0, 0.0};
+    XBAR_NONNULL_OR(skip, u);
+    if (u->desired_bl < 1) {
+        xbar_fail(XBAR_EINVAL, "%s: u->desired_bl = %d: must be >= 1", __func__, u->desired_bl);
+        return skip;
+    }
+    if (!(granularity > 0.0) || !isfinite(granularity) || isinf(lr) || isinf(xmax) || isinf(dmax)) {
+        xbar_fail(XBAR_EINVAL, "%s: lr %g, xmax %g, dmax %g, granularity %g: must be finite, granularity > 0",
+                  __func__, lr, xmax, dmax, granularity);
+        return skip;
+    }
+    return xbar_update_management_unchecked(u, lr, xmax, dmax, granularity);
+}
+
+xbar_um xbar_update_management_unchecked(const xbar_update_params *u, double lr, double xmax, double dmax,
+                                         double granularity)
+{
     xbar_um r = {0, 0.0, 0.0};
     if (!(xmax > 0.0) || !(dmax > 0.0) || !(lr > 0.0)) return r;
     double k = lr * xmax * dmax / granularity;
@@ -48,13 +65,13 @@ float xbar_tile_slot_pulses(const struct xbar_tile *t, size_t k, float w, int up
 {
     const xbar_devices *d = &t->dev;
     float out, z[4];
-    if (d->p.dw_min_std == 0.0f) return xbar_device_pulses(d, k, w, up, n);
-    if (t->c.update.compose_pulses && xbar_device_pulses_composed(d, k, w, up, n, xi, &out)) return out;
-    if (n == 1) return xbar_device_pulse(d, k, w, up, xi);
-    w = xbar_device_pulse(d, k, w, up, xi);
+    if (d->p.dw_min_std == 0.0f) return xbar_device_pulses_unchecked(d, k, w, up, n);
+    if (t->c.update.compose_pulses && xbar_device_pulses_composed_unchecked(d, k, w, up, n, xi, &out)) return out;
+    if (n == 1) return xbar_device_pulse_unchecked(d, k, w, up, xi);
+    w = xbar_device_pulse_unchecked(d, k, w, up, xi);
     for (unsigned p = 0; p + 1 < n; p++) {
         if ((p & 3) == 0) xbar_rng_znormal4(z, t->c.seed, each_stream, each_counter + (p >> 2));
-        w = xbar_device_pulse(d, k, w, up, z[p & 3]);
+        w = xbar_device_pulse_unchecked(d, k, w, up, z[p & 3]);
     }
     return w;
 }
@@ -89,9 +106,9 @@ xbar_status xbar_pulse_dense(struct xbar_tile *t, const float *dW, xbar_scheme s
         for (size_t k = 0; k < n; k++) {
             if (dW[k] == 0.0f) continue;
             double qu, qd;
-            xbar_device_q(d, k, t->w[k], &qu, &qd);
+            xbar_device_q_unchecked(d, k, t->w[k], &qu, &qd);
             double w = t->w[k] + (double)dW[k] * (dW[k] > 0.0f ? qu : qd);
-            t->w[k] = xbar_device_clip(d, k, (float)w);
+            t->w[k] = xbar_device_clip_unchecked(d, k, (float)w);
         }
     } else {
         /* element k: count from lane k%4 of uniform block k/4, c2c normal xi from lane k%4 of
@@ -480,7 +497,8 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
 #pragma omp parallel for schedule(static) XBAR_PAR(batch > 1)
     for (size_t s = 0; s < batch; s++) {
         const float *x = X + s * n, *dd = D + s * m;
-        xbar_um um = xbar_update_management(u, lr, xbar_abs_max(x, n), xbar_abs_max(dd, m), t->dev.granularity);
+        xbar_um um = xbar_update_management_unchecked(u, lr, xbar_abs_max(x, n), xbar_abs_max(dd, m),
+                                                     t->dev.granularity);
         t->bl[s] = um.bl;
         const float A = (float)um.A, B = (float)um.B;
         float *px = t->px + s * n, *pd = t->pd + s * m;

@@ -54,7 +54,8 @@ xbar_status xbar_pulse_rank1_ref(struct xbar_tile *t, const float *X, const floa
     }
     for (size_t s = 0; s < batch; s++) {
         const float *x = X + s * n, *d = D + s * m;
-        const xbar_um um = xbar_update_management(u, lr, xbar_abs_max(x, n), xbar_abs_max(d, m), t->dev.granularity);
+        const xbar_um um =
+            xbar_update_management_unchecked(u, lr, xbar_abs_max(x, n), xbar_abs_max(d, m), t->dev.granularity);
         if (!um.bl) continue;
         const float A = (float)um.A, B = (float)um.B;
         for (size_t j = 0; j < n; j++) pxs[j] = B * x[j];

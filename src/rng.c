@@ -61,7 +61,7 @@ static inline void mulhilo(uint32_t a, uint32_t b, uint32_t *hi, uint32_t *lo)
     *lo = (uint32_t)p;
 }
 
-void xbar_philox4x32_10(uint32_t out[4], const uint32_t ctr[4], const uint32_t key[2])
+static inline void philox(uint32_t out[4], const uint32_t ctr[4], const uint32_t key[2])
 {
     uint32_t c0 = ctr[0], c1 = ctr[1], c2 = ctr[2], c3 = ctr[3];
     uint32_t k0 = key[0], k1 = key[1];
@@ -82,7 +82,17 @@ static inline void block(uint32_t out[4], uint64_t seed, uint64_t stream, uint64
     const uint32_t ctr[4] = {(uint32_t)counter, (uint32_t)(counter >> 32), (uint32_t)stream,
                              (uint32_t)(stream >> 32)};
     const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
-    xbar_philox4x32_10(out, ctr, key);
+    philox(out, ctr, key);
+}
+
+/* The generators below return void (test_rng and callers use them through function pointers
+ * shared with the internal ziggurat variants): a NULL argument writes nothing and sets the error. */
+void xbar_philox4x32_10(uint32_t out[4], const uint32_t ctr[4], const uint32_t key[2])
+{
+    XBAR_NONNULL_VOID(out);
+    XBAR_NONNULL_VOID(ctr);
+    XBAR_NONNULL_VOID(key);
+    philox(out, ctr, key);
 }
 
 #if defined(__SSE2__)
@@ -288,6 +298,7 @@ static inline float u24(uint32_t r) { return ((float)(r >> 8) + 0.5f) * (1.0f / 
 
 void xbar_rng_uniform4(float u[4], uint64_t seed, uint64_t stream, uint64_t counter)
 {
+    XBAR_NONNULL_VOID(u);
     uint32_t r[4];
     block(r, seed, stream, counter);
     for (int i = 0; i < 4; i++) u[i] = u24(r[i]);
@@ -307,6 +318,7 @@ static inline void box_muller4(float z[4], const uint32_t r[4])
 
 void xbar_rng_normal4(float z[4], uint64_t seed, uint64_t stream, uint64_t counter)
 {
+    XBAR_NONNULL_VOID(z);
     uint32_t r[4];
     block(r, seed, stream, counter);
     box_muller4(z, r);
@@ -323,6 +335,7 @@ float xbar_rng_normal_first(uint64_t seed, uint64_t stream, uint64_t counter)
 
 void xbar_rng_normal2d(double z[2], uint64_t seed, uint64_t stream, uint64_t counter)
 {
+    XBAR_NONNULL_VOID(z);
     uint32_t r[4];
     block(r, seed, stream, counter);
     uint64_t a = ((uint64_t)r[0] << 21) ^ (r[1] >> 11), b = ((uint64_t)r[2] << 21) ^ (r[3] >> 11);
@@ -335,6 +348,7 @@ void xbar_rng_normal2d(double z[2], uint64_t seed, uint64_t stream, uint64_t cou
 
 void xbar_rng_uniform_fill(float *u, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
 {
+    XBAR_NONNULL_VOID(u);
     uint32_t r[8 * BATCH];
     for (size_t k = 0; k < n; k += 8 * BATCH) {
         const size_t m = n - k < 8 * BATCH ? n - k : 8 * BATCH;
@@ -345,6 +359,7 @@ void xbar_rng_uniform_fill(float *u, size_t n, uint64_t seed, uint64_t stream, u
 
 void xbar_rng_normal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
 {
+    XBAR_NONNULL_VOID(z);
     uint32_t r[4 * BATCH];
     float b[4];
     for (size_t k = 0; k < n; k += 4 * BATCH) {

@@ -120,6 +120,8 @@ static xbar_status with_context(xbar_status s, const char *what, unsigned id)
 
 xbar_status xbar_tile_save(const xbar_tile *t, FILE *f)
 {
+    XBAR_NONNULL(t);
+    XBAR_NONNULL(f);
     TRY(put_tag(f, "XBTL"));
     TRY(xbar_ck_put_u32(f, (uint32_t)t->c.device.model));
     TRY(xbar_ck_put_u64(f, t->c.rows));
@@ -132,6 +134,8 @@ xbar_status xbar_tile_save(const xbar_tile *t, FILE *f)
 
 xbar_status xbar_tile_load(xbar_tile *t, FILE *f)
 {
+    XBAR_NONNULL(t);
+    XBAR_NONNULL(f);
     const unsigned id = t->c.id;
     uint32_t model;
     uint64_t rows, cols, cnt[3];
@@ -173,6 +177,8 @@ xbar_status xbar_tile_load(xbar_tile *t, FILE *f)
 
 xbar_status xbar_aw_save(const xbar_aw *a, FILE *f)
 {
+    XBAR_NONNULL(a);
+    XBAR_NONNULL(f);
     TRY(put_tag(f, "XBAW"));
     TRY(xbar_ck_put_u32(f, (uint32_t)a->o.kind));
     TRY(xbar_ck_put_u64(f, a->rows));
@@ -186,6 +192,8 @@ xbar_status xbar_aw_save(const xbar_aw *a, FILE *f)
 
 xbar_status xbar_aw_load(xbar_aw *a, FILE *f)
 {
+    XBAR_NONNULL(a);
+    XBAR_NONNULL(f);
     uint32_t kind;
     uint64_t rows, cols, n_updates, next_col;
     xbar_status s = get_tag(f, "XBAW", "optimizer");
@@ -209,6 +217,9 @@ xbar_status xbar_aw_load(xbar_aw *a, FILE *f)
         float *w = malloc(n * sizeof(float));
         if (!w) return xbar_fail(XBAR_ENOMEM, "checkpoint: optimizer: out of memory");
         s = xbar_ck_get_f32s(f, w, n);
+        const size_t bad = s ? n : xbar_first_nonfinite(w, n); /* as a tile's: finite weights only */
+        if (bad < n)
+            s = xbar_fail(XBAR_EFORMAT, "checkpoint: optimizer: weight %zu is %g (not finite)", bad, (double)w[bad]);
         if (!s) memcpy(a->w, w, n * sizeof(float));
         free(w);
         if (s) return s;

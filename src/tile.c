@@ -34,6 +34,7 @@ xbar_tile_config xbar_tile_config_defaults(size_t rows, size_t cols)
 
 const char *xbar_tile_config_check(const xbar_tile_config *c)
 {
+    if (!c) return "tile config: NULL";
     if (c->rows == 0 || c->cols == 0) return xbar_msg("tile size %zux%zu: must be positive", c->rows, c->cols);
     if (c->rows > SIZE_MAX / 64 / c->cols)
         return xbar_msg("tile size %zux%zu: too large to address", c->rows, c->cols);
@@ -64,7 +65,7 @@ xbar_tile *xbar_tile_new(const xbar_tile_config *c)
         xbar_tile_free(t);
         return NULL;
     }
-    for (size_t k = 0; k < n; k++) t->w[k] = xbar_device_clip(&t->dev, k, 0.0f);
+    for (size_t k = 0; k < n; k++) t->w[k] = xbar_device_clip_unchecked(&t->dev, k, 0.0f);
     return t;
 }
 
@@ -88,24 +89,67 @@ void xbar_tile_free(xbar_tile *t)
     free(t);
 }
 
-const xbar_tile_config *xbar_tile_get_config(const xbar_tile *t) { return &t->c; }
-const xbar_devices *xbar_tile_devices(const xbar_tile *t) { return &t->dev; }
-float *xbar_tile_weights(xbar_tile *t) { return t->w; }
-uint64_t xbar_tile_pulse_count(const xbar_tile *t) { return t->n_pulses; }
-uint64_t xbar_tile_update_count(const xbar_tile *t) { return t->n_updates; }
+const xbar_tile_config *xbar_tile_get_config(const xbar_tile *t)
+{
+    XBAR_NONNULL_OR(NULL, t);
+    return &t->c;
+}
 
-void xbar_tile_set_weights(xbar_tile *t, const float *W, size_t ldw)
+const xbar_devices *xbar_tile_devices(const xbar_tile *t)
+{
+    XBAR_NONNULL_OR(NULL, t);
+    return &t->dev;
+}
+
+float *xbar_tile_weights(xbar_tile *t)
+{
+    XBAR_NONNULL_OR(NULL, t);
+    return t->w;
+}
+
+uint64_t xbar_tile_pulse_count(const xbar_tile *t) { return t ? t->n_pulses : 0; }
+uint64_t xbar_tile_update_count(const xbar_tile *t) { return t ? t->n_updates : 0; }
+
+/* XBAR_EINVAL unless ldw >= cols (a row-major matrix with rows of ldw floats). */
+static xbar_status check_ld(const xbar_tile *t, size_t ldw, const char *fn)
+{
+    if (ldw >= t->c.cols) return XBAR_OK;
+    return xbar_fail(XBAR_EINVAL, "%s: ldw = %zu: must be >= cols = %zu", fn, ldw, t->c.cols);
+}
+
+void xbar_tile_set_weights_unchecked(xbar_tile *t, const float *W, size_t ldw)
 {
     for (size_t i = 0; i < t->c.rows; i++)
         for (size_t j = 0; j < t->c.cols; j++) {
             size_t k = i * t->c.cols + j;
-            t->w[k] = xbar_device_clip(&t->dev, k, W[i * ldw + j]);
+            t->w[k] = xbar_device_clip_unchecked(&t->dev, k, W[i * ldw + j]);
         }
 }
 
-void xbar_tile_get_weights(const xbar_tile *t, float *W, size_t ldw)
+xbar_status xbar_tile_set_weights(xbar_tile *t, const float *W, size_t ldw)
 {
+    XBAR_NONNULL(t);
+    XBAR_NONNULL(W);
+    xbar_status s = check_ld(t, ldw, __func__);
+    if (s) return s;
+    for (size_t i = 0; i < t->c.rows; i++) {
+        const size_t j = xbar_first_nonfinite(W + i * ldw, t->c.cols);
+        if (j < t->c.cols)
+            return xbar_fail(XBAR_EINVAL, "%s: W row %zu column %zu = %g: must be finite", __func__, i, j,
+                             (double)W[i * ldw + j]);
+    }
+    xbar_tile_set_weights_unchecked(t, W, ldw);
+    return XBAR_OK;
+}
+
+xbar_status xbar_tile_get_weights(const xbar_tile *t, float *W, size_t ldw)
+{
+    XBAR_NONNULL(t);
+    XBAR_NONNULL(W);
+    xbar_status s = check_ld(t, ldw, __func__);
+    if (s) return s;
     for (size_t i = 0; i < t->c.rows; i++) memcpy(W + i * ldw, t->w + i * t->c.cols, t->c.cols * sizeof(float));
+    return XBAR_OK;
 }
 
 /* The tile's scratch with room for n floats (NULL and an error when out of memory). */
@@ -139,19 +183,38 @@ static xbar_status tile_read(xbar_tile *t, const xbar_io_params *io, int backwar
     return s;
 }
 
+/* XBAR_EINVAL if batch samples of rows + cols floats cannot be addressed. */
+static xbar_status check_batch(const xbar_tile *t, size_t batch, const char *fn)
+{
+    if (batch <= SIZE_MAX / 64 / (t->c.rows + t->c.cols)) return XBAR_OK;
+    return xbar_fail(XBAR_EINVAL, "%s: batch %zu: too large for a %zux%zu tile", fn, batch, t->c.rows, t->c.cols);
+}
+
 xbar_status xbar_tile_forward(xbar_tile *t, float *Y, const float *X, size_t batch)
 {
-    return tile_read(t, &t->c.forward, 0, Y, X, batch, SIZE_MAX);
+    XBAR_NONNULL(t);
+    XBAR_NONNULL(Y);
+    XBAR_NONNULL(X);
+    xbar_status s = check_batch(t, batch, __func__);
+    return s ? s : tile_read(t, &t->c.forward, 0, Y, X, batch, SIZE_MAX);
 }
 
 xbar_status xbar_tile_backward(xbar_tile *t, float *Z, const float *D, size_t batch)
 {
-    return tile_read(t, &t->c.backward, 1, Z, D, batch, SIZE_MAX);
+    XBAR_NONNULL(t);
+    XBAR_NONNULL(Z);
+    XBAR_NONNULL(D);
+    xbar_status s = check_batch(t, batch, __func__);
+    return s ? s : tile_read(t, &t->c.backward, 1, Z, D, batch, SIZE_MAX);
 }
 
 xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_noise)
 {
+    XBAR_NONNULL(t);
+    XBAR_NONNULL(y);
     if (j >= t->c.cols) return xbar_fail(XBAR_EINVAL, "read_col: column %zu >= %zu", j, t->c.cols);
+    if (!(read_noise >= 0.0f) || !isfinite(read_noise))
+        return xbar_fail(XBAR_EINVAL, "read_col: read_noise = %g: must be finite and >= 0", (double)read_noise);
     const size_t m = t->c.rows, n = t->c.cols;
     for (size_t i = 0; i < m; i++) y[i] = t->w[i * n + j];
     if (read_noise > 0.0f) {
@@ -168,6 +231,9 @@ xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_nois
 
 xbar_status xbar_tile_read_col_io(xbar_tile *t, float *y, size_t j, const xbar_io_params *io)
 {
+    XBAR_NONNULL(t);
+    XBAR_NONNULL(y);
+    XBAR_NONNULL(io);
     if (j >= t->c.cols) return xbar_fail(XBAR_EINVAL, "read_col_io: column %zu >= %zu", j, t->c.cols);
     const char *why = xbar_io_check(io, "read_col_io");
     if (why) return xbar_fail(XBAR_EINVAL, "%s", why);
@@ -181,6 +247,18 @@ xbar_status xbar_tile_read_col_io(xbar_tile *t, float *y, size_t j, const xbar_i
 /* ---- updates ------------------------------------------------------------- */
 
 xbar_status xbar_tile_update(xbar_tile *t, const float *X, const float *D, size_t batch, float lr)
+{
+    XBAR_NONNULL(t);
+    XBAR_NONNULL(X);
+    XBAR_NONNULL(D);
+    xbar_status s = xbar_check_lr(__func__, lr);
+    if (!s) s = check_batch(t, batch, __func__);
+    if (!s) s = xbar_check_finite(__func__, "X", X, batch * t->c.cols);
+    if (!s) s = xbar_check_finite(__func__, "D", D, batch * t->c.rows);
+    return s ? s : xbar_tile_update_unchecked(t, X, D, batch, lr);
+}
+
+xbar_status xbar_tile_update_unchecked(xbar_tile *t, const float *X, const float *D, size_t batch, float lr)
 {
     if (!(lr >= 0.0f) || !isfinite(lr)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)lr);
     if (batch == 0 || lr == 0.0f) {
@@ -197,6 +275,14 @@ xbar_status xbar_tile_update(xbar_tile *t, const float *X, const float *D, size_
 }
 
 xbar_status xbar_tile_apply_delta(xbar_tile *t, const float *dW)
+{
+    XBAR_NONNULL(t);
+    XBAR_NONNULL(dW);
+    xbar_status s = xbar_check_finite(__func__, "dW", dW, t->c.rows * t->c.cols);
+    return s ? s : xbar_tile_apply_delta_unchecked(t, dW);
+}
+
+xbar_status xbar_tile_apply_delta_unchecked(xbar_tile *t, const float *dW)
 {
     xbar_scheme s = t->c.update.scheme == XBAR_SCHEME_EXPECTED ? XBAR_SCHEME_EXPECTED : XBAR_SCHEME_COUNT;
     return xbar_pulse_dense(t, dW, s);

@@ -92,6 +92,10 @@ static inline float xbar_row_noise_next(xbar_row_noise *r)
 float xbar_tile_slot_pulses(const struct xbar_tile *t, size_t k, float w, int up, unsigned n, float xi,
                             uint64_t each_stream, uint64_t each_counter);
 
+/* xbar_update_management without its argument checks (the per-sample loops of the update). */
+xbar_um xbar_update_management_unchecked(const xbar_update_params *u, double lr, double xmax, double dmax,
+                                         double granularity);
+
 /* The dense schemes (EXPECTED, COUNT) on the summed increment in t->scratch. */
 xbar_status xbar_pulse_dense(struct xbar_tile *t, const float *dW, xbar_scheme scheme);
 /* The per-sample schemes (STOCHASTIC, IMPLICIT); _ref is the readable reference

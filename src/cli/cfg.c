@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_read.h"
+
 /* ---------------------------------------------------------------- helpers */
 
 static void seterr(char *err, size_t n, const char *fmt, ...)
@@ -48,12 +50,19 @@ static int list_cap(const cfg_key *k)
 #define CFG_LINE_MAX (INI_MAX_LINE - 3)
 
 /* A value is accepted only if cfg_write_ini can write it so that cfg_load_file reads
- * it back: its line "key = value" fits CFG_LINE_MAX, and a string has no ';' first or
- * after a blank (after the blank of " = ", inih reads the rest as a comment).
+ * it back: its line "key = value" fits CFG_LINE_MAX, it is text of one line (UTF-8, no
+ * control byte but tab: xbar_text_check), and a string has no ';' first or after a
+ * blank (after the blank of " = ", inih reads the rest as a comment).
  * Otherwise -1 with the reason in err. */
 static int check_writable(const cfg_key *k, const char *text, char *err, size_t n)
 {
-    size_t key = strlen(k->key) + 3, len = strlen(text);
+    size_t key = strlen(k->key) + 3, len = strlen(text), line;
+    char why[XBAR_FILE_WHY_MAX];
+    const char *cr = strpbrk(text, "\r\n");
+    if (cr) return seterr(err, n, "control byte 0x%02x at column %zu (a config file is UTF-8 text)",
+                          (unsigned)*cr, (size_t)(cr - text) + 1), -1;
+    if (xbar_text_check(text, len, &line, why, sizeof why))
+        return seterr(err, n, "%s (a config file is UTF-8 text)", why), -1;
     if (key + len > CFG_LINE_MAX)
         return seterr(err, n, "too long for a line of a config file (at most %zu characters)",
                       CFG_LINE_MAX > key ? (size_t)CFG_LINE_MAX - key : 0), -1;
@@ -363,7 +372,8 @@ typedef struct {
     const cfg_key *tab;
     void *obj;
     const char *path;
-    FILE *f;
+    const char *text; /* the whole file, checked by xbar_text_check */
+    size_t len, pos;  /* its length, the next line's offset */
     int line;         /* lines read so far (the line being parsed) */
     int indented;     /* current line starts with a blank          */
     int failed;       /* an error was recorded; stop reading       */
@@ -385,19 +395,30 @@ static void load_fail(load_ctx *c, const char *fmt, ...)
     c->err_line = c->line;
 }
 
-/* fgets for inih that counts lines, refuses over-long ones, stops after an error. */
+/* fgets over the text for inih: counts lines, refuses over-long ones (but a comment line
+ * may be of any length: its end is dropped), stops after an error. */
 static char *load_reader(char *str, int num, void *stream)
 {
     load_ctx *c = stream;
-    if (c->failed || !fgets(str, num, c->f)) return NULL;
+    if (c->failed || c->pos >= c->len || num < 2) return NULL;
+    const char *p = c->text + c->pos;
+    const size_t avail = c->len - c->pos, room = (size_t)num - 1, k0 = avail < room ? avail : room;
+    const char *nl = memchr(p, '\n', k0);
+    const size_t k = nl ? (size_t)(nl - p) + 1 : k0;
+    memcpy(str, p, k);
+    str[k] = 0;
+    c->pos += k;
     c->line++;
-    size_t len = strlen(str);
-    if (len && str[len - 1] != '\n') {
-        int ch = fgetc(c->f);
-        if (ch != EOF && ch != '\n') {
+    if (!nl && c->pos < c->len) { /* the buffer is full: fits only if the newline is next */
+        const char *first = str + strspn(str, " \t");
+        if (*first == ';' || *first == '#') {
+            const char *end = memchr(c->text + c->pos, '\n', c->len - c->pos);
+            c->pos = end ? (size_t)(end - c->text) : c->len;
+        } else if (c->text[c->pos] != '\n') {
             load_fail(c, "line too long (at most %d characters)", num - 3);
             return NULL;
         }
+        c->pos += c->pos < c->len;
     }
     c->indented = str[0] == ' ' || str[0] == '\t';
     return str;
@@ -427,21 +448,26 @@ static int load_handler(void *user, const char *section, const char *name, const
 
 int cfg_load_file(const cfg_key *tab, void *obj, const char *path, char *err, size_t n)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return seterr(err, n, "cannot read config %s: %s", path, strerror(errno)), -1;
+    char *text, why[XBAR_FILE_WHY_MAX];
+    size_t len, line;
+    xbar_status st = xbar_file_read_all(path, CFG_FILE_MAX, "a config file", &text, &len, why, sizeof why);
+    if (st == XBAR_EIO) return seterr(err, n, "cannot read config %s: %s", path, why), -1;
+    if (st) return seterr(err, n, "%s: %s", path, why), -1;
+    if (xbar_text_check(text, len, &line, why, sizeof why)) {
+        free(text);
+        return seterr(err, n, "%s:%zu: %s (a config file is UTF-8 text)", path, line, why), -1;
+    }
     size_t nk = 0;
     while (tab[nk].section) nk++;
-    load_ctx c = { .tab = tab, .obj = obj, .path = path, .f = f, .err = err, .errlen = n };
+    load_ctx c = { .tab = tab, .obj = obj, .path = path, .text = text, .len = len, .err = err, .errlen = n };
     c.seen = calloc(nk + 1, 1);
     if (!c.seen) {
-        fclose(f);
+        free(text);
         return seterr(err, n, "out of memory reading %s", path), -1;
     }
     int rc = ini_parse_stream(load_reader, &c, load_handler, &c);
-    int read_error = ferror(f), e = errno;
-    fclose(f);
+    free(text);
     free(c.seen);
-    if (read_error) return seterr(err, n, "cannot read config %s: %s", path, strerror(e)), -1;
     if (rc == -2) return seterr(err, n, "out of memory reading %s", path), -1;
     if (rc > 0 && (!c.failed || rc < c.err_line))
         return seterr(err, n, "%s:%d: syntax error (expected [section] or key = value)", path, rc), -1;

@@ -102,15 +102,27 @@ int cfg_set_value(const cfg_key *k, void *obj, const char *value, char *err, siz
  */
 int cfg_set(const cfg_key *tab, void *obj, const char *assignment, char *err, size_t errlen);
 
+#define CFG_FILE_MAX ((size_t)1 << 20) /* most bytes of a config file (config.ini of train: 8 KB) */
+
 /**
  * Read an INI file into `obj` (fields not in the file keep their values).
- * Unknown sections or keys, duplicate keys, syntax errors and bad values are
- * errors; the first one is reported and nothing after it is applied:
+ * The file must be a regular file (or a symlink to one) of at most
+ * CFG_FILE_MAX bytes holding UTF-8 text without NUL or control bytes other
+ * than tab, CR and LF (file_read.h); it is read whole before parsing, so a
+ * FIFO or a device (/dev/zero) is refused at once instead of blocking or
+ * being read without end. Unknown sections or keys, duplicate keys, syntax
+ * errors and bad values are errors; the first one is reported and nothing
+ * after it is applied:
  *   "cannot read config FILE: No such file or directory"
+ *   "cannot read config FILE: not a regular file (a character device)"
+ *   "FILE: 1073741824 bytes, over the 1 MiB limit of a config file"
+ *   "FILE:3: a NUL byte at column 5 (a config file is UTF-8 text)"
  *   "FILE:LINE: unknown key section.key"
  *   "FILE:LINE: [section] key = VALUE: must be > 0"
  *   "FILE:LINE: syntax error (expected [section] or key = value)"
- * Lines are limited to inih's buffer (about 200 characters).
+ * Lines are limited to inih's buffer (about 200 characters), except comment
+ * lines (";" or "#" first), which may be longer (the doc comments of
+ * cfg_write_ini are).
  * @return 0 or -1.
  */
 int cfg_load_file(const cfg_key *tab, void *obj, const char *path, char *err, size_t errlen);

@@ -7,10 +7,16 @@
  * OUT_DIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz (OUT_DIR is created
  * if missing; the four files are replaced together or not at all) and prints
  * one line with the class counts. Exit codes: 0, 1 (an output file could not
- * be written), 2 (bad arguments or input: a missing file, malformed JSON, a
- * pixel outside [0, 1], not 10,000 digits; the message names the file). */
+ * be written, or memory ran out), 2 (bad arguments or input: a missing or
+ * unreadable file, malformed JSON, a pixel outside [0, 1], not 10,000 digits,
+ * an OUT_DIR that is not a folder; the message names the file). Missing input
+ * files and an OUT_DIR that is not a folder are refused before anything is
+ * read. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "args.h"
 #include "commands.h"
@@ -32,7 +38,8 @@ static const char usage_text[] =
     "flags:\n"
     "  --quiet      no summary line\n"
     "  --help, -h   show this help\n"
-    "Exit codes: 0 ok, 1 an output file could not be written, 2 bad arguments or input.\n";
+    "Exit codes: 0 ok, 1 an output file could not be written or memory ran out, 2 bad arguments or input\n"
+    "(a missing, unreadable or malformed input file, an OUT_DIR that exists but is not a folder).\n";
 
 static void print_counts(const char *what, const uint32_t c[10])
 {
@@ -40,6 +47,38 @@ static void print_counts(const char *what, const uint32_t c[10])
     for (int d = 0; d < 10; d++) n += c[d];
     printf("%s %u:", what, n);
     for (int d = 0; d < 10; d++) printf(" %u", c[d]);
+}
+
+/* Bad input, refused before anything is read or written: a digit file that is missing or not a regular
+ * file, and an OUT_DIR (or a folder above it) that exists but is not a folder. What fails after this is a
+ * malformed input (2) or a failed write or allocation (1). @return 0 or -1 (err). */
+static int check_args(const char *pkg, const char *out, char *err, size_t n)
+{
+    char path[4096];
+    struct stat st;
+    for (int d = 0; d < 10; d++) {
+        if ((size_t)snprintf(path, sizeof path, "%s/src/digits/%d.json", pkg, d) >= sizeof path)
+            return snprintf(err, n, "PACKAGE_DIR %.200s...: path too long", pkg), -1;
+        if (stat(path, &st)) return snprintf(err, n, "%s: cannot read: %s", path, strerror(errno)), -1;
+        if (!S_ISREG(st.st_mode)) return snprintf(err, n, "%s: cannot read: not a regular file", path), -1;
+    }
+    if (!out[0]) return snprintf(err, n, "OUT_DIR '': empty folder name"), -1;
+    if (strlen(out) >= sizeof path) return snprintf(err, n, "OUT_DIR %.200s...: path too long", out), -1;
+    /* OUT_DIR and every folder above it that exists must be a folder */
+    snprintf(path, sizeof path, "%s", out);
+    const size_t full = strlen(path);
+    for (size_t len = full; len > 0; len--) {
+        if (len != full && path[len] != '/') continue;
+        const char c = path[len];
+        path[len] = 0;
+        const char *why = NULL;
+        if (stat(path, &st) == 0) why = S_ISDIR(st.st_mode) ? NULL : "exists and is not a folder";
+        else if (lstat(path, &st) == 0) why = "is a dangling symbolic link";
+        if (why && len == full) return snprintf(err, n, "OUT_DIR %s: %s", out, why), -1;
+        if (why) return snprintf(err, n, "OUT_DIR %s: the folder above it, %s, %s", out, path, why), -1;
+        path[len] = c;
+    }
+    return 0;
 }
 
 static int mnist_json(int argc, char **argv)
@@ -56,6 +95,7 @@ static int mnist_json(int argc, char **argv)
     }
     if (npos < 2) return cli_error("data", "mnist-json needs PACKAGE_DIR and OUT_DIR (see xbar data --help)"), EXIT_USAGE;
     char err[1024];
+    if (check_args(pos[0], pos[1], err, sizeof err)) return cli_error("data", "%s", err), EXIT_USAGE;
     xbar_mnist_counts c;
     xbar_status st = xbar_mnist_convert(pos[0], pos[1], &c, err, sizeof err);
     if (st) return cli_error("data", "%s", err), st == XBAR_EFORMAT || st == XBAR_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;

@@ -1,8 +1,10 @@
 /* cmd_reproduce.c - `xbar reproduce --quick`: run the paper's least-squares
  * presets, check each claim against what xbar measures, print the table
  * (claim, paper, xbar, holds?) and write DIR/report.md beside the plots. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -145,18 +147,32 @@ static const char summary[] =
     "Tiki-Taka at three tau each; 3 seeds) into DIR/table.md (default DIR: out/reproduce-full). Finished runs\n"
     "are kept, so starting it again resumes. Needs the data: bash scripts/data.sh.";
 
+/* An integer flag in [lo, hi]; NULL (not given) leaves *out. @return 0, or -1 after printing the error. */
+static int int_flag(const char *name, const char *s, int lo, int hi, int *out)
+{
+    if (!s) return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno == ERANGE || v < lo || v > hi)
+        return cli_error("reproduce", "--%s %s: must be an integer in [%d, %d]", name, s, lo, hi), -1;
+    *out = (int)v;
+    return 0;
+}
+
 int cmd_reproduce(int argc, char **argv)
 {
     int quick = 0, full = 0;
+    const char *epochs = NULL, *seeds = NULL, *jobs = NULL, *parts = NULL, *configs = NULL; /* NULL: not given */
     full_opts fo = {.epochs = 0, .seeds = 3, .jobs = 1, .parts = "mnist-fcn,mnist-cnn,fashion-fcn", .configs = "configs/paper"};
     const arg_extra extra[] = {
         {"quick", ARG_FLAG, &quick, NULL, "the least-squares presets (the default)"},
         {"full", ARG_FLAG, &full, NULL, "the Figure 5 table: networks on MNIST / Fashion-MNIST (hours)"},
-        {"epochs", ARG_INT, &fo.epochs, "N", "--full: epochs per run (default: the configs' 80)"},
-        {"seeds", ARG_INT, &fo.seeds, "N", "--full: runs per configuration (default 3)"},
-        {"jobs", ARG_INT, &fo.jobs, "N", "--full: runs at a time, one process each (default 1)"},
-        {"parts", ARG_STRING, &fo.parts, "LIST", "--full: mnist-fcn,mnist-cnn,fashion-fcn (default all)"},
-        {"configs", ARG_STRING, &fo.configs, "DIR", "--full: folder of the paper's configs (default configs/paper)"},
+        {"epochs", ARG_STRING, &epochs, "N", "--full: epochs per run, 1..1000 (default: the configs' own, 80)"},
+        {"seeds", ARG_STRING, &seeds, "N", "--full: runs per configuration, 1..10 (default 3)"},
+        {"jobs", ARG_STRING, &jobs, "N", "--full: runs at a time, one process each, 1..256 (default 1)"},
+        {"parts", ARG_STRING, &parts, "LIST", "--full: mnist-fcn,mnist-cnn,fashion-fcn (default all)"},
+        {"configs", ARG_STRING, &configs, "DIR", "--full: folder of the paper's configs (default configs/paper)"},
         {NULL, 0, NULL, NULL, NULL}};
     cli_args a;
     char err[1024];
@@ -164,8 +180,19 @@ int cmd_reproduce(int argc, char **argv)
         return cli_error("reproduce", "%s", err), EXIT_USAGE;
     if (a.help) return args_usage(stdout, "reproduce", summary, extra, NULL, NULL), EXIT_OK;
     if (a.config || a.nsets) return cli_error("reproduce", "--config and --set do not apply (presets are fixed)"), EXIT_USAGE;
-    if (a.threads > 0) xbar_set_threads(a.threads);
     if (quick && full) return cli_error("reproduce", "--quick and --full: choose one"), EXIT_USAGE;
+    const char *full_only = epochs  ? "epochs"
+                            : seeds ? "seeds"
+                            : jobs  ? "jobs"
+                            : parts ? "parts"
+                            : configs ? "configs" : NULL;
+    if (!full && full_only) return cli_error("reproduce", "--%s applies to --full only", full_only), EXIT_USAGE;
+    if (int_flag("epochs", epochs, 1, REPRO_MAX_EPOCHS, &fo.epochs) ||
+        int_flag("seeds", seeds, 1, REPRO_MAX_SEEDS, &fo.seeds) || int_flag("jobs", jobs, 1, REPRO_MAX_JOBS, &fo.jobs))
+        return EXIT_USAGE;
+    if (parts) fo.parts = parts;
+    if (configs) fo.configs = configs;
+    if (a.threads > 0) xbar_set_threads(a.threads);
     if (full) return reproduce_full(&a, &fo);
     const char *dir = a.out ? a.out : "out/reproduce-quick";
     out_ctx top;

@@ -12,6 +12,12 @@
  *       CFG_END};
  * Units: weights and bounds in weight units; dw_min in weight units per pulse;
  * IO inputs / outputs in the units of x and W x.
+ *
+ * Device keys and models. Each device model reads only some [device] keys
+ * (hw_device_uses); a key given explicitly (--config, --set, an lsq preset
+ * on its own) that the chosen model does not read is refused, naming what the
+ * model uses instead (hw_device_unused), and dw_min must be below the model's
+ * range (hw_device_check). Commands call them before computing anything.
  */
 #ifndef XBAR_CLI_HW_KEYS_H
 #define XBAR_CLI_HW_KEYS_H
@@ -27,16 +33,73 @@ extern const char *const hw_nm_names[];      /* "none", "abs_max" */
 extern const char *const hw_bm_names[];      /* "none", "iterative" */
 extern const char *const hw_opt_kinds[];     /* "digital", "analog_sgd", "tiki_taka" */
 
+/* ---- explicitly given keys, and the device keys each model reads ---------- */
+
+#define HW_MAX_KEYS 256 /* most rows of a key table (train_keys, lsq_keys) */
+
+/** Which rows of a key table were given explicitly: set[i] for tab[i]. */
+typedef struct {
+    unsigned char set[HW_MAX_KEYS];
+} hw_key_marks;
+
+/**
+ * Mark the keys of tab given explicitly: those in the INI file `config` (NULL:
+ * none; call it after cfg_load_file accepted the file) and in the --set
+ * assignments sets[0..nsets) ("section.key=value"; unknown keys are skipped,
+ * cfg_set refused them before). A file that lists every [device] key is a
+ * resolved configuration (`xbar` writes DIR/config.ini so, every key of the
+ * table): its device keys are not marked, as they were not chosen one by one.
+ * @return 0, or -1 with err ("cannot read config FILE: ...", a table of more
+ * than HW_MAX_KEYS rows).
+ */
+int hw_keys_mark(const cfg_key *tab, hw_key_marks *m, const char *config, const char *const *sets, int nsets,
+                 char *err, size_t n);
+
+/** Mark the key of one "section.key=value" assignment (or a plain "section.key"). */
+void hw_keys_mark_one(const cfg_key *tab, hw_key_marks *m, const char *assignment);
+
+/** 1 if device model `model` reads the [device] key `key` (e.g. "tau"), else 0. */
+int hw_device_uses(xbar_device_model model, const char *key);
+
+/**
+ * Refuse a [device] key marked in m that the device's model does not read;
+ * the device is the xbar_device_params at byte offset `dev` of obj. @return 0,
+ * or -1 with err, e.g. "device.tau = 0.5: the soft_bounds model does not use
+ * tau (only ald, pow_zs and exp_zs use it); its range is set by
+ * device.w_max / device.w_min".
+ */
+int hw_device_unused(const cfg_key *tab, const void *obj, size_t dev, const hw_key_marks *m, char *err, size_t n);
+
+/** The "does not use" message of hw_device_unused for key = value under model d->model. */
+void hw_device_unused_msg(const xbar_device_params *d, const char *key, const char *value, char *err, size_t n);
+
+/**
+ * xbar_device_check, after refusing one pulse as large as the model's range:
+ * dw_min must be < w_max - w_min, and < tau for ald / pow_zs / exp_zs (the
+ * distance from the symmetric point to either bound; weights lie in
+ * [sym_point - tau, sym_point + tau]). @return 0, or -1 with err, e.g.
+ * "device.dw_min = 5: must be < 1.56, the range w_max - w_min of the
+ * soft_bounds_ref model (device.w_min = -0.78, device.w_max = 0.78): one
+ * pulse may not cross it".
+ */
+int hw_device_check(const xbar_device_params *d, char *err, size_t n);
+
 #define HW_DV(B, f) ((B) + offsetof(xbar_device_params, f))
 #define HW_DEVICE_KEYS(B)                                                                                          \
-    {"device", "model", CFG_ENUM, HW_DV(B, model), .choices = hw_device_models, .doc = "device model (docs/model.md)"}, \
+    {"device", "model", CFG_ENUM, HW_DV(B, model), .choices = hw_device_models,                                    \
+     .doc = "device model (docs/model.md; keys it ignores are refused)"},                                         \
     {"device", "tau", CFG_FLOAT, HW_DV(B, tau), .flags = CFG_POS,                                                  \
-     .doc = "ALD / zero-shifted models: asymmetry tau, weights in [sym_point - tau, sym_point + tau] (weight units)"}, \
-    {"device", "sym_point", CFG_FLOAT, HW_DV(B, sym_point), .doc = "ALD symmetric point (weight units)"},           \
+     .doc = "ald / pow_zs / exp_zs only: asymmetry tau, weights in [sym_point - tau, sym_point + tau] "              \
+            "(weight units)"},                                                                                     \
+    {"device", "sym_point", CFG_FLOAT, HW_DV(B, sym_point),                                                        \
+     .doc = "ald / pow_zs / exp_zs only: symmetric point (weight units)"},                                         \
     {"device", "dw_min", CFG_FLOAT, HW_DV(B, dw_min), .flags = CFG_POS,                                            \
-     .doc = "response granularity dw_min (weight units per pulse)"},                                               \
-    {"device", "w_max", CFG_FLOAT, HW_DV(B, w_max), .doc = "upper bound (non-ALD models, weight units)"},           \
-    {"device", "w_min", CFG_FLOAT, HW_DV(B, w_min), .doc = "lower bound (non-ALD models, weight units)"},           \
+     .doc = "response granularity dw_min (weight units per pulse); below the model's range: w_max - w_min, "       \
+            "ald / pow_zs / exp_zs: tau"},                                                                         \
+    {"device", "w_max", CFG_FLOAT, HW_DV(B, w_max),                                                                \
+     .doc = "upper bound (all but ald / pow_zs / exp_zs, weight units)"},                                          \
+    {"device", "w_min", CFG_FLOAT, HW_DV(B, w_min),                                                                \
+     .doc = "lower bound (all but ald / pow_zs / exp_zs, weight units)"},                                          \
     {"device", "up_down", CFG_FLOAT, HW_DV(B, up_down), .doc = "systematic up/down step asymmetry"},                \
     {"device", "dw_min_dtod", CFG_FLOAT, HW_DV(B, dw_min_dtod), .flags = CFG_NONNEG,                               \
      .doc = "device-to-device step spread (relative)"},                                                            \
@@ -48,13 +111,18 @@ extern const char *const hw_opt_kinds[];     /* "digital", "analog_sgd", "tiki_t
      .doc = "device-to-device lower-bound spread"},                                                                \
     {"device", "dw_min_std", CFG_FLOAT, HW_DV(B, dw_min_std), .flags = CFG_NONNEG,                                 \
      .doc = "cycle-to-cycle step noise (relative std)"},                                                           \
-    {"device", "mult_noise", CFG_BOOL, HW_DV(B, mult_noise), .doc = "c2c noise multiplicative (1) or additive (0)"}, \
-    {"device", "gamma_up", CFG_FLOAT, HW_DV(B, gamma_up), .doc = "linear_step / exp_step up gamma"},                \
-    {"device", "gamma_down", CFG_FLOAT, HW_DV(B, gamma_down), .doc = "linear_step / exp_step down gamma"},          \
-    {"device", "pow_gamma", CFG_FLOAT, HW_DV(B, pow_gamma), .flags = CFG_POS, .doc = "pow_step / exp_paper exponent"}, \
-    {"device", "pow_up_down", CFG_FLOAT, HW_DV(B, pow_up_down), .doc = "pow_step / exp_paper exponent skew"},       \
-    {"device", "gamma_res", CFG_FLOAT, HW_DV(B, gamma_res), .flags = CFG_POS, .doc = "pow_zs / exp_zs exponent"},   \
-    {"device", "reference_mean", CFG_FLOAT, HW_DV(B, reference_mean), .doc = "soft_bounds_ref reference offset"},   \
+    {"device", "mult_noise", CFG_BOOL, HW_DV(B, mult_noise),                                                       \
+     .doc = "c2c noise multiplicative (1) or additive (0); not constant_step / pow_step / exp_step / piecewise_step "\
+            "(always multiplicative)"},                                                                            \
+    {"device", "gamma_up", CFG_FLOAT, HW_DV(B, gamma_up), .doc = "linear_step / exp_step only: up gamma"},          \
+    {"device", "gamma_down", CFG_FLOAT, HW_DV(B, gamma_down), .doc = "linear_step / exp_step only: down gamma"},    \
+    {"device", "pow_gamma", CFG_FLOAT, HW_DV(B, pow_gamma), .flags = CFG_POS,                                      \
+     .doc = "pow_step / exp_paper only: exponent"},                                                                \
+    {"device", "pow_up_down", CFG_FLOAT, HW_DV(B, pow_up_down), .doc = "pow_step / exp_paper only: exponent skew"}, \
+    {"device", "gamma_res", CFG_FLOAT, HW_DV(B, gamma_res), .flags = CFG_POS,                                      \
+     .doc = "pow_zs / exp_zs only: exponent"},                                                                     \
+    {"device", "reference_mean", CFG_FLOAT, HW_DV(B, reference_mean),                                              \
+     .doc = "soft_bounds_ref only: reference offset"},                                                             \
     {"device", "construction_seed", CFG_U64, HW_DV(B, construction_seed), .doc = "seed of device-to-device draws"}
 
 #define HW_UP(B, f) ((B) + offsetof(xbar_update_params, f))

@@ -37,7 +37,8 @@ const cfg_key lsq_keys[] = {
     {"lsq", "noise_correction", CFG_BOOL, S(noise_correction), .doc = "pulse: w_noise = noise / mean singular value of A"},
     {"lsq", "lr", CFG_DOUBLE, S(lr), .flags = CFG_NONNEG, .doc = "alpha: learning rate (Tiki-Taka: transfer rate scale)"},
     {"lsq", "L", CFG_DOUBLE, S(L), .flags = CFG_POS, .doc = "thm3: smoothness constant L"},
-    {"lsq", "states", CFG_INT, S(states), .flags = CFG_NONNEG, .doc = "> 0: dw_min = tau/states"},
+    {"lsq", "states", CFG_INT, S(states), .flags = CFG_NONNEG,
+     .doc = "> 0: dw_min = tau/states (bounded models: tau = (w_max - w_min)/2); device.dw_min is then not given"},
     {"lsq", "data_seed", CFG_U64, S(data_seed), .doc = "seed of A and W*"},
     {"lsq", "seed", CFG_U64, S(seed), .doc = "seed of gradient noise, reads and pulses (--seed)"},
     HW_DEVICE_KEYS(offsetof(lsq_cfg, s.device)),
@@ -106,15 +107,48 @@ static const preset presets[] = {{"fig1", p_fig1},         {"fig3", p_fig3},    
 
 const char *const lsq_preset_names[] = {"fig1", "fig3", "fig4-tau", "fig4-sigma", "fig4-init", "thm3", "tt", NULL};
 
+static const preset *find_preset(const char *name)
+{
+    for (const preset *p = presets; name && p->name; p++)
+        if (!strcmp(p->name, name)) return p;
+    return NULL;
+}
+
+/* Keys given explicitly (marked in m) that the configuration does not use. */
+static int check_marked(const lsq_cfg *c, const hw_key_marks *m, char *err, size_t n)
+{
+    if (hw_device_unused(lsq_keys, c, offsetof(lsq_cfg, s.device), m, err, n)) return -1;
+    const cfg_key *dw = cfg_get_key(lsq_keys, "device", "dw_min");
+    if (c->s.states > 0 && m->set[dw - lsq_keys]) {
+        char val[64];
+        cfg_format_value(dw, c, val, sizeof val);
+        snprintf(err, n, "device.dw_min = %s: not used while lsq.states = %d sets dw_min = tau / states (bounded "
+                 "models: (w_max - w_min) / 2 / states); give one of the two", val, c->s.states);
+        return -1;
+    }
+    return 0;
+}
+
+int lsq_cfg_check_given(const lsq_cfg *c, const char *config, const char *const *sets, int nsets, char *err, size_t n)
+{
+    hw_key_marks m;
+    if (hw_keys_mark(lsq_keys, &m, config, sets, nsets, err, n)) return -1;
+    return check_marked(c, &m, err, n);
+}
+
 int lsq_cfg_preset(lsq_cfg *c, const char *name, char *err, size_t n)
 {
-    for (const preset *p = presets; p->name; p++) {
-        if (strcmp(p->name, name)) continue;
+    const preset *p = find_preset(name);
+    if (p) {
         *c = lsq_cfg_defaults();
         snprintf(c->preset, sizeof c->preset, "%s", name);
         for (const char *const *a = p->set; *a; a++)
             if (cfg_set(lsq_keys, c, *a, err, n)) return -1;
-        return 0;
+        /* a preset uses every key it sets (keys it sets count as defaults for --config / --set) */
+        hw_key_marks m;
+        if (hw_keys_mark(lsq_keys, &m, NULL, NULL, 0, err, n)) return -1;
+        for (const char *const *a = p->set; *a; a++) hw_keys_mark_one(lsq_keys, &m, *a);
+        return check_marked(c, &m, err, n);
     }
     snprintf(err, n, "unknown preset %s (one of: fig1, fig3, fig4-tau, fig4-sigma, fig4-init, thm3, tt)", name);
     return -1;
@@ -193,6 +227,18 @@ int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t 
                 snprintf(cv->value, sizeof cv->value, "%s", val);
             }
             cv->s = tmp.s;
+            const char *dev_key = sweep && !strncmp(c->sweep_key, "device.", 7) ? c->sweep_key + 7 : NULL;
+            if (dev_key && !hw_device_uses(cv->s.device.model, dev_key)) {
+                char msg[768];
+                hw_device_unused_msg(&cv->s.device, dev_key, val, msg, sizeof msg);
+                snprintf(err, n, "lsq.sweep_key = %s: %s", c->sweep_key, msg);
+                return -1;
+            }
+            /* one pulse below the model's range (lsq.states > 0: dw_min = tau/states, lsq_setup_check) */
+            if (cv->s.states == 0 && hw_device_check(&cv->s.device, err, n)) {
+                if (have) snprintf(err + strlen(err), n - strlen(err), " (curve %s)", val);
+                return -1;
+            }
             const char *bad = lsq_setup_check(&cv->s, cv->kind);
             if (bad) {
                 snprintf(err, n, "%s%s%s", bad, have ? " (curve " : "", have ? val : "");

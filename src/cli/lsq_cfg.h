@@ -29,10 +29,23 @@ extern const cfg_key lsq_keys[];
 lsq_cfg lsq_cfg_defaults(void);
 /** Names of the presets, NULL-terminated. */
 extern const char *const lsq_preset_names[];
-/** Apply preset `name` onto c. -1 with err if unknown. */
+/** Apply preset `name` onto c (and check it as lsq_cfg_check_given). -1 with err if unknown. */
 int lsq_cfg_preset(lsq_cfg *c, const char *name, char *err, size_t n);
+/**
+ * Refuse keys given explicitly (in the file `config` (NULL: none) and the
+ * --set assignments sets[0..nsets)) that c does not use: a device key its
+ * model does not read (hw_device_unused: "device.tau = 0.5: the soft_bounds
+ * model does not use tau (...); its range is set by device.w_max /
+ * device.w_min"), and device.dw_min while lsq.states > 0 sets it. A preset's
+ * keys count as defaults here (lsq_cfg_preset checks the preset alone). Call
+ * it after --config and --set are applied, before computing.
+ * @return 0 or -1 with err.
+ */
+int lsq_cfg_check_given(const lsq_cfg *c, const char *config, const char *const *sets, int nsets, char *err, size_t n);
 /** Expand into curves (at most max); returns the count or -1 with err (invalid
- *  kind, sweep key or value, or a curve whose setup fails its check). */
+ *  kind, sweep key or value, a device sweep key the model does not use, dw_min
+ *  not below the model's range (hw_device_check), or a curve whose setup fails
+ *  its check). */
 int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t n);
 
 #endif

@@ -4,6 +4,7 @@
 #endif
 #include "outdir.h"
 
+#include "file_read.h"
 #include "pathname.h"
 
 #include <dirent.h>
@@ -246,27 +247,9 @@ fail: {
 
 int out_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno)), -1;
-    size_t cap = 1 << 16, used = 0;
-    char *b = malloc(cap + 1);
-    for (size_t got; b && (got = fread(b + used, 1, cap - used, f)) > 0;) {
-        used += got;
-        if (used == cap) {
-            char *q = realloc(b, (cap *= 2) + 1);
-            if (!q) free(b);
-            b = q;
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!b || bad) {
-        snprintf(err, errlen, "cannot read %s: %s", path, b ? "read error" : "out of memory");
-        free(b);
-        return -1;
-    }
-    b[used] = 0;
-    *buf = b;
-    *len = used;
+    char why[XBAR_FILE_WHY_MAX];
+    xbar_status st = xbar_file_read_all(path, OUT_READ_MAX, "a file of an output folder", buf, len, why, sizeof why);
+    if (st == XBAR_EIO) return snprintf(err, errlen, "cannot read %s: %s", path_show(path), why), -1;
+    if (st) return snprintf(err, errlen, "%s: %s", path_show(path), why), -1;
     return 0;
 }

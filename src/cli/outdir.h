@@ -85,9 +85,13 @@ int out_write_synced(const char *path, const void *data, size_t len, char *err, 
 /** fsync the directory holding `path`, making renames in it durable. @return 0 or -1 (errno). */
 int out_fsync_dir(const char *path);
 
+#define OUT_READ_MAX ((size_t)16 << 20) /* summary.json: two per-epoch arrays, ~5 MB at 100000 epochs */
+
 /**
  * Read the whole file `path` into a malloc'd buffer, NUL-terminated (the NUL
- * is not counted in *len). @return 0, or -1 with "cannot read PATH: <strerror>".
+ * is not counted in *len). Only a regular file is read (a FIFO or a device is
+ * refused before it is opened), of at most OUT_READ_MAX bytes.
+ * @return 0, or -1 with "cannot read PATH: <reason>" or "PATH: <reason>".
  */
 int out_read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen);
 

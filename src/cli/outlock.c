@@ -141,7 +141,7 @@ static void remove_leftovers(const char *dir)
         }
         if (!stale) continue;
         snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
-        if (!out_remove_tree(path)) fprintf(stderr, "xbar: removed %s, left by a run that was stopped\n", path_show(path));
+        out_remove_tree(path);
     }
     closedir(d);
 }

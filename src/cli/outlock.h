@@ -27,7 +27,7 @@
  * stop it". Holding the lock, it removes what dead runs left beside DIR:
  * "DIR.tmp-PID", "DIR.old-PID", "DIR.run.new-PID" (PID digits) and
  * "DIR.run.done" (a lock holder is the only live process writing there, so
- * every such file is a dead run's, a zombie's included), one stderr line each.
+ * every such file is a dead run's, a zombie's included), silently.
  * out_lock_release removes DIR.lock and drops the lock; a killed process's
  * lock is dropped by the system and its file reused by the next command.
  */

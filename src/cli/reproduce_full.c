@@ -21,8 +21,8 @@
 #include "train_mem.h"
 #include "train_exec.h"
 
-#define MAX_SEEDS 10
-#define MAX_EPOCHS 1000
+#define MAX_SEEDS REPRO_MAX_SEEDS
+#define MAX_EPOCHS REPRO_MAX_EPOCHS
 
 typedef struct {
     const char *part, *set, *net; /* "mnist-fcn", "mnist", "fcn" */
@@ -263,6 +263,15 @@ static int check_configs(const full_opts *fo, char *err, size_t n)
             if (cfg_load_file(train_keys, &c, path, err, n)) return -1;
             c.set = strcmp(parts[p].set, "mnist") ? 1 : 0;
             if (fo->epochs > 0) c.epochs = fo->epochs;
+            /* as its runs will use it: keys its device model does not use, dw_min against the range, layers, ... */
+            char why[768];
+            xbar_layer_spec specs[TRAIN_MAX_LAYERS];
+            if (train_cfg_check_given(&c, path, NULL, 0, why, sizeof why) ||
+                train_cfg_layers(&c, specs, TRAIN_MAX_LAYERS, why, sizeof why) < 0)
+                return snprintf(err, n, "%s: %s", path_show(path), why), -1;
+            if (c.epochs > MAX_EPOCHS)
+                return snprintf(err, n, "%s: train.epochs = %d: --full takes at most %d epochs per run (see --epochs)",
+                                path_show(path), c.epochs, MAX_EPOCHS), -1;
             train_data_shape d;
             if (train_data_peek(train_data_dir(&c), c.train_limit, c.test_limit, &d))
                 return snprintf(err, n, "%s: the %s data cannot be read from %s (bash scripts/data.sh installs it)",
@@ -337,7 +346,8 @@ int reproduce_full(const cli_args *a, const full_opts *fo)
 {
     char err[1024];
     if (fo->seeds < 1 || fo->seeds > MAX_SEEDS) return cli_error("reproduce", "--seeds %d: must be in [1, %d]", fo->seeds, MAX_SEEDS), EXIT_USAGE;
-    if (fo->jobs < 1 || fo->jobs > 256) return cli_error("reproduce", "--jobs %d: must be in [1, %d]", fo->jobs, 256), EXIT_USAGE;
+    if (fo->jobs < 1 || fo->jobs > REPRO_MAX_JOBS)
+        return cli_error("reproduce", "--jobs %d: must be in [1, %d]", fo->jobs, REPRO_MAX_JOBS), EXIT_USAGE;
     /* epochs 0: --epochs not given (cmd_reproduce refuses an explicit 0), the configs' own */
     if (fo->epochs < 0 || fo->epochs > MAX_EPOCHS) return cli_error("reproduce", "--epochs %d: must be in [1, %d]", fo->epochs, MAX_EPOCHS), EXIT_USAGE;
     for (const char *s = fo->parts; *s;) {

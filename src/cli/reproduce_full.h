@@ -16,15 +16,20 @@
 
 #include "args.h"
 
+#define REPRO_MAX_EPOCHS 1000 /* --epochs in [1, REPRO_MAX_EPOCHS] */
+#define REPRO_MAX_SEEDS 10    /* --seeds in [1, REPRO_MAX_SEEDS] */
+#define REPRO_MAX_JOBS 256    /* --jobs in [1, REPRO_MAX_JOBS] */
+
 typedef struct {
-    int epochs;          /* epochs per run (0: the configs' own, 80) */
+    int epochs;          /* epochs per run, 1..REPRO_MAX_EPOCHS (0: the configs' own, 80) */
     int seeds;           /* runs per configuration */
     int jobs;            /* runs at a time, each in its own process (results do not depend on it) */
     const char *parts;   /* comma list of mnist-fcn, mnist-cnn, fashion-fcn */
     const char *configs; /* folder of the paper's configs */
 } full_opts;
 
-/** Returns the exit code (0 all claims hold, 1 a run failed or a claim fails, 2 bad input). */
+/** Returns the exit code (0 all claims hold, 1 a run failed or a claim fails, 2 bad input: the options, or a
+ *  configuration file that does not load or check (every one is checked before the first run), 3 a run diverged). */
 int reproduce_full(const cli_args *a, const full_opts *f);
 
 #endif

@@ -27,7 +27,8 @@ const cfg_key train_keys[] = {
      .doc = "comma list of linear / conv layer indices (0-based, in model.layers) kept digital; the others use optimizer.kind"},
     {"model", "bias", CFG_BOOL, T(bias), .doc = "digital bias on linear and conv layers"},
     {"model", "out_scaling", CFG_BOOL, T(out_scaling), .doc = "analog layers: learnable digital output scale"},
-    {"train", "epochs", CFG_INT, T(epochs), .min = 1, .max = 100000, .flags = CFG_MIN | CFG_MAX, .doc = "passes over the training set"},
+    {"train", "epochs", CFG_INT, T(epochs), .min = 1, .max = TRAIN_MAX_EPOCHS, .flags = CFG_MIN | CFG_MAX,
+     .doc = "passes over the training set"},
     {"train", "batch", CFG_INT, T(batch), .min = 1, .max = 65536, .flags = CFG_MIN | CFG_MAX, .doc = "mini-batch size"},
     {"train", "eval_batch", CFG_INT, T(eval_batch), .min = 1, .max = 65536, .flags = CFG_MIN | CFG_MAX,
      .doc = "batch size of the test-set evaluation (no effect on results)"},
@@ -206,12 +207,10 @@ int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *er
         return -1;
     }
     if (c->opt_kind != XBAR_OPT_DIGITAL) {
-        const char *why = xbar_device_check(&c->device);
-        if (!why) {
-            xbar_opt_params o = c->opt;
-            o.kind = (xbar_opt_kind)c->opt_kind;
-            why = xbar_opt_check(&o);
-        }
+        if (hw_device_check(&c->device, err, n)) return -1;
+        xbar_opt_params o = c->opt;
+        o.kind = (xbar_opt_kind)c->opt_kind;
+        const char *why = xbar_opt_check(&o);
         if (!why) why = xbar_io_check(&c->forward, "forward");
         if (!why) why = xbar_io_check(&c->backward, "backward");
         if (why) {
@@ -220,4 +219,12 @@ int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *er
         }
     }
     return count;
+}
+
+int train_cfg_check_given(const train_cfg *c, const char *config, const char *const *sets, int nsets, char *err,
+                          size_t n)
+{
+    hw_key_marks m;
+    if (hw_keys_mark(train_keys, &m, config, sets, nsets, err, n)) return -1;
+    return hw_device_unused(train_keys, c, offsetof(train_cfg, device), &m, err, n);
 }

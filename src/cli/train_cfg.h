@@ -8,6 +8,7 @@
 #include "xbar.h"
 
 #define TRAIN_MAX_LAYERS 32
+#define TRAIN_MAX_EPOCHS 100000 /* train.epochs in [1, TRAIN_MAX_EPOCHS] */
 
 typedef struct {
     /* [data] */
@@ -41,11 +42,26 @@ const char *train_model_preset(const char *name);
 
 /**
  * Check the fields that depend on each other (the learning rate schedule must
- * stay within float32 range) and build the layer specs.
+ * stay within float32 range; analog layers: the device, hw_device_check, with
+ * dw_min below the model's range, the optimizer and the IO) and build the
+ * layer specs.
  * Returns the number of layers, or -1 with err naming the key and value
  * (e.g. "model.layers = 'conv:16': expected conv:OUT:K[:STRIDE[:PAD]]").
  */
 int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *err, size_t n);
+
+/**
+ * Refuse device keys given explicitly, in the file `config` (NULL: none) or
+ * the --set assignments sets[0..nsets), that c->device.model does not use
+ * (hw_keys.h: hw_keys_mark, hw_device_unused; a file listing every [device]
+ * key, as xbar writes DIR/config.ini, is a resolved configuration and does
+ * not count). Call it after the configuration is applied, before computing.
+ * @return 0, or -1 with err, e.g. "device.tau = 0.5: the soft_bounds model
+ * does not use tau (only ald, pow_zs and exp_zs use it); its range is set by
+ * device.w_max / device.w_min".
+ */
+int train_cfg_check_given(const train_cfg *c, const char *config, const char *const *sets, int nsets, char *err,
+                          size_t n);
 
 /** Where the data set's files are: c->dir or the standard place. */
 const char *train_data_dir(const train_cfg *c);

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "file_read.h"
 #include "outdir.h"
 #include "train_ckpt.h"
 
@@ -303,23 +303,60 @@ static int check_devices(const char *path, FILE *f, uint64_t end, xbar_net *net,
     return rc;
 }
 
+/* Most epochs a checkpoint holds: train.epochs' upper bound. */
+static uint32_t max_epochs(void)
+{
+    const cfg_key *k = cfg_get_key(train_keys, "train", "epochs");
+    return k && (k->flags & CFG_MAX) ? (uint32_t)k->max : 1000000u;
+}
+
+/* The largest checkpoint of net: max_epochs() of history, its device records and its
+ * xbar_net_save bytes (measured by saving it into memory once). 0 if that fails. */
+static uint64_t max_size(xbar_net *net)
+{
+    char *state = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&state, &len);
+    const int bad = !m || xbar_net_save(net, m) != XBAR_OK;
+    if (m && fclose(m) && !bad) len = 0;
+    free(state);
+    if (bad || !len) return 0;
+    uint64_t need = HEADER + (uint64_t)max_epochs() * NREC * 8 + 4 + 8 + len + 4;
+    const size_t nt = list_tiles(net, NULL, 0);
+    tile_ref *tiles = malloc((nt ? nt : 1) * sizeof *tiles);
+    if (!tiles) return 0;
+    list_tiles(net, tiles, nt);
+    for (size_t t = 0; t < nt; t++) need += 24 + (uint64_t)NARR * 4 * tiles[t].d->n;
+    free(tiles);
+    return need;
+}
+
 int ckpt_read(const char *path, uint64_t config_hash, train_history *h, xbar_net *net, ckpt_meta *m, char *err,
               size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return snprintf(err, n, "cannot read %s: %s", path, strerror(errno)), -1;
-    struct stat st;
+    char why[XBAR_FILE_WHY_MAX];
+    uint64_t len;
+    const int fd = xbar_file_open_regular(path, &len, why, sizeof why);
+    if (fd < 0) return snprintf(err, n, "cannot read %s: %s", path, why), -1;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) return close(fd), snprintf(err, n, "cannot read %s: %s", path, strerror(errno)), -1;
     unsigned char hdr[HEADER];
     memset(hdr, 0, sizeof hdr);
     int rc = -1;
-    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-        snprintf(err, n, "cannot read %s: not a regular file", path);
-        goto done;
-    }
-    const uint64_t len = (uint64_t)st.st_size;
     const size_t hn = len < HEADER ? (size_t)len : HEADER;
     if (fread(hdr, 1, hn, f) != hn) {
-        BAD("read error: %s", strerror(errno));
+        BAD("read error: %s", feof(f) ? "unexpected end of file" : strerror(errno));
+        goto done;
+    }
+    /* bounded before the CRC reads the whole file: no more than this network can need */
+    const uint64_t most = len >= 8 && !memcmp(hdr, MAGIC, 8) ? max_size(net) : UINT64_MAX;
+    if (!most) {
+        BAD("out of memory");
+        goto done;
+    }
+    if (len > most) {
+        BAD("corrupt (%llu bytes, more than the %llu of a checkpoint of this network with %u epochs)",
+            (unsigned long long)len, (unsigned long long)most, (unsigned)max_epochs());
         goto done;
     }
     if (check_frame(path, f, hdr, len, err, n)) goto done;
@@ -335,7 +372,7 @@ int ckpt_read(const char *path, uint64_t config_hash, train_history *h, xbar_net
     }
     const uint64_t end = len - 4;
     const uint32_t epochs = get_u32(hdr + 48);
-    if (epochs > 1000000 || HEADER + (uint64_t)epochs * NREC * 8 + 4 + 8 > end) {
+    if (epochs > max_epochs() || HEADER + (uint64_t)epochs * NREC * 8 + 4 + 8 > end) {
         BAD("corrupt (sizes do not add up)");
         goto done;
     }

@@ -1,10 +1,14 @@
-/* train_data.c - find and load the IDX files of a data set. */
+/* train_data.c - find and load the IDX files of a data set; check their
+ * headers against their sizes before anything is allocated. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include "file_read.h"
 #include "train_data.h"
 #include "xbar.h"
 
@@ -17,6 +21,74 @@ static void find_file(char *path, size_t cap, const char *dir, const char *stem)
     if (access(path, F_OK) == 0) return;
     path[0] = 0;
 }
+
+/* ---- the header against the file's size ------------------------------------------ */
+
+static uint32_t be32(const unsigned char *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* a*b, UINT64_MAX when it overflows */
+static uint64_t mul_sat(uint64_t a, uint64_t b) { return a && b > UINT64_MAX / a ? UINT64_MAX : a * b; }
+
+int train_idx_header(const char *path, int ndim, uint32_t dims[3], char *err, size_t n)
+{
+    unsigned char h[16], magic[2] = {0, 0};
+    const size_t hn = 4 + 4 * (size_t)ndim;
+    struct stat st;
+    /* only a regular file is opened, never blocking: a FIFO or a device is left to the loader, which says why */
+    const int fd = xbar_file_open_regular(path, NULL, NULL, 0);
+    if (fd < 0) return 1;
+    if (fstat(fd, &st) || pread(fd, magic, 2, 0) != 2) {
+        close(fd);
+        return 1;
+    }
+    gzFile g = gzdopen(fd, "rb"); /* reads plain files as they are; gzclose closes fd */
+    if (!g) {
+        close(fd);
+        return 1;
+    }
+    int got = gzread(g, h, (unsigned)hn);
+    gzclose(g);
+    if (got != (int)hn || h[0] || h[1] || h[2] != 0x08 || h[3] != ndim) return 1;
+    uint64_t total = 1;
+    for (int k = 0; k < ndim; k++) {
+        dims[k] = be32(h + 4 + 4 * k);
+        if (!dims[k]) return 1;
+        total = mul_sat(total, dims[k]);
+    }
+    char what[96], bytes[32];
+    if (ndim == 3) snprintf(what, sizeof what, "%u images of %ux%u", dims[0], dims[1], dims[2]);
+    else snprintf(what, sizeof what, "%u labels", dims[0]);
+    if (total == UINT64_MAX) snprintf(bytes, sizeof bytes, "over 2^64 bytes");
+    else snprintf(bytes, sizeof bytes, "%llu bytes", (unsigned long long)total);
+    const uint64_t size = (uint64_t)st.st_size;
+    if (size < hn) return 1;
+    if (magic[0] == 0x1f && magic[1] == 0x8b) { /* gzip: at most the largest deflate ratio */
+        const uint64_t most = mul_sat(size, TRAIN_DEFLATE_MAX_RATIO);
+        if (total > most || most - total < hn) {
+            snprintf(err, n, "%s: header announces %s (%s), more than its %llu bytes of gzip can hold (at most "
+                     "%llu bytes at deflate's largest ratio, %d:1)", path, what, bytes, (unsigned long long)size,
+                     (unsigned long long)most, TRAIN_DEFLATE_MAX_RATIO);
+            return -1;
+        }
+        return 0;
+    }
+    const uint64_t held = size - hn, item = ndim == 3 ? (uint64_t)dims[1] * dims[2] : 1;
+    if (held != total) {
+        char whole[64] = "";
+        const unsigned long long k = (unsigned long long)(held / item);
+        if (held < total)
+            snprintf(whole, sizeof whole, " (%llu %s%s)", k, ndim == 3 ? "image" : "label", k == 1 ? "" : "s");
+        snprintf(err, n, "%s: header announces %s (%s) but the file holds %llu bytes after its %zu-byte header%s",
+                 path, what, bytes, (unsigned long long)held, hn, whole);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- loading ------------------------------------------------------------------------ */
 
 static int load_split(train_split *s, const char *dir, const char *prefix, int limit, char *err, size_t n)
 {
@@ -31,6 +103,12 @@ static int load_split(train_split *s, const char *dir, const char *prefix, int l
     find_file(lab, sizeof lab, dir, stem);
     if (!lab[0]) {
         snprintf(err, n, "data: %s/%s.gz not found (install the data sets with: bash scripts/data.sh)", dir, stem);
+        return -1;
+    }
+    uint32_t dims[3];
+    char why[1024];
+    if (train_idx_header(img, 3, dims, why, sizeof why) < 0 || train_idx_header(lab, 1, dims, why, sizeof why) < 0) {
+        snprintf(err, n, "data: %s", why);
         return -1;
     }
     xbar_idx_set raw;

@@ -3,31 +3,23 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "hw_keys.h"
+#include "train_data.h"
 #include "train_mem.h"
 
 /* ---- the data set's shape from its IDX headers ----------------------------- */
 
-static unsigned be32(const unsigned char *b)
-{
-    return (unsigned)b[0] << 24 | (unsigned)b[1] << 16 | (unsigned)b[2] << 8 | b[3];
-}
-
-/* n, rows, cols of DIR/PREFIX-images-idx3-ubyte(.gz). @return 0 or -1. */
+/* n, rows, cols of DIR/PREFIX-images-idx3-ubyte(.gz), announced counts checked against the file's size
+ * (train_idx_header). @return 0 or -1 (unreadable, or implausible: train_data_load then says why). */
 static int peek_images(const char *dir, const char *prefix, size_t *n, size_t *rows, size_t *cols)
 {
-    char path[4096];
+    char path[4096], why[1024];
     snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
     if (access(path, F_OK) != 0) snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte", dir, prefix);
-    gzFile g = gzopen(path, "rb"); /* reads plain files as they are */
-    if (!g) return -1;
-    unsigned char h[16];
-    int got = gzread(g, h, sizeof h);
-    gzclose(g);
-    if (got != (int)sizeof h || be32(h) != 0x803) return -1;
-    *n = be32(h + 4), *rows = be32(h + 8), *cols = be32(h + 12);
+    uint32_t d[3];
+    if (train_idx_header(path, 3, d, why, sizeof why)) return -1;
+    *n = d[0], *rows = d[1], *cols = d[2];
     return 0;
 }
 

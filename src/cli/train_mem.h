@@ -37,7 +37,9 @@ typedef struct {
 /**
  * The shape of the data set in dir from its IDX headers (the same files
  * train_data_load reads; no pixel is read). @return 0, or -1 when a file is
- * missing or its header is malformed (train_data_load then says which).
+ * missing, its header is malformed or announces more images than the file
+ * can hold (train_idx_header; train_data_load then says which, naming the
+ * data file, so that a lying header is never blamed on the model's memory).
  */
 int train_data_peek(const char *dir, int train_limit, int test_limit, train_data_shape *s);
 

@@ -1,34 +1,38 @@
 /* parity.c - shared helpers of the aihwkit parity cases (see parity.h). */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "file_read.h"
 #include "parity.h"
 
 /* ---- JSON ---- */
 
+/* Most bytes of a fixture file (the largest, case7, is 189 KB). */
+#define PARITY_JSON_MAX ((size_t)16 << 20)
+
 int parity_load(const char *dir, const char *file, cJSON **root)
 {
-    char path[1024];
+    char path[1024], why[XBAR_FILE_WHY_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, file);
     *root = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    if (access(path, F_OK)) {
         printf("SKIP: %s not found\n", path);
         return PARITY_SKIP;
     }
-    char *buf = NULL;
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = malloc((size_t)len + 1)) && fread(buf, 1, (size_t)len, f) == (size_t)len) {
-        buf[len] = 0;
-        *root = cJSON_Parse(buf);
+    char *buf;
+    size_t len;
+    if (xbar_file_read_all(path, PARITY_JSON_MAX, "a parity fixture", &buf, &len, why, sizeof why)) {
+        printf("FAIL: %s: %s\n", path, why);
+        return PARITY_FAIL;
     }
+    *root = cJSON_ParseWithLength(buf, len);
     free(buf);
-    fclose(f);
     if (!*root) {
-        printf("FAIL: %s is unreadable or not JSON\n", path);
+        printf("FAIL: %s is not JSON\n", path);
         return PARITY_FAIL;
     }
     return PARITY_PASS;
