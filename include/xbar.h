@@ -61,8 +61,7 @@
  *     refuse non-finite weights, biases and scales with XBAR_EFORMAT.
  *   - Exceptions: the random-number generators (xbar_philox4x32_10,
  *     xbar_rng_*) return void: a NULL output is not written and sets the
- *     error. xbar_idx_load does not check its pointers yet (s and both
- *     paths must be non-NULL). xbar_stream,
+ *     error. xbar_stream,
  *     xbar_version, xbar_strerror, xbar_*_defaults, xbar_io_plain,
  *     xbar_device_ideal and the thread functions take no pointer and cannot
  *     fail (xbar_set_threads takes n < 1 as 1).
@@ -745,12 +744,16 @@ typedef struct {
 
 /**
  * Load an IDX image file (magic 0x00000803, 3 dimensions) and its IDX label
- * file (magic 0x00000801, 1 dimension), each gzip-compressed or plain (read
- * through zlib). Checks the magic numbers, dimensions, that both files hold
+ * file (magic 0x00000801, 1 dimension), each gzip-compressed (one or more
+ * members, nothing after them) or plain. Only regular files are read (a FIFO
+ * or a device is refused before it is opened), and never more than the
+ * header announces: a plain file of another size is refused before anything
+ * is allocated. Checks the magic numbers, dimensions, that both files hold
  * the same count, that the data is complete (no truncation, no trailing
  * bytes) and that every label is < n_classes. Errors name the file and what
- * is wrong (XBAR_EIO: unreadable; XBAR_EFORMAT: malformed). s is zeroed on error.
- * s, images_path and labels_path must be non-NULL (not checked).
+ * is wrong (XBAR_EIO: unreadable or not a regular file; XBAR_EFORMAT:
+ * malformed, a corrupt gzip stream included; XBAR_EINVAL: a NULL argument).
+ * s is zeroed on error (when not NULL).
  */
 xbar_status xbar_idx_load(xbar_idx_set *s, const char *images_path, const char *labels_path, int n_classes);
 void xbar_idx_free(xbar_idx_set *s);

@@ -194,7 +194,10 @@ static xbar_status load(const char *path, int ndim, uint32_t dims[3], uint8_t **
 
 xbar_status xbar_idx_load(xbar_idx_set *s, const char *images_path, const char *labels_path, int n_classes)
 {
+    XBAR_NONNULL(s);
     memset(s, 0, sizeof *s);
+    XBAR_NONNULL(images_path);
+    XBAR_NONNULL(labels_path);
     uint32_t di[3] = {0}, dl[3] = {0};
     xbar_status st = load(images_path, 3, di, &s->images);
     if (st == XBAR_OK) st = load(labels_path, 1, dl, &s->labels);

@@ -3,7 +3,7 @@
  * weights, increments and learning rates are refused (XBAR_EINVAL, NULL, 0 or NaN, with a message
  * naming the argument) without a crash and without changing the object; NULL frees are no-ops.
  * Values a network computes itself (its gradients) are not refused: a diverging network still
- * steps and xbar_net_find_nonfinite reports it. Not covered: xbar_idx_load (data_idx.c). */
+ * steps and xbar_net_find_nonfinite reports it. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -510,6 +510,16 @@ static void test_networks(void)
     xbar_net_free(net);
 }
 
+static void test_data(void)
+{
+    xbar_idx_set s;
+    EINVAL(xbar_idx_load(NULL, "a", "b", 10), "s is NULL");
+    EINVAL(xbar_idx_load(&s, NULL, "b", 10), "images_path is NULL");
+    CHECK(s.images == NULL && s.labels == NULL && s.n == 0, "xbar_idx_load: s not zeroed");
+    EINVAL(xbar_idx_load(&s, "a", NULL, 10), "labels_path is NULL");
+    xbar_idx_free(NULL);
+}
+
 int main(void)
 {
     test_basics();
@@ -517,5 +527,6 @@ int main(void)
     test_tiles();
     test_optimizers();
     test_networks();
+    test_data();
     return xt_done("test_contract");
 }
