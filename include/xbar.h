@@ -764,9 +764,17 @@ void xbar_idx_free(xbar_idx_set *s);
 
 /** Threads used by the library's parallel loops (default 1; the library never
  *  starts threads the caller did not ask for). Results do not depend on it.
- *  It also sets OpenBLAS's thread count (OpenBLAS starts one thread per core
- *  by default; call xbar_set_threads(1) once to keep a program serial: the
- *  xbar program does so unless --threads is given). */
+ *  It also keeps OpenBLAS single-threaded (products are split over these
+ *  threads in a fixed partition).
+ *  Waiting: the loops are OpenMP. libgomp's idle threads spin for about 3 ms
+ *  (GOMP_SPINCOUNT 300000) before they sleep, so when other processes use the
+ *  cores, n > 1 runs many times slower than n = 1 (docs/performance.md,
+ *  "Threads on a shared machine"). The xbar program waits passively; a program
+ *  that embeds the library should start with OMP_WAIT_POLICY=passive in its
+ *  environment (libgomp reads it when it is loaded, before main, so setenv()
+ *  in main is too late), e.g. `OMP_WAIT_POLICY=passive ./myprog`, or keep
+ *  n = 1 on a shared machine. The xbar program's default n is the CPUs the
+ *  process may use (affinity mask capped by the cgroup CPU quota). */
 void xbar_set_threads(int n);
 int xbar_get_threads(void);
 

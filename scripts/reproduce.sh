@@ -12,4 +12,4 @@ bash scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build --parallel "$(nproc)" >/dev/null
 bash scripts/data.sh # after the build: it converts MNIST with ./build/xbar
-exec ./build/xbar reproduce --quick --threads "$(nproc)" --force "$@"
+exec ./build/xbar reproduce --quick --force "$@"

@@ -494,7 +494,7 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
      * the bit streams of every line, and the active columns (x lines that fired) */
     const uint64_t xs = xbar_stream(XBAR_RNG_BITS_X, t->c.id, step);
     const uint64_t ds = xbar_stream(XBAR_RNG_BITS_D, t->c.id, step);
-#pragma omp parallel for schedule(static) XBAR_PAR(batch > 1)
+#pragma omp parallel for schedule(static) XBAR_PAR(batch > 1 && batch * (m + n) > 4096)
     for (size_t s = 0; s < batch; s++) {
         const float *x = X + s * n, *dd = D + s * m;
         xbar_um um = xbar_update_management_unchecked(u, lr, xbar_abs_max(x, n), xbar_abs_max(dd, m),

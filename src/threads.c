@@ -1,7 +1,11 @@
 /* threads.c - the library-wide thread count: OpenMP loops (XBAR_PAR in
  * internal.h) follow it. OpenBLAS stays single-threaded: its threaded sgemm
  * gives thread-dependent bits, so products are split over xbar's own threads
- * in a fixed partition instead (blas.c). */
+ * in a fixed partition instead (blas.c); its OpenMP build then starts no thread
+ * of its own. How idle OpenMP threads wait (spin or sleep) is the runtime's
+ * setting, read from the environment when it loads, before any call here: the
+ * xbar program makes it passive (src/cli/main.c), an embedding program sets
+ * OMP_WAIT_POLICY itself. Neither the count nor the policy changes a result. */
 #include <cblas.h>
 
 #include "internal.h"

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xbar.h"
+
 static int fail(char *err, size_t n, const char *fmt, ...)
 {
     if (err && n) {
@@ -185,7 +187,11 @@ void args_usage(FILE *f, const char *cmd, const char *summary, const arg_extra *
             flag_line(f, e->name, e->kind == ARG_FLAG ? NULL : e->metavar ? e->metavar : metavars[e->kind], e->help);
     }
     fprintf(f, "\ncommon flags:\n");
-    for (int k = 0; k < F_NCOMMON; k++) flag_line(f, common[k].name, common[k].metavar, common[k].help);
+    char threads[128];
+    snprintf(threads, sizeof threads, "%s; default: the CPUs this process may use, %d here", common[F_THREADS].help,
+             xbar_get_threads()); /* main.c's default (cpus.h), as no --threads is applied yet */
+    for (int k = 0; k < F_NCOMMON; k++)
+        flag_line(f, common[k].name, common[k].metavar, k == F_THREADS ? threads : common[k].help);
     if (tab && tab->section) {
         fprintf(f, "\nsettings (--set section.key=value, or [section] key = value in --config; defaults shown):\n");
         cfg_print_help(tab, defaults, f);

@@ -7,7 +7,8 @@
  *   --seed N               random seed (unsigned 64-bit)
  *   --out DIR              output directory
  *   --force                replace an existing output directory
- *   --threads N            worker threads (>= 1)
+ *   --threads N            worker threads (>= 1; default, set by main.c: the CPUs
+ *                          this process may use, cpus.h)
  *   --quiet                no progress line or chatter on stderr
  *   --help, -h             usage
  *
@@ -61,7 +62,7 @@ typedef struct {
     int seed_set;
     const char *out;               /* --out, or NULL                        */
     int force;                     /* --force                               */
-    int threads;                   /* --threads, 0 if not given             */
+    int threads;                   /* --threads, 0 if not given (keep the default) */
     int quiet;                     /* --quiet                               */
     int help;                      /* --help or -h (parsing stopped there)  */
 } cli_args;
@@ -83,8 +84,9 @@ int args_apply_config(const cli_args *a, const cfg_key *tab, void *obj, char *er
 
 /**
  * Usage text: "usage: xbar CMD [flags]", the summary, the extra flags, the
- * common flags, and (if tab is not NULL) every config key with its value in
- * `defaults` (see cfg_print_help).
+ * common flags (--threads with its default: xbar_get_threads(), which main.c sets
+ * to the CPUs this process may use before the command runs), and (if tab is not
+ * NULL) every config key with its value in `defaults` (see cfg_print_help).
  */
 void args_usage(FILE *f, const char *cmd, const char *summary, const arg_extra *extra, const cfg_key *tab,
                 const void *defaults);

@@ -6,7 +6,7 @@
  *   (2) tile forward + backward with the default IO, % of sgemm (bench_read.c)
  *   (3) stochastic pulsed update, dense and MNIST-like regimes, ALD / soft
  *       bounds / Tiki-Taka pair: slots/s, pulses/s, x perfect (bench_update.c)
- *   (4) every timed case at 1 thread and at N (--threads, default 2), and
+ *   (4) every timed case at 1 thread and at N (--threads, default the CPUs this process may use), and
  *       the speedup 1 -> N
  *   (5) training samples/s of the paper's FCN and CNN (bench_train.c)
  *   (6) bytes per device, peak RSS of a 4096^2 Tiki-Taka pair (bench_mem.c)
@@ -34,6 +34,7 @@
 #include "args.h"
 #include "bench_parts.h"
 #include "commands.h"
+#include "cpus.h"
 #include "jsonout.h"
 #include "outdir.h"
 #include "outlock.h"
@@ -46,7 +47,7 @@ static const char summary_text[] =
     "default IO vs sgemm; (3) the pulsed update (BL 31) in the dense and MNIST-like regimes for the\n"
     "ALD, soft bounds and a Tiki-Taka pair vs a perfect implementation; (5) FCN and CNN training\n"
     "samples/s; (6) memory per device and peak RSS. Every case at 1 thread and at --threads N\n"
-    "(default 2). Writes DIR/bench.txt (the table) and DIR/bench.json (default DIR out/bench;\n"
+    "(default: the CPUs this process may use). Writes DIR/bench.txt (the table) and DIR/bench.json (default DIR out/bench;\n"
     "an existing one needs --force); progress on stderr. --config, --set and --seed do not apply.";
 
 static void print_versus(bench_ctx *b)
@@ -110,7 +111,7 @@ int cmd_bench(int argc, char **argv)
     if (args_parse(&a, "bench", argc, argv, extra, err, sizeof err)) return cli_error("bench", "%s", err), EXIT_USAGE;
     if (a.help) return args_usage(stdout, "bench", summary_text, extra, NULL, NULL), EXIT_OK;
     if (a.config || a.nsets) return cli_error("bench", "takes no settings (--config, --set)"), EXIT_USAGE;
-    bench_ctx b = {.quick = quick, .quiet = a.quiet, .threads = {1, a.threads > 0 ? a.threads : 2}};
+    bench_ctx b = {.quick = quick, .quiet = a.quiet, .threads = {1, a.threads > 0 ? a.threads : cli_cpus_available()}};
     b.nth = b.threads[1] > 1 ? 2 : 1;
     b.budget = quick ? 0.1 : 0.4;
     b.train_budget = quick ? 0.3 : 2.0;

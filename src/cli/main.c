@@ -1,9 +1,70 @@
-/* main.c - `xbar <command> ...`: dispatch to the subcommands of commands.h. */
+/* main.c - `xbar <command> ...`: dispatch to the subcommands of commands.h; the
+ * program's thread defaults (OpenMP waits passively; --threads defaults to the CPUs
+ * this process may use, cpus.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "cpus.h"
 #include "xbar.h"
+
+/* ------------------------------------------------------ OpenMP wait policy */
+/* libgomp's idle threads spin for about 3 ms (GOMP_SPINCOUNT 300000) before they sleep. When
+ * other processes use the cores, a spinning thread holds the core that the thread it waits for
+ * needs: --threads 2 ran 7-30x slower than --threads 1 (docs/performance.md, "Threads on a
+ * shared machine"). Passive waiting (sleep at once) removes that, so the program runs with
+ * OMP_WAIT_POLICY=passive unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT.
+ *
+ * libgomp reads its variables in its constructor, before main. A function in .preinit_array
+ * runs before every library constructor, but libc's initialiser then sets `environ` to the
+ * original array (glibc 2.36: checked), so a setenv there is lost. What survives is a change inside that array:
+ * omp_wait_preinit points one entry of it at "OMP_WAIT_POLICY=passive" for the time of the
+ * constructors, and main puts the entry back (omp_wait_restore). The entry lent is "_" (the
+ * shell's program path) if there is one, else the last variable that no library reads at
+ * start (not OMP_, GOMP_, KMP_, GFORTRAN_, OPENBLAS_, GOTO, LD_, MALLOC, GLIBC, LC_, LANG, TZ).
+ * With no such variable (env -i) the runtime's default stays. glibc only (static or dynamic);
+ * a program that embeds the library sets OMP_WAIT_POLICY itself (xbar.h, xbar_set_threads).
+ * The cost when the cores are free: about 16 us per parallel region that wakes a thread
+ * (docs/performance.md). */
+#if defined(__GLIBC__) /* also without XBAR_OPENMP: OpenBLAS's OpenMP build loads libgomp */
+static char omp_passive[] = "OMP_WAIT_POLICY=passive";
+static char *omp_lent; /* the entry omp_passive stands in for, NULL if none */
+
+static int has_prefix(const char *s, const char *p) /* no libc call: this runs before any library is ready */
+{
+    while (*p && *s == *p) s++, p++;
+    return !*p;
+}
+
+static void omp_wait_lend(int argc, char **argv, char **envp)
+{
+    (void)argc, (void)argv;
+    static const char *const keep[] = {"OMP_",   "GOMP_", "KMP_", "GFORTRAN_", "OPENBLAS_", "GOTO", "LD_",
+                                       "MALLOC", "GLIBC", "LC_",  "LANG",      "TZ="};
+    int slot = -1;
+    for (int i = 0; envp && envp[i]; i++) {
+        if (has_prefix(envp[i], "OMP_WAIT_POLICY=") || has_prefix(envp[i], "GOMP_SPINCOUNT=")) return;
+        if (slot >= 0 && has_prefix(envp[slot], "_=")) continue;
+        int k = 0;
+        while (k < (int)(sizeof keep / sizeof *keep) && !has_prefix(envp[i], keep[k])) k++;
+        if (k == (int)(sizeof keep / sizeof *keep)) slot = i;
+    }
+    if (slot < 0) return;
+    omp_lent = envp[slot];
+    envp[slot] = omp_passive;
+}
+__attribute__((section(".preinit_array"), used)) static void (*omp_wait_preinit)(int, char **, char **) = omp_wait_lend;
+
+extern char **environ;
+static void omp_wait_restore(void)
+{
+    for (char **e = environ; omp_lent && e && *e; e++)
+        if (*e == omp_passive) *e = omp_lent;
+    omp_lent = NULL;
+}
+#else
+static void omp_wait_restore(void) {}
+#endif
 
 typedef struct {
     const char *name;
@@ -26,17 +87,18 @@ static void usage(FILE *f)
                "Simulated training on analog in-memory computing crossbars.\n\ncommands:\n");
     for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\ncommon flags: --config FILE, --set section.key=value, --seed N, --out DIR,\n"
-               "  --force, --threads N, --quiet, --help\n"
-               "Run `xbar <command> --help` for a command's flags and settings.\n");
+               "  --force, --threads N (default: the CPUs this process may use, %d here), --quiet, --help\n"
+               "Run `xbar <command> --help` for a command's flags and settings.\n", cli_cpus_available());
 }
 
 int main(int argc, char **argv)
 {
+    omp_wait_restore();
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    xbar_set_threads(1); /* serial unless a command's --threads asks for more */
+    xbar_set_threads(cli_cpus_available()); /* a command's --threads overrides it */
     const char *name = argv[1];
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
         usage(stdout);
