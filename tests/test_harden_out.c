@@ -79,41 +79,42 @@ static int finish(pid_t pid)
 static int run_env(char *const *env, char *const *args) { return finish(start(args, env)); }
 static int run(char *const *args) { return run_env(NULL, args); }
 
-/* "train" with the small run's settings and the given extra args (NULL-terminated). */
-static int train(const char *out, ...)
+/* Run the command `common` (nc words), then the extra args (ap, NULL-terminated), then --out OUT. */
+static int run_with(const char *const *common, size_t nc, const char *out, va_list ap)
 {
     char *av[MAXARG];
     int k = 0;
-    static char dset[400];
-    snprintf(dset, sizeof dset, "data.dir=%s", data);
-    const char *common[] = {"train", "--quiet", "--threads", "1", "--set", dset, "--set", "data.train_limit=100",
-                            "--set", "data.test_limit=50", "--set", "train.epochs=1", "--set", "model.layers=linear:10"};
-    for (size_t i = 0; i < sizeof common / sizeof *common; i++) av[k++] = (char *)common[i];
-    va_list ap;
-    va_start(ap, out);
+    for (size_t i = 0; i < nc; i++) av[k++] = (char *)common[i];
     for (char *s; (s = va_arg(ap, char *)) && k < MAXARG - 3;) av[k++] = s;
-    va_end(ap);
     av[k++] = "--out";
     av[k++] = (char *)out;
     av[k] = NULL;
     return run(av);
 }
 
+/* "train" with the small run's settings and the given extra args (NULL-terminated). */
+static int train(const char *out, ...)
+{
+    static char dset[400];
+    snprintf(dset, sizeof dset, "data.dir=%s", data);
+    const char *common[] = {"train", "--quiet", "--threads", "1", "--set", dset, "--set", "data.train_limit=100",
+                            "--set", "data.test_limit=50", "--set", "train.epochs=1", "--set", "model.layers=linear:10"};
+    va_list ap;
+    va_start(ap, out);
+    int rc = run_with(common, sizeof common / sizeof *common, out, ap);
+    va_end(ap);
+    return rc;
+}
+
 /* "lsq --preset thm3" (short) into out, extra args NULL-terminated. */
 static int lsq(const char *out, ...)
 {
-    char *av[MAXARG];
-    int k = 0;
     const char *common[] = {"lsq", "--quiet", "--preset", "thm3", "--set", "lsq.iterations=200"};
-    for (size_t i = 0; i < sizeof common / sizeof *common; i++) av[k++] = (char *)common[i];
     va_list ap;
     va_start(ap, out);
-    for (char *s; (s = va_arg(ap, char *)) && k < MAXARG - 3;) av[k++] = s;
+    int rc = run_with(common, sizeof common / sizeof *common, out, ap);
     va_end(ap);
-    av[k++] = "--out";
-    av[k++] = (char *)out;
-    av[k] = NULL;
-    return run(av);
+    return rc;
 }
 
 static const char *p(const char *fmt, ...) /* a path in a ring of 8 buffers */
