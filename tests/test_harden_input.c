@@ -5,8 +5,10 @@
  *      the last epoch; reproduce --full --epochs 0;
  *   2. device.dw_min not below the model's range (train and lsq);
  *   3. a device key the model does not use (--set, --config, the default
- *      value given explicitly); xbar's own config.ini, configs/paper/ and the
- *      lsq presets still pass;
+ *      value given explicitly); configs/paper/ and the lsq presets still pass;
+ *   3b. xbar's own config.ini (train and lsq) lists those keys as comments:
+ *      it re-runs with identical metrics, and a copy with one of them
+ *      un-commented is refused, naming it;
  *   4. `xbar data mnist-json` with an OUT_DIR that is a file: 2, not 1;
  *   5. an IDX header announcing 2^32-1 images: the data file is named, not
  *      the model's memory (plain and gzip). */
@@ -131,13 +133,11 @@ static void unused_keys(void)
     snprintf(a, sizeof a, "train %s --set device.gamma_up=0.5 --set device.model=constant_step --out %s", D, bad);
     xt_bad(a, "device.gamma_up = 0.5", "constant_step", bad);
 
-    /* still accepted: a key the model uses, xbar's own config.ini (every key), configs/paper/ and the lsq
-     * presets. Runs that pass every check stop at the data (a folder without it), before computing. */
+    /* still accepted: a key the model uses, configs/paper/ and the lsq presets. Runs that pass every check
+     * stop at the data (a folder without it), before computing. */
     snprintf(ok, sizeof ok, "%s/ok", tmp);
     snprintf(a, sizeof a, "train %s --set device.model=soft_bounds --set device.w_max=0.5 --out %s", D, ok);
     CHECK(xt_run(a) == 0, "train with device.w_max on soft_bounds failed: %s", err_text());
-    snprintf(a, sizeof a, "train %s --config %s/config.ini --set data.dir=%s/nodata --out %s2", D, ok, tmp, ok);
-    xt_bad(a, "nodata", "not found", NULL);
     const char *src = __FILE__, *slash = strrchr(src, '/');
     char root[512];
     snprintf(root, sizeof root, "%.*s/..", slash ? (int)(slash - src) : 1, slash ? src : ".");
@@ -159,6 +159,103 @@ static void unused_keys(void)
                  presets[i], tmp);
         xt_bad(a, "lsq.kinds = tt_pulse", "thm3", NULL);
     }
+}
+
+/* Copy src to dst with the first line starting with `commented` ("; tau = ") un-commented; 0 if none. */
+static int uncomment(const char *src, const char *dst, const char *commented)
+{
+    char *t = xt_slurp(src, NULL), *p = t;
+    size_t len = strlen(commented);
+    while (p && strncmp(p, commented, len)) {
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    if (p) memmove(p, p + 2, strlen(p + 2) + 1); /* drop "; " */
+    if (p) write_text(dst, t);
+    free(t);
+    return p != NULL;
+}
+
+/* `xbar CMD --config RUN/config.ini` re-runs RUN (RUN2: the same metrics.csv); RUN/config.ini with the
+ * row `; KEY = ` un-commented is refused (exit 2) naming device.KEY and `why`. */
+static void rerun_and_uncomment(const char *cmd, const char *run, const char *key, const char *why)
+{
+    char a[4096], p1[512], p2[512], edited[512], row[64], name[64];
+    snprintf(p1, sizeof p1, "%s/config.ini", run);
+    snprintf(a, sizeof a, "%s --quiet --config %s --out %s2", cmd, p1, run);
+    CHECK(xt_run(a) == 0, "xbar %s: its own config.ini is refused: %s", a, err_text());
+    snprintf(p1, sizeof p1, "%s/metrics.csv", run);
+    snprintf(p2, sizeof p2, "%s2/metrics.csv", run);
+    CHECK(xt_same_file(p1, p2), "%s: metrics.csv differs when re-run from config.ini", run);
+    snprintf(p1, sizeof p1, "%s/config.ini", run);
+    snprintf(edited, sizeof edited, "%s-edited.ini", run);
+    snprintf(row, sizeof row, "; %s = ", key);
+    CHECK(uncomment(p1, edited, row), "%s: no commented row '%s'", p1, row);
+    snprintf(a, sizeof a, "%s --quiet --config %s --out %s3", cmd, edited, run);
+    snprintf(name, sizeof name, "device.%s = ", key);
+    snprintf(p2, sizeof p2, "%s3", run);
+    xt_bad(a, name, why, p2);
+}
+
+static void own_config(void)
+{
+    char a[4096], run[400];
+    /* train, soft_bounds: tau, sym_point, the gammas, gamma_res and reference_mean are comments */
+    snprintf(run, sizeof run, "%s/own", tmp);
+    snprintf(a, sizeof a, "train %s --set train.timings=false --set device.model=soft_bounds --set device.w_max=0.5 "
+             "--out %s", D, run);
+    CHECK(xt_run(a) == 0, "train on soft_bounds failed: %s", err_text());
+    char path[512];
+    snprintf(path, sizeof path, "%s/config.ini", run);
+    char *t = xt_slurp(path, NULL);
+    CHECK(t && strstr(t, "\nmodel = soft_bounds\n") && strstr(t, "\nw_max = 0.5\n") && strstr(t, "\nw_min = "),
+          "%s: the keys soft_bounds uses are not rows", path);
+    static const char *const unused[] = {"tau", "sym_point", "gamma_up", "gamma_down", "pow_gamma", "pow_up_down",
+                                         "gamma_res", "reference_mean"};
+    for (size_t i = 0; t && i < sizeof unused / sizeof unused[0]; i++) {
+        char row[160];
+        snprintf(row, sizeof row, "; [not used by the soft_bounds model: giving it is refused]\n; %s = ", unused[i]);
+        CHECK(strstr(t, row) != NULL, "%s: no commented row for device.%s", path, unused[i]);
+        snprintf(row, sizeof row, "\n%s = ", unused[i]);
+        CHECK(strstr(t, row) == NULL, "%s: device.%s is a row", path, unused[i]);
+    }
+    free(t);
+    rerun_and_uncomment("train", run, "tau", "the soft_bounds model does not use tau");
+    /* the run folder's config.ini (written first, kept by --resume) is written the same way */
+    snprintf(run, sizeof run, "%s/own-resume", tmp);
+    snprintf(a, sizeof a, "train %s --set train.timings=false --set train.epochs=2 --stop-after 1 "
+             "--set device.model=soft_bounds --out %s", D, run);
+    CHECK(xt_run(a) == 0, "train --stop-after 1 failed: %s", err_text());
+    snprintf(path, sizeof path, "%s.run/config.ini", run);
+    t = xt_slurp(path, NULL);
+    CHECK(t && strstr(t, "\n; tau = ") && !strstr(t, "\ntau = "), "%s: tau is not a comment", path);
+    free(t);
+    snprintf(a, sizeof a, "train --quiet --resume --out %s", run);
+    CHECK(xt_run(a) == 0, "train --resume failed: %s", err_text());
+    snprintf(a, sizeof a, "train %s --set train.timings=false --set train.epochs=2 --set device.model=soft_bounds "
+             "--out %s-whole", D, run);
+    CHECK(xt_run(a) == 0, "train (2 epochs) failed: %s", err_text());
+    char p2[512];
+    snprintf(path, sizeof path, "%s/metrics.csv", run);
+    snprintf(p2, sizeof p2, "%s-whole/metrics.csv", run);
+    CHECK(xt_same_file(path, p2), "resumed run differs from the whole run");
+
+    /* lsq: lsq.states > 0 leaves device.dw_min unused */
+    snprintf(run, sizeof run, "%s/own-lsq", tmp);
+    snprintf(a, sizeof a, "lsq --quiet --preset fig3 --set lsq.iterations=20 --out %s", run);
+    CHECK(xt_run(a) == 0, "lsq fig3 failed: %s", err_text());
+    rerun_and_uncomment("lsq", run, "dw_min", "lsq.states = 300");
+    /* lsq sweeping device.model: a key is a comment only if no curve's model reads it */
+    snprintf(run, sizeof run, "%s/own-sweep", tmp);
+    snprintf(a, sizeof a, "lsq --quiet --set lsq.iterations=20 --set device.model=soft_bounds --set "
+             "lsq.sweep_key=device.model --set lsq.sweep_values=ald,linear_step --out %s", run);
+    CHECK(xt_run(a) == 0, "lsq sweeping device.model failed: %s", err_text());
+    snprintf(path, sizeof path, "%s/config.ini", run);
+    t = xt_slurp(path, NULL);
+    CHECK(t && strstr(t, "\ntau = ") && strstr(t, "\nw_max = ") && strstr(t, "\ngamma_up = "),
+          "%s: a key read by one of the swept models is a comment", path);
+    free(t);
+    rerun_and_uncomment("lsq", run, "reference_mean", "no curve's device model uses reference_mean");
 }
 
 static void mnist_json(void)
@@ -212,6 +309,7 @@ int main(int argc, char **argv)
     ranges();
     dw_min_range();
     unused_keys();
+    own_config();
     mnist_json();
     lying_header();
     xt_cli_done();

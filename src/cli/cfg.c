@@ -441,12 +441,13 @@ static int load_handler(void *user, const char *section, const char *name, const
                          c->indented ? " (an indented line continues the previous key)" : ""), 0;
     c->seen[i] = 1;
     char why[512];
-    if (cfg_set_value(k, c->obj, value, why, sizeof why))
+    if (c->obj && cfg_set_value(k, c->obj, value, why, sizeof why))
         return load_fail(c, "[%s] %s = %s: %s", section, name, value, why), 0;
     return 1;
 }
 
-int cfg_load_file(const cfg_key *tab, void *obj, const char *path, char *err, size_t n)
+/* cfg_load_file into obj, or (obj NULL) cfg_file_keys into seen_out. */
+static int load_file(const cfg_key *tab, void *obj, unsigned char *seen_out, const char *path, char *err, size_t n)
 {
     char *text, why[XBAR_FILE_WHY_MAX];
     size_t len, line;
@@ -467,11 +468,22 @@ int cfg_load_file(const cfg_key *tab, void *obj, const char *path, char *err, si
     }
     int rc = ini_parse_stream(load_reader, &c, load_handler, &c);
     free(text);
+    if (seen_out) memcpy(seen_out, c.seen, nk);
     free(c.seen);
     if (rc == -2) return seterr(err, n, "out of memory reading %s", path), -1;
     if (rc > 0 && (!c.failed || rc < c.err_line))
         return seterr(err, n, "%s:%d: syntax error (expected [section] or key = value)", path, rc), -1;
     return c.failed ? -1 : 0;
+}
+
+int cfg_load_file(const cfg_key *tab, void *obj, const char *path, char *err, size_t n)
+{
+    return load_file(tab, obj, NULL, path, err, n);
+}
+
+int cfg_file_keys(const cfg_key *tab, const char *path, unsigned char *seen, char *err, size_t n)
+{
+    return load_file(tab, NULL, seen, path, err, n);
 }
 
 /* ----------------------------------------------------------------- writing */
@@ -509,9 +521,9 @@ static void key_comment(const cfg_key *k, char *b, size_t n)
     else snprintf(b, n, "%s%s", doc, rule);
 }
 
-int cfg_write_ini(const cfg_key *tab, const void *obj, FILE *f)
+int cfg_write_ini_if(const cfg_key *tab, const void *obj, FILE *f, cfg_used_fn *used)
 {
-    char val[1024], com[512];
+    char val[1024], com[512], why[256];
     int first = 1;
     for (const cfg_key *s = tab; s->section; s++) {
         const cfg_key *p = tab;
@@ -524,11 +536,15 @@ int cfg_write_ini(const cfg_key *tab, const void *obj, FILE *f)
             key_comment(k, com, sizeof com);
             if (com[0]) fprintf(f, "; %s\n", com);
             cfg_format_value(k, obj, val, sizeof val);
-            fprintf(f, "%s = %s\n", k->key, val);
+            why[0] = 0;
+            if (!used || used(k, obj, why, sizeof why)) fprintf(f, "%s = %s\n", k->key, val);
+            else fprintf(f, "; [%s: giving it is refused]\n; %s = %s\n", why[0] ? why : "not used", k->key, val);
         }
     }
     return ferror(f) ? -1 : 0;
 }
+
+int cfg_write_ini(const cfg_key *tab, const void *obj, FILE *f) { return cfg_write_ini_if(tab, obj, f, NULL); }
 
 void cfg_print_help(const cfg_key *tab, const void *obj, FILE *f)
 {

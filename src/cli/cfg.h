@@ -5,7 +5,8 @@
  * in a table of cfg_key entries (one per INI key). The table drives:
  *   - loading an INI file          cfg_load_file()   (unknown keys are errors)
  *   - `--set section.key=value`    cfg_set()
- *   - writing the resolved config  cfg_write_ini()   (re-runnable with --config)
+ *   - writing the resolved config  cfg_write_ini()   (re-runnable with --config;
+ *                                  cfg_write_ini_if() comments out unused keys)
  *   - usage text with defaults     cfg_print_help()
  * Range checks run when a value is set; a value outside its range is rejected
  * with a message that names the key, the value and the rule. Checks that
@@ -128,6 +129,15 @@ int cfg_set(const cfg_key *tab, void *obj, const char *assignment, char *err, si
 int cfg_load_file(const cfg_key *tab, void *obj, const char *path, char *err, size_t errlen);
 
 /**
+ * Which keys of `tab` the INI file `path` sets: seen[i] = 1 for tab[i], else 0
+ * (seen holds one byte per row of tab). The file is read as cfg_load_file
+ * reads it (the same reader: comment lines, ';' first, of any length; the
+ * same errors except bad values, which are not parsed), so that it finds
+ * exactly the keys cfg_load_file applied. @return 0, or -1 with err.
+ */
+int cfg_file_keys(const cfg_key *tab, const char *path, unsigned char *seen, char *err, size_t errlen);
+
+/**
  * Format the value of `k` in `obj` as written to INI files (numbers in the
  * shortest form that reads back bit-identical). Truncates to buflen.
  */
@@ -143,6 +153,25 @@ void cfg_format_value(const cfg_key *k, const void *obj, char *buf, size_t bufle
  * @return 0, or -1 if a write failed.
  */
 int cfg_write_ini(const cfg_key *tab, const void *obj, FILE *f);
+
+/**
+ * Whether the configuration `obj` reads key `k`: 1, or 0 with the reason in
+ * why (at most n bytes, e.g. "not used by the soft_bounds model").
+ */
+typedef int cfg_used_fn(const cfg_key *k, const void *obj, char *why, size_t n);
+
+/**
+ * cfg_write_ini, but a key for which used() returns 0 is written as comment
+ * lines, after its doc comment:
+ *   ; [not used by the soft_bounds model: giving it is refused]
+ *   ; tau = 1
+ * cfg_load_file skips them, so the key keeps the value it had before (its
+ * default) when the file is loaded; removing the "; " of the second line gives the key again. Commands
+ * that refuse keys their configuration does not use (hw_keys.h) write their
+ * resolved config.ini so, and it re-runs as it is. used NULL: cfg_write_ini.
+ * @return 0, or -1 if a write failed.
+ */
+int cfg_write_ini_if(const cfg_key *tab, const void *obj, FILE *f, cfg_used_fn *used);
 
 /** Usage text: one line "  section.key = value   doc (rule)" per key. */
 void cfg_print_help(const cfg_key *tab, const void *obj, FILE *f);

@@ -3,7 +3,6 @@
 #include "hw_keys.h"
 
 #include <ctype.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,39 +122,22 @@ void hw_keys_mark_one(const cfg_key *tab, hw_key_marks *m, const char *as)
     if (k && (size_t)(k - tab) < HW_MAX_KEYS) m->set[k - tab] = 1;
 }
 
-typedef struct {
-    const cfg_key *tab;
-    unsigned char *seen;
-} mark_ctx;
-
-static int mark_handler(void *user, const char *section, const char *name, const char *value)
-{
-    mark_ctx *c = user;
-    (void)value;
-    const cfg_key *k = cfg_get_key(c->tab, section, name);
-    if (k) c->seen[k - c->tab] = 1;
-    return 1;
-}
-
 int hw_keys_mark(const cfg_key *tab, hw_key_marks *m, const char *config, const char *const *sets, int nsets,
                  char *err, size_t n)
 {
     memset(m, 0, sizeof *m);
     const size_t nk = count_keys(tab);
     if (nk > HW_MAX_KEYS) return snprintf(err, n, "key table of %zu rows: more than %d", nk, HW_MAX_KEYS), -1;
-    if (config) {
-        unsigned char seen[HW_MAX_KEYS] = {0};
-        mark_ctx c = {tab, seen};
-        /* the same parser as cfg_load_file, which accepted the file: the same keys */
-        int rc = ini_parse(config, mark_handler, &c);
-        if (rc < 0) return snprintf(err, n, "cannot read config %s", config), -1;
-        int all_device = 1, any_device = 0;
-        for (size_t i = 0; i < nk; i++)
-            if (!strcmp(tab[i].section, "device")) all_device &= seen[i], any_device = 1;
-        for (size_t i = 0; i < nk; i++)
-            if (seen[i] && !(any_device && all_device && !strcmp(tab[i].section, "device"))) m->set[i] = 1;
-    }
+    /* the reader of cfg_load_file, which accepted the file: the same keys */
+    if (config && cfg_file_keys(tab, config, m->set, err, n)) return -1;
     for (int i = 0; i < nsets; i++) hw_keys_mark_one(tab, m, sets[i]);
+    return 0;
+}
+
+int hw_device_key_used(const cfg_key *k, xbar_device_model model, char *why, size_t n)
+{
+    if (strcmp(k->section, "device") || hw_device_uses(model, k->key)) return 1;
+    snprintf(why, n, "not used by the %s model", model_name(model));
     return 0;
 }
 

@@ -46,9 +46,9 @@ typedef struct {
  * Mark the keys of tab given explicitly: those in the INI file `config` (NULL:
  * none; call it after cfg_load_file accepted the file) and in the --set
  * assignments sets[0..nsets) ("section.key=value"; unknown keys are skipped,
- * cfg_set refused them before). A file that lists every [device] key is a
- * resolved configuration (`xbar` writes DIR/config.ini so, every key of the
- * table): its device keys are not marked, as they were not chosen one by one.
+ * cfg_set refused them before). Every key the file sets counts, whatever the
+ * file: xbar's own DIR/config.ini lists the keys its model does not use as
+ * comments (cfg_write_ini_if with hw_device_key_used), so it passes as it is.
  * @return 0, or -1 with err ("cannot read config FILE: ...", a table of more
  * than HW_MAX_KEYS rows).
  */
@@ -60,6 +60,13 @@ void hw_keys_mark_one(const cfg_key *tab, hw_key_marks *m, const char *assignmen
 
 /** 1 if device model `model` reads the [device] key `key` (e.g. "tau"), else 0. */
 int hw_device_uses(xbar_device_model model, const char *key);
+
+/**
+ * The cfg_used_fn test of one row under device model `model`: 1 if k is not
+ * in [device] or the model reads it, else 0 with why = "not used by the
+ * soft_bounds model" (the rows hw_device_unused refuses when given).
+ */
+int hw_device_key_used(const cfg_key *k, xbar_device_model model, char *why, size_t n);
 
 /**
  * Refuse a [device] key marked in m that the device's model does not read;

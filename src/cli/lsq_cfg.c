@@ -114,16 +114,96 @@ static const preset *find_preset(const char *name)
     return NULL;
 }
 
-/* Keys given explicitly (marked in m) that the configuration does not use. */
+/* Next comma-separated token of *p into buf (trimmed); 0 at the end. */
+static int next_token(const char **p, char *buf, size_t n)
+{
+    const char *s = *p;
+    while (*s == ' ' || *s == ',') s++;
+    if (!*s) return 0;
+    size_t k = 0;
+    while (*s && *s != ',') {
+        if (k + 1 < n) buf[k++] = *s;
+        s++;
+    }
+    while (k && buf[k - 1] == ' ') k--;
+    buf[k] = 0;
+    *p = s;
+    return 1;
+}
+
+/* What the curves of c read, over the values of its sweep (any key: device.model and lsq.states change
+ * it): the bit of each device model, and whether one has lsq.states = 0 (reads device.dw_min). Values
+ * that do not apply are skipped (lsq_cfg_curves refuses them); without any, c itself. */
+static unsigned curves_read(const lsq_cfg *c, int *dw_min)
+{
+    unsigned models = 0;
+    *dw_min = 0;
+    if (c->sweep_key[0] && strncmp(c->sweep_key, "lsq.sweep", 9) && cfg_find(lsq_keys, c->sweep_key)) {
+        const char *vp = c->sweep_values;
+        char val[64], as[CFG_STR_MAX + 80], why[256];
+        while (next_token(&vp, val, sizeof val)) {
+            lsq_cfg tmp = *c;
+            snprintf(as, sizeof as, "%s=%s", c->sweep_key, val);
+            if (cfg_set(lsq_keys, &tmp, as, why, sizeof why) || (unsigned)tmp.s.device.model >= XBAR_DEV_COUNT_)
+                continue;
+            models |= 1u << tmp.s.device.model;
+            *dw_min |= tmp.s.states == 0;
+        }
+    }
+    if (!models) models = 1u << c->s.device.model, *dw_min = c->s.states == 0;
+    return models;
+}
+
+/* The model of models if it holds one, else -1. */
+static int only_model(unsigned models)
+{
+    if (!models || (models & (models - 1u))) return -1;
+    int m = 0;
+    while (!(models >> m & 1u)) m++;
+    return m;
+}
+
+int lsq_cfg_uses(const cfg_key *k, const void *obj, char *why, size_t n)
+{
+    const lsq_cfg *c = obj;
+    if (strcmp(k->section, "device")) return 1;
+    int dw_min;
+    const unsigned models = curves_read(c, &dw_min);
+    if (!strcmp(k->key, "dw_min") && !dw_min) {
+        snprintf(why, n, "not used while lsq.states > 0 sets dw_min = tau / states");
+        return 0;
+    }
+    for (int m = 0; m < XBAR_DEV_COUNT_; m++)
+        if ((models >> m & 1u) && hw_device_uses((xbar_device_model)m, k->key)) return 1;
+    const int one = only_model(models);
+    if (one >= 0) return hw_device_key_used(k, (xbar_device_model)one, why, n);
+    snprintf(why, n, "not used by any model of lsq.sweep_values = %s", c->sweep_values);
+    return 0;
+}
+
+/* Keys given explicitly (marked in m) that the configuration does not use (lsq_cfg_uses). */
 static int check_marked(const lsq_cfg *c, const hw_key_marks *m, char *err, size_t n)
 {
-    if (hw_device_unused(lsq_keys, c, offsetof(lsq_cfg, s.device), m, err, n)) return -1;
-    const cfg_key *dw = cfg_get_key(lsq_keys, "device", "dw_min");
-    if (c->s.states > 0 && m->set[dw - lsq_keys]) {
-        char val[64];
-        cfg_format_value(dw, c, val, sizeof val);
-        snprintf(err, n, "device.dw_min = %s: not used while lsq.states = %d sets dw_min = tau / states (bounded "
-                 "models: (w_max - w_min) / 2 / states); give one of the two", val, c->s.states);
+    for (size_t i = 0; lsq_keys[i].section && i < HW_MAX_KEYS; i++) {
+        const cfg_key *k = &lsq_keys[i];
+        char why[CFG_STR_MAX + 80], val[64];
+        if (!m->set[i] || lsq_cfg_uses(k, c, why, sizeof why)) continue;
+        cfg_format_value(k, c, val, sizeof val);
+        int dw_min;
+        const int one = only_model(curves_read(c, &dw_min));
+        if (!strcmp(k->key, "dw_min") && !dw_min && strcmp(c->sweep_key, "lsq.states"))
+            snprintf(err, n, "device.dw_min = %s: not used while lsq.states = %d sets dw_min = tau / states (bounded "
+                     "models: (w_max - w_min) / 2 / states); give one of the two", val, c->s.states);
+        else if (!strcmp(k->key, "dw_min") && !dw_min)
+            snprintf(err, n, "device.dw_min = %s: not used while every lsq.states of lsq.sweep_values = %s is > 0, "
+                     "which sets dw_min = tau / states; give one of the two", val, c->sweep_values);
+        else if (one >= 0) {
+            xbar_device_params d = c->s.device;
+            d.model = (xbar_device_model)one;
+            hw_device_unused_msg(&d, k->key, val, err, n);
+        } else
+            snprintf(err, n, "device.%s = %s: no curve's device model uses %s (lsq.sweep_key = %s, lsq.sweep_values "
+                     "= %s)", k->key, val, k->key, c->sweep_key, c->sweep_values);
         return -1;
     }
     return 0;
@@ -152,23 +232,6 @@ int lsq_cfg_preset(lsq_cfg *c, const char *name, char *err, size_t n)
     }
     snprintf(err, n, "unknown preset %s (one of: fig1, fig3, fig4-tau, fig4-sigma, fig4-init, thm3, tt)", name);
     return -1;
-}
-
-/* Next comma-separated token of *p into buf (trimmed); 0 at the end. */
-static int next_token(const char **p, char *buf, size_t n)
-{
-    const char *s = *p;
-    while (*s == ' ' || *s == ',') s++;
-    if (!*s) return 0;
-    size_t k = 0;
-    while (*s && *s != ',') {
-        if (k + 1 < n) buf[k++] = *s;
-        s++;
-    }
-    while (k && buf[k - 1] == ' ') k--;
-    buf[k] = 0;
-    *p = s;
-    return 1;
 }
 
 /* Does the sweep key change a digital curve? Device and pulse keys do not. */

@@ -36,12 +36,23 @@ int lsq_cfg_preset(lsq_cfg *c, const char *name, char *err, size_t n);
  * --set assignments sets[0..nsets)) that c does not use: a device key its
  * model does not read (hw_device_unused: "device.tau = 0.5: the soft_bounds
  * model does not use tau (...); its range is set by device.w_max /
- * device.w_min"), and device.dw_min while lsq.states > 0 sets it. A preset's
- * keys count as defaults here (lsq_cfg_preset checks the preset alone). Call
- * it after --config and --set are applied, before computing.
+ * device.w_min"), and device.dw_min while lsq.states > 0 sets it: the keys
+ * lsq_cfg_uses finds unused. A preset's keys count as defaults here
+ * (lsq_cfg_preset checks the preset alone). Call it after --config and --set
+ * are applied, before computing.
  * @return 0 or -1 with err.
  */
 int lsq_cfg_check_given(const lsq_cfg *c, const char *config, const char *const *sets, int nsets, char *err, size_t n);
+/**
+ * cfg_used_fn of lsq_keys for the lsq_cfg obj: 0 for a [device] key that no
+ * curve reads, else 1. The curves' device models and lsq.states are taken
+ * over every value of the sweep (lsq.sweep_key = device.model sweeps the
+ * model): a key is unused if no model of the curves reads it (hw_device_uses),
+ * and device.dw_min if every curve has lsq.states > 0. DIR/config.ini is
+ * written with it (cfg_write_ini_if), so that `--config DIR/config.ini`
+ * re-runs the run.
+ */
+int lsq_cfg_uses(const cfg_key *k, const void *obj, char *why, size_t n);
 /** Expand into curves (at most max); returns the count or -1 with err (invalid
  *  kind, sweep key or value, a device sweep key the model does not use, dw_min
  *  not below the model's range (hw_device_check), or a curve whose setup fails

@@ -146,7 +146,7 @@ int lsq_execute(const lsq_cfg *c, const char *out, int force, int quiet, lsq_out
     if (!rc) {
         FILE *f = out_fopen(&od, "config.ini", err, n);
         if (!f) rc = 1;
-        else if (cfg_write_ini(lsq_keys, c, f) | fclose(f)) { /* both run: the file is closed either way */
+        else if (cfg_write_ini_if(lsq_keys, c, f, lsq_cfg_uses) | fclose(f)) { /* both run: the file is closed either way */
             snprintf(err, n, "cannot write %s", out_path(&od, "config.ini"));
             rc = 1;
         }

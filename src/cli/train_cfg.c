@@ -228,3 +228,8 @@ int train_cfg_check_given(const train_cfg *c, const char *config, const char *co
     if (hw_keys_mark(train_keys, &m, config, sets, nsets, err, n)) return -1;
     return hw_device_unused(train_keys, c, offsetof(train_cfg, device), &m, err, n);
 }
+
+int train_cfg_uses(const cfg_key *k, const void *obj, char *why, size_t n)
+{
+    return hw_device_key_used(k, ((const train_cfg *)obj)->device.model, why, n);
+}

@@ -53,15 +53,23 @@ int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *er
 /**
  * Refuse device keys given explicitly, in the file `config` (NULL: none) or
  * the --set assignments sets[0..nsets), that c->device.model does not use
- * (hw_keys.h: hw_keys_mark, hw_device_unused; a file listing every [device]
- * key, as xbar writes DIR/config.ini, is a resolved configuration and does
- * not count). Call it after the configuration is applied, before computing.
+ * (hw_keys.h: hw_keys_mark, hw_device_unused; xbar's own DIR/config.ini
+ * passes, as it lists them as comments: train_cfg_uses). Call it after the
+ * configuration is applied, before computing.
  * @return 0, or -1 with err, e.g. "device.tau = 0.5: the soft_bounds model
  * does not use tau (only ald, pow_zs and exp_zs use it); its range is set by
  * device.w_max / device.w_min".
  */
 int train_cfg_check_given(const train_cfg *c, const char *config, const char *const *sets, int nsets, char *err,
                           size_t n);
+
+/**
+ * cfg_used_fn of train_keys for the train_cfg obj: 0 for the [device] keys
+ * obj->device.model does not read (those train_cfg_check_given refuses when
+ * given), 1 for every other key. DIR/config.ini is written with it
+ * (cfg_write_ini_if), so that `--config DIR/config.ini` re-runs the run.
+ */
+int train_cfg_uses(const cfg_key *k, const void *obj, char *why, size_t n);
 
 /** Where the data set's files are: c->dir or the standard place. */
 const char *train_data_dir(const train_cfg *c);

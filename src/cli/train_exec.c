@@ -296,7 +296,7 @@ static int finish(run_ctx *r, train_outcome *o, char *err, size_t n)
     if (out_begin(r->out, r->opt->force || r->opt->resume, &od, err, n)) return 2;
     FILE *f = out_fopen(&od, "config.ini", err, n);
     int rc = f ? 0 : 1;
-    if (f && (cfg_write_ini(train_keys, r->c, f) | fclose(f))) rc = 1, snprintf(err, n, "cannot write config.ini");
+    if (f && (cfg_write_ini_if(train_keys, r->c, f, train_cfg_uses) | fclose(f))) rc = 1, snprintf(err, n, "cannot write config.ini");
     if (!rc && write_metrics(&o->h, out_path(&od, "metrics.csv"), err, n)) rc = 1;
     if (!rc && ckpt_write(out_path(&od, TRAIN_CKPT), NULL, &r->meta, &o->h, r->net, &o->state_crc32, err, n)) rc = 1;
     if (!rc && write_summary(r, o, out_path(&od, "summary.json"), err, n)) rc = 1;
@@ -398,7 +398,7 @@ static int prepare_run_dir(run_ctx *r, train_history *h, char *err, size_t n)
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
-    int bad = !m || cfg_write_ini(train_keys, r->c, m);
+    int bad = !m || cfg_write_ini_if(train_keys, r->c, m, train_cfg_uses);
     if (m) bad |= fclose(m);
     if (bad || out_write_atomic(path, text, len, err, n)) {
         if (bad) snprintf(err, n, "cannot write %s", path_show(path));
