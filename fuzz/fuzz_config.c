@@ -10,7 +10,9 @@
  * assignments, one per line.
  * Properties checked beyond memory safety: a configuration that loads is written
  * by cfg_write_ini (config.ini) and loads back to the same value of every key
- * (the promise of cfg.h that --resume and `--config OUT/config.ini` rely on).
+ * (the promise of cfg.h that --resume and `--config OUT/config.ini` rely on); when
+ * the keys given pass the model check, the same holds for the live lines of the
+ * config.ini xbar really writes (unused device keys as comments, cfg_write_ini_if).
  * Run: scripts/fuzz.sh, or ./build-fuzz/fuzz/fuzz_config fuzz/corpus/fuzz_config
  */
 #define _POSIX_C_SOURCE 200809L
@@ -35,27 +37,45 @@ static void defaults(int lsq, any_cfg *c)
     else c->train = train_cfg_defaults();
 }
 
-/* config.ini text of c (malloc'ed). */
-static char *ini_text(const cfg_key *tab, const any_cfg *c, size_t *len)
+/* config.ini text of c (malloc'ed), keys `used` rejects as comments (used NULL: every key live). */
+static char *ini_text(const cfg_key *tab, const any_cfg *c, cfg_used_fn *used, size_t *len)
 {
     char *text = NULL;
     FILE *m = open_memstream(&text, len);
-    if (!m || cfg_write_ini(tab, c, m) | fclose(m)) fuzz_fail("cfg_write_ini failed");
+    if (!m || cfg_write_ini_if(tab, c, m, used) | fclose(m)) fuzz_fail("cfg_write_ini failed");
     return text;
 }
 
-/* Write c as config.ini, load it onto the defaults and write that again: same text. */
-static void check_round_trip(const cfg_key *tab, int lsq, const any_cfg *c)
+/* text without its comment lines, in place; *len updated. */
+static void drop_comments(char *text, size_t *len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < *len;) {
+        size_t e = i;
+        while (e < *len && text[e] != '\n') e++;
+        if (text[i] != ';') {
+            memmove(text + o, text + i, e - i + (e < *len));
+            o += e - i + (e < *len);
+        }
+        i = e + 1;
+    }
+    *len = o;
+}
+
+/* Write c as config.ini, load it onto the defaults and write that again: the same text (with used:
+ * the same live lines; a commented key is one the run does not read, so its value may differ). */
+static void check_round_trip(const cfg_key *tab, int lsq, const any_cfg *c, cfg_used_fn *used)
 {
     char err[1024];
     size_t len, len2;
-    char *text = ini_text(tab, c, &len);
+    char *text = ini_text(tab, c, used, &len);
     any_cfg *back = malloc(sizeof *back);
     if (!back) fuzz_fail("out of memory");
     defaults(lsq, back);
     if (cfg_load_file(tab, back, fuzz_file(1, text, len), err, sizeof err))
         fuzz_fail("config.ini written by cfg_write_ini does not load: %s\n%s", err, text);
-    char *text2 = ini_text(tab, back, &len2);
+    char *text2 = ini_text(tab, back, used, &len2);
+    if (used) drop_comments(text, &len), drop_comments(text2, &len2);
     if (len != len2 || memcmp(text, text2, len)) fuzz_fail("config.ini reads back as another config:\n%s\n----\n%s", text, text2);
     free(text2);
     free(back);
@@ -96,7 +116,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ok = !lsq_cfg_preset(&c->lsq, lsq_preset_names[(preset - 1) % np], err, sizeof err);
     }
     if (ok && !args_apply_config(&a, tab, c, err, sizeof err)) {
-        check_round_trip(tab, lsq, c);
+        check_round_trip(tab, lsq, c, NULL);
+        /* what xbar writes as config.ini (unused device keys as comments) re-runs, when the given keys pass */
+        if (lsq ? !lsq_cfg_check_given(&c->lsq, a.config, a.sets, a.nsets, err, sizeof err)
+                : !train_cfg_check_given(&c->train, a.config, a.sets, a.nsets, err, sizeof err))
+            check_round_trip(tab, lsq, c, lsq ? lsq_cfg_uses : train_cfg_uses);
         if (lsq) {
             lsq_curve *cv = malloc(LSQ_MAX_CURVES * sizeof *cv);
             if (cv) lsq_cfg_curves(&c->lsq, cv, LSQ_MAX_CURVES, err, sizeof err);
