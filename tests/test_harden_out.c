@@ -314,6 +314,10 @@ static void refused_reproduce(void)
     int rc = run(av);
     REFUSED(rc, "reproduce --full without configs", "no-such-configs");
     CHECK(!lexists("R") && !lexists("out"), "refused reproduce --full created R or ./out");
+    char *res[] = {"train", "--resume", "--quiet", "--out", "deep/x", NULL};
+    rc = run(res);
+    REFUSED(rc, "--resume into missing folders", "no interrupted run");
+    CHECK(!lexists("deep"), "a refused --resume created its parent folders");
     CHECK(!chdir(cwd), "chdir back");
 }
 

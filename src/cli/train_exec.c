@@ -60,15 +60,16 @@ int train_run_dir(const char *out, char *buf, size_t cap)
 
 int train_run_config_path(const char *out, char *buf, size_t cap, char *err, size_t n)
 {
-    char run[OUT_PATH_MAX];
-    if (out_check(out, OUT_MAY_EXIST, err, n)) return -1;
+    char run[OUT_PATH_MAX], parent[OUT_PATH_MAX];
     if (train_run_dir(out, run, sizeof run) || snprintf(buf, cap, "%s/config.ini", run) >= (int)cap)
         return snprintf(err, n, "--out %s: the path is too long", path_show(out)), -1;
     if (access(buf, R_OK) != 0) {
         int e = errno;
-        out_lock lk; /* clear a dead run's leftovers all the same, when nobody holds the folder */
+        out_lock lk; /* clear a dead run's leftovers all the same, when nobody holds the folder (and create no
+                      * parent folder: the command is refused) */
         char ignored[256];
-        if (!out_lock_take(out, &lk, ignored, sizeof ignored)) out_lock_release(&lk);
+        path_parent(out, parent, sizeof parent);
+        if (!access(parent, F_OK) && !out_lock_take(out, &lk, ignored, sizeof ignored)) out_lock_release(&lk);
         snprintf(err, n, "--resume: no interrupted run to resume (%s: %s)", path_show(buf), strerror(e));
         return -1;
     }

@@ -82,7 +82,8 @@ int train_run_dir(const char *out, char *buf, size_t cap);
 /** Mean of the last k of n values (k > n: all); the paper reports the last 5 epochs. */
 double train_tail_mean(const double *v, int n, int k);
 
-/** OUT.run/config.ini of an interrupted run into buf. @return 0 or -1 (err). */
+/** OUT.run/config.ini of an interrupted run into buf (out already checked: out_check). With none, the
+ *  leftovers of dead runs beside out are removed (outlock.h) when its folder exists. @return 0 or -1 (err). */
 int train_run_config_path(const char *out, char *buf, size_t cap, char *err, size_t n);
 
 #endif
