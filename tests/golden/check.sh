@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Bit-identity of xbar's results against tests/golden/expected.txt, the fingerprints
+# recorded before the architecture change (issue "architecture for growth"): the
+# weights after pulsed updates for every device model and pulse scheme, a short
+# `xbar train` per optimizer (FCN and CNN) on synthetic data, and every curve of
+# `xbar reproduce --quick`. Any change of a result bit changes a line.
+# Usage: check.sh XBAR GOLDEN [--write]    (--write: record expected.txt anew)
+set -euo pipefail
+# One OpenBLAS kernel set on every x86-64 host with AVX2, so that products give the same bits
+# on any such CPU (the default picks the kernels of the CPU found).
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
+xbar=$1 golden=$2 mode=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/got.txt
+
+"$golden" tiles >"$out"
+bash "$here/../../scripts/synth_idx.sh" "$tmp/data" 40 20 8
+for net in "fcn:linear:16 tanh linear:10" "cnn:conv:4:5:2 tanh maxpool:2 linear:10"; do
+  for opt in digital analog_sgd tiki_taka; do
+    name=train.${net%%:*}.$opt
+    "$xbar" train --quiet --threads 1 --set data.dir="$tmp/data" --set train.epochs=2 --set train.lr=0.1 \
+      --set "model.layers=${net#*:}" --set optimizer.kind=$opt --out "$tmp/$name" >/dev/null
+    echo "$name.metrics $("$golden" csv "$tmp/$name/metrics.csv")" >>"$out"
+    echo "$name.summary $("$golden" json "$tmp/$name/summary.json")" >>"$out"
+  done
+done
+"$xbar" reproduce --quick --quiet --threads 2 --out "$tmp/rq" >/dev/null
+for d in "$tmp"/rq/*/; do
+  p=$(basename "$d")
+  echo "reproduce.$p.metrics $("$golden" csv "$d/metrics.csv")" >>"$out"
+  echo "reproduce.$p.summary $("$golden" json "$d/summary.json")" >>"$out"
+done
+
+if [[ $mode == --write ]]; then
+  cp "$out" "$here/expected.txt"
+  echo "golden: wrote $(wc -l <"$out") fingerprints to $here/expected.txt"
+  exit 0
+fi
+if ! diff -u "$here/expected.txt" "$out"; then
+  echo "golden: results differ from tests/golden/expected.txt (lines above)" >&2
+  exit 1
+fi
+echo "golden: $(wc -l <"$out") fingerprints bit-identical"
