@@ -1,7 +1,7 @@
 /*
  * fuzz_checkpoint.c - fuzz target: the checkpoint reader of `xbar train`, ckpt_read
- * (src/cli/train_ckpt.c), with the network loader under it (xbar_net_load,
- * src/state.c), into a small fixed network built from a config once.
+ * (src/cli/train/train_ckpt.c), with the network loader under it (xbar_net_load,
+ * src/optim/state.c), into a small fixed network built from a config once.
  *
  * Input: byte 0 = flags, the rest = the checkpoint file. Flag bit 0: overwrite the
  * file's last 4 bytes with the CRC-32 of the bytes before them, so mutations get

@@ -1,6 +1,6 @@
 /*
  * fuzz_config.c - fuzz target: the configuration of `xbar train` and `xbar lsq` as
- * the program reads it (src/cli/cfg.c, args_apply_config, the key tables of
+ * the program reads it (src/cli/common/cfg.c, args_apply_config, the key tables of
  * train_cfg.c / lsq_cfg.c / hw_keys.h, the layer list parser and the lsq curve
  * expansion).
  *

@@ -1,5 +1,5 @@
 /*
- * fuzz_idx.c - fuzz target: the IDX reader xbar_idx_load (src/data_idx.c), on plain
+ * fuzz_idx.c - fuzz target: the IDX reader xbar_idx_load (src/data/data_idx.c), on plain
  * and gzip files.
  *
  * Input: byte 0 = flags, bytes 1-2 = split point k (little-endian, taken modulo the

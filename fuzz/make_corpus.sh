@@ -109,7 +109,7 @@ seed fuzz_checkpoint epoch2-crcfix 01 "$ck"
 seed fuzz_checkpoint analog-sgd 00 "$tmp/c3/checkpoint.xbc"
 seed fuzz_checkpoint other-network 00 "$tmp/c4/checkpoint.xbc"
 size=$(stat -c %s "$ck")
-# offsets of the format (src/cli/train_ckpt.h): version 8, file length 16, config hash 24,
+# offsets of the format (src/cli/train/train_ckpt.h): version 8, file length 16, config hash 24,
 # epochs 48, steps 56, history 64 (64 bytes per epoch: 2 here), then the device records,
 # then the network's length and bytes ("XBNT"), then the CRC
 dev=$((64 + 2 * 64)) net_at=$(grep -obUa XBNT "$ck" | head -1 | cut -d: -f1)

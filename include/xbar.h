@@ -559,7 +559,7 @@ uint64_t xbar_aw_pulse_count(const xbar_aw *a);
  * tile load leaves the tile unchanged, a failed optimizer or network load may
  * leave it partly loaded. Non-finite weights, biases or scales in a file are
  * refused (XBAR_EFORMAT). Records: "XBTL" / "XBAW" / "XBNT" tag, u32 version,
- * then sizes and values (see src/state.c). The object and f must be non-NULL.
+ * then sizes and values (see src/optim/state.c). The object and f must be non-NULL.
  */
 xbar_status xbar_tile_save(const xbar_tile *t, FILE *f);
 xbar_status xbar_tile_load(xbar_tile *t, FILE *f);

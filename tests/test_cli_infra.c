@@ -13,13 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../src/cli/args.c"
-#include "../src/cli/cfg.c"
-#include "../src/cli/csvout.c"
-#include "../src/cli/jsonout.c"
-#include "../src/cli/outdir.c"
-#include "../src/cli/pathname.c"
-#include "../src/cli/plot.c"
+#include "../src/cli/common/args.c"
+#include "../src/cli/common/cfg.c"
+#include "../src/cli/common/csvout.c"
+#include "../src/cli/common/jsonout.c"
+#include "../src/cli/common/outdir.c"
+#include "../src/cli/common/pathname.c"
+#include "../src/cli/common/plot.c"
 #include "util.h"
 
 /* ------------------------------------------------------------ inih forwarder */

@@ -8,7 +8,7 @@
  *   3. the same bytes with the default, --threads 1 and --threads 2;
  *   4. the program's OpenMP runtime waits passively (libgomp's OMP_DISPLAY_ENV=verbose
  *      shows GOMP_SPINCOUNT '0'), and a user's OMP_WAIT_POLICY or GOMP_SPINCOUNT is kept. */
-#include "../src/cli/cpus.c" /* first: it defines _GNU_SOURCE */
+#include "../src/cli/common/cpus.c" /* first: it defines _GNU_SOURCE */
 
 #include <sched.h>
 #include <stdio.h>

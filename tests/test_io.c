@@ -1,4 +1,4 @@
-/* test_io.c - the analog read (IO) pipeline of a tile (src/io.c, docs/model.md (h)):
+/* test_io.c - the analog read (IO) pipeline of a tile (src/tile/io.c, docs/model.md (h)):
  *   noise      output / weight / input noise have the configured mean and
  *              variance (within 4 standard errors, fixed seeds), scaled by NM;
  *   grids      ADC outputs on the q_out grid, DAC inputs on the q_in grid,

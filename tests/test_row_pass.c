@@ -1,4 +1,4 @@
-/* test_row_pass.c - the row passes of src/row_pass.h against their
+/* test_row_pass.c - the row passes of src/tile/row_pass.h against their
  * definitions, at every code level the CPU has (portable, popcnt, AVX2):
  *   counts  C[c] = popcount(xb[j] & d), j = act[c] or c, with the pulsed
  *           slots, the pulses and the largest count;

@@ -1,6 +1,6 @@
 /* exp_lsq.h - the paper's least-squares experiments as a library routine
  * (spec paper.md §5.0-5.3 and the Theorem 3 instance of §4.2). One call runs
- * one curve; the CLI (src/cli/cmd_lsq.c) expands presets and sweeps. */
+ * one curve; the CLI (src/cli/lsq/cmd_lsq.c) expands presets and sweeps. */
 #ifndef XBAR_EXP_LSQ_H
 #define XBAR_EXP_LSQ_H
 

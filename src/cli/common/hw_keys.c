@@ -15,7 +15,7 @@ const char *const hw_nm_names[] = {"none", "abs_max", NULL};
 const char *const hw_bm_names[] = {"none", "iterative", NULL};
 const char *const hw_opt_kinds[] = {"digital", "analog_sgd", "tiki_taka", NULL};
 
-/* ---- which model reads which device key (src/device.c) ------------------------ */
+/* ---- which model reads which device key (src/device/device.c) ------------------------ */
 
 #define M_(x) (1u << XBAR_DEV_##x)
 #define ALL_MODELS ((1u << XBAR_DEV_COUNT_) - 1u)

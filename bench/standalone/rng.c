@@ -5,7 +5,7 @@
  * over a buffer of N numbers (default 256K, 1 MiB: cache-resident); the best
  * pass is the one least disturbed by other work on the machine. A timing
  * program, not a test; `xbar bench` will absorb it.
- * Build: gcc -O2 -std=c11 -Iinclude -Isrc bench/rng.c build-rng/libxbar.a -lopenblas -lz -lm -fopenmp -o /tmp/rng
+ * Build: gcc -O2 -std=c11 -Iinclude -Isrc bench/standalone/rng.c build-rng/libxbar.a -lopenblas -lz -lm -fopenmp -o /tmp/rng
  * Run:   /tmp/rng [N] */
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,12 +6,12 @@
  * The estimate counts, per LINEAR / CONV2D layer of rows x cols weights:
  *   digital      8 bytes per weight (value + gradient)
  *   analog_sgd  28 bytes per weight (one tile: weight + 6 per-device
- *               parameters, src/device.c), +4 with a dense update scheme
+ *               parameters, src/device/device.c), +4 with a dense update scheme
  *               (expected, count: the increment buffer)
  *   tiki_taka   56 bytes per weight (tiles A and C), +4 per tile written by a
  *               dense scheme
  plus 4 bytes per weight of the largest layer while it is initialised; the
- * work space (src/nn.c `ensure`): the forward buffers (every layer's output,
+ * work space (src/nn/nn.c `ensure`): the forward buffers (every layer's output,
  * im2col rows, tile products, the analog reads' IO buffers) of
  * max(train.batch, train.eval_batch) samples and the backward ones
  * (gradients, backward reads) of train.batch samples; the data (raw

@@ -2,7 +2,7 @@
  * sigmoid, batch 10, lr 0.05), all layers Tiki-Taka on soft_bounds_ref
  * (w_max 0.7, w_min -0.7, dw_min 0.001, aihwkit default IO) vs digital.
  * Not built by CMake:
- *   cc -O2 -Iinclude bench/nn_batch.c build/libxbar.a -lopenblas -lz -lm -fopenmp -o nn_batch
+ *   cc -O2 -Iinclude bench/standalone/nn_batch.c build/libxbar.a -lopenblas -lz -lm -fopenmp -o nn_batch
  *   ./nn_batch [batches] [threads] */
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../internal.h" /* xbar_rng_znormal_fill */
+#include "internal.h" /* xbar_rng_znormal_fill: the bench target sees src/core */
 #include "bench_parts.h"
 
 typedef struct {

@@ -5,7 +5,7 @@
  * xbar_io_params in include/xbar.h; the model: docs/model.md, section (h).
  *
  * Randomness: every normal is drawn from the read's stream with the fast
- * generator xbar_rng_znormal4 (src/internal.h): element e of sample b in pass
+ * generator xbar_rng_znormal4 (src/core/internal.h): element e of sample b in pass
  * p is lane flat & 3 of the block at counter (kind << 56) | (p << 48) |
  * (flat >> 2), flat = b * n + e (n = outputs for weight / output noise,
  * inputs for input noise; kind KIND_W, KIND_OUT, KIND_IN below). A sample's

@@ -1,7 +1,7 @@
 /* bench_mem.c - part (6) of `xbar bench`: memory.
  *
- * Bytes per device (what a tile stores per weight, src/tile.c and
- * src/device.c):
+ * Bytes per device (what a tile stores per weight, src/tile/tile.c and
+ * src/device/device.c):
  *   tile  = sizeof(float) * (1 weight + P parameters)
  *   where P = the per-device arrays of xbar_devices (b_max, b_min, s_up, s_dn,
  *   a_up, a_dn), counted from a tile's xbar_tile_devices(). The increment
