@@ -148,6 +148,58 @@ enum {
 };
 
 /* ------------------------------------------------------------------------ */
+/* Parameter keys: the fields of the parameter structs by name              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Every field of the parameter structs below (xbar_device_params,
+ * xbar_update_params, xbar_io_params, xbar_opt_params) has a key, the name the
+ * config files and `xbar --set section.key=value` use (e.g. device.tau). A key
+ * is described by one xbar_key row: its section, name, type, byte offset in its
+ * struct, range and meaning. The library owns the rows (each device model and
+ * each optimizer lists its own beside its code) and the reading and writing
+ * of values; the command-line program and the bindings use the same rows.
+ */
+
+/** Value types; the C type stored at the row's offset is given for each. */
+typedef enum {
+    XBAR_KEY_FLOAT = 0, /* float; written in the shortest form that reads back exactly */
+    XBAR_KEY_DOUBLE,    /* double; the same */
+    XBAR_KEY_INT,       /* int */
+    XBAR_KEY_U64,       /* uint64_t */
+    XBAR_KEY_BOOL,      /* int 0 / 1; reads true/false, yes/no, on/off, 1/0 */
+    XBAR_KEY_STRING,    /* char[XBAR_KEY_STR_MAX] */
+    XBAR_KEY_ENUM,      /* int: the index of the value in `choices` */
+    XBAR_KEY_FLOAT_LIST /* the command-line program's lists (not used by the library's structs) */
+} xbar_key_type;
+
+/** Range flags of a row (each applies to a number, or to each number of a list). */
+enum {
+    XBAR_KEY_MIN = 1 << 0,      /* value >= min */
+    XBAR_KEY_MIN_EXCL = 1 << 1, /* value > min */
+    XBAR_KEY_MAX = 1 << 2,      /* value <= max */
+    XBAR_KEY_MAX_EXCL = 1 << 3, /* value < max */
+    XBAR_KEY_NONNEG = 1 << 4,   /* value >= 0 */
+    XBAR_KEY_POS = 1 << 5,      /* value > 0 */
+    XBAR_KEY_NONEMPTY = 1 << 6  /* strings and lists: not empty */
+};
+
+#define XBAR_KEY_STR_MAX 256 /* size of an XBAR_KEY_STRING field, terminator included */
+
+/** One key. Tables of rows end with a row whose section is NULL. */
+typedef struct {
+    const char *section;        /* e.g. "device" (NULL ends a table) */
+    const char *key;            /* e.g. "tau" */
+    xbar_key_type type;
+    size_t offset;              /* byte offset of the field in its struct */
+    double min, max;            /* bounds, active with the flags above */
+    unsigned flags;
+    const char *const *choices; /* XBAR_KEY_ENUM: the value names, NULL-terminated */
+    int list_max;               /* XBAR_KEY_FLOAT_LIST: most values */
+    const char *doc;            /* meaning and unit */
+} xbar_key;
+
+/* ------------------------------------------------------------------------ */
 /* Devices: the response of one resistive element to one pulse              */
 /* ------------------------------------------------------------------------ */
 
