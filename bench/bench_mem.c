@@ -12,6 +12,9 @@
  *   An update reads and writes the weight and reads the P parameters:
  *   bench_update_bytes_per_device() = sizeof(float) * (1 + P).
  *   Tiki-Taka pair = 2 tiles.
+ * Per optimizer of the table (xbar_opt_kind 0 .. XBAR_OPT_COUNT_-1): the
+ * library's estimate xbar_aw_memory_bytes of a 4096 x 4096 weight on that
+ * device with the stochastic scheme, divided by the weights.
  * Work space proportional to rows + cols (bit streams, line probabilities,
  * per batch) is not counted.
  *
@@ -104,6 +107,17 @@ int bench_memory(bench_ctx *b)
     cJSON_AddNumberToObject(o, "device_parameter_arrays", (double)P);
     cJSON_AddStringToObject(o, "formula", "tile = 4 * (1 weight + P device parameters); Tiki-Taka pair = 2 tiles; "
                                           "+4 per device (increment buffer) only while a dense scheme runs");
+    cJSON *per = cJSON_AddObjectToObject(o, "optimizer_bytes_per_weight");
+    bench_out(b, "  bytes per weight (xbar_aw_memory_bytes, 4096 x 4096, stochastic scheme):");
+    for (int k = 0; k < XBAR_OPT_COUNT_; k++) {
+        xbar_tile_config c = xbar_tile_config_defaults(4096, 4096);
+        c.device = xbar_device_defaults(XBAR_DEV_SOFT_BOUNDS);
+        const xbar_opt_params op = xbar_opt_defaults((xbar_opt_kind)k);
+        const double bpw = (double)xbar_aw_memory_bytes(&op, &c) / (4096.0 * 4096.0);
+        bench_out(b, " %s %.2f", xbar_opt_kind_name((xbar_opt_kind)k), bpw);
+        cJSON_AddNumberToObject(per, xbar_opt_kind_name((xbar_opt_kind)k), bpw);
+    }
+    bench_out(b, "\n");
     if (b->quick) {
         bench_out(b, "\n");
         return 0;

@@ -1,7 +1,7 @@
 /*
  * fuzz_checkpoint.c - fuzz target: the checkpoint reader of `xbar train`, ckpt_read
  * (src/cli/train/train_ckpt.c), with the network loader under it (xbar_net_load,
- * src/optim/state.c), into a small fixed network built from a config once.
+ * src/nn/nn.c), into a small fixed network built from a config once.
  *
  * Input: byte 0 = flags, the rest = the checkpoint file. Flag bit 0: overwrite the
  * file's last 4 bytes with the CRC-32 of the bytes before them, so mutations get
@@ -31,8 +31,8 @@ static xbar_net *fixed_net(void)
     if (net) return net;
     train_cfg c = train_cfg_defaults();
     char err[1024];
-    if (cfg_set(train_keys, &c, "model.layers=" NET_LAYERS, err, sizeof err) ||
-        cfg_set(train_keys, &c, "model.digital_layers=" NET_DIGITAL, err, sizeof err))
+    if (cfg_set(train_keys(), &c, "model.layers=" NET_LAYERS, err, sizeof err) ||
+        cfg_set(train_keys(), &c, "model.digital_layers=" NET_DIGITAL, err, sizeof err))
         fuzz_fail("config: %s", err);
     xbar_layer_spec specs[TRAIN_MAX_LAYERS];
     int nl = train_cfg_layers(&c, specs, TRAIN_MAX_LAYERS, err, sizeof err);

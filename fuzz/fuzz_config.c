@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         line = nl ? nl + 1 : NULL;
     }
 
-    const cfg_key *tab = lsq ? lsq_keys : train_keys;
+    const cfg_key *tab = lsq ? lsq_keys() : train_keys();
     any_cfg *c = malloc(sizeof *c);
     char err[1024];
     if (!c) return free(sets), 0;

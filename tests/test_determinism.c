@@ -11,14 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exp_lsq.h"
 #include "util.h"
 #include "xbar.h"
 
-static lsq_setup small_setup(uint64_t seed)
+static xbar_lsq_setup small_setup(uint64_t seed)
 {
-    lsq_setup s = lsq_setup_defaults();
-    s.problem = LSQ_PROBLEM_LSQ;
+    xbar_lsq_setup s = xbar_lsq_setup_defaults();
+    s.problem = XBAR_LSQ_PROBLEM_LSQ;
     s.dim = 20;
     s.rows = 50;
     s.iterations = 200;
@@ -37,28 +36,29 @@ static lsq_setup small_setup(uint64_t seed)
     return s;
 }
 
-static lsq_result run(lsq_kind kind, int threads, uint64_t seed)
+static xbar_lsq_result run(xbar_lsq_kind kind, int threads, uint64_t seed)
 {
     xbar_set_threads(threads);
-    lsq_setup s = small_setup(seed);
-    lsq_result r;
-    xbar_status st = lsq_run(&s, kind, &r);
-    CHECK(st == XBAR_OK, "lsq_run %s: %s", lsq_kind_name(kind), xbar_last_error());
+    xbar_lsq_setup s = small_setup(seed);
+    xbar_lsq_result r;
+    xbar_status st = xbar_lsq_run(&s, kind, &r);
+    CHECK(st == XBAR_OK, "xbar_lsq_run %s: %s", xbar_lsq_kind_name(kind), xbar_last_error());
     xbar_set_threads(1);
     return r;
 }
 
-static int same(const lsq_result *a, const lsq_result *b)
+static int same(const xbar_lsq_result *a, const xbar_lsq_result *b)
 {
     size_t n = (size_t)a->n * sizeof(float);
     return a->n == b->n && a->pulses == b->pulses && !memcmp(a->loss, b->loss, n) && !memcmp(a->grad2, b->grad2, n) &&
            !memcmp(a->winf, b->winf, n) && !memcmp(a->pinf, b->pinf, n);
 }
 
-static void test_lsq(lsq_kind kind)
+static void test_lsq(xbar_lsq_kind kind)
 {
-    const char *name = lsq_kind_name(kind);
-    lsq_result t1 = run(kind, 1, 618), t2 = run(kind, 2, 618), again = run(kind, 1, 618), other = run(kind, 2, 619);
+    const char *name = xbar_lsq_kind_name(kind);
+    xbar_lsq_result t1 = run(kind, 1, 618), t2 = run(kind, 2, 618);
+    xbar_lsq_result again = run(kind, 1, 618), other = run(kind, 2, 619);
     if (!t1.loss || !t2.loss || !again.loss || !other.loss) return;
     CHECK(t1.n == 200, "%s: %d iterations recorded", name, t1.n);
     CHECK(t1.pulses > 1000, "%s: only %llu pulses fired: the test would be vacuous", name,
@@ -72,10 +72,10 @@ static void test_lsq(lsq_kind kind)
            "%.6e\n",
            name, t1.loss[t1.n - 1], (unsigned long long)t1.pulses, same(&t1, &t2) ? "yes" : "NO",
            same(&t1, &again) ? "yes" : "NO", other.loss[other.n - 1]);
-    lsq_result_free(&t1);
-    lsq_result_free(&t2);
-    lsq_result_free(&again);
-    lsq_result_free(&other);
+    xbar_lsq_result_free(&t1);
+    xbar_lsq_result_free(&t2);
+    xbar_lsq_result_free(&again);
+    xbar_lsq_result_free(&other);
 }
 
 /* Dense COUNT updates of a 80x80 tile (> 4096 elements: the parallel loop). */
@@ -168,8 +168,8 @@ static void test_fcn_threads(void)
 
 int main(void)
 {
-    test_lsq(LSQ_ANALOG_PULSE);
-    test_lsq(LSQ_TT_PULSE);
+    test_lsq(XBAR_LSQ_ANALOG_PULSE);
+    test_lsq(XBAR_LSQ_TT_PULSE);
     test_count_threads();
     test_fcn_threads();
     return xt_done("test_determinism");

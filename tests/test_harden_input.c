@@ -152,7 +152,7 @@ static void unused_keys(void)
         snprintf(a, sizeof a, "train --quiet --config %s --set data.dir=%s/nodata --out %s/paper", cfg, tmp, tmp);
         xt_bad(a, "nodata", "not found", NULL);
     }
-    /* lsq: the preset's own check, then each curve's (dw_min), then the kind is refused (lsq_setup_check) */
+    /* lsq: the preset's own check, then each curve's (dw_min), then the kind is refused (xbar_lsq_setup_check) */
     static const char *const presets[] = {"fig1", "fig3", "fig4-tau", "fig4-sigma", "fig4-init", "thm3", "tt"};
     for (int i = 0; i < 7; i++) {
         snprintf(a, sizeof a, "lsq --quiet --preset %s --set lsq.problem=thm3 --set lsq.kinds=tt_pulse --out %s/preset",

@@ -1,5 +1,5 @@
 /* test_harden_read.c - every file xbar reads is a regular file, read within a
- * bound, and refused at once otherwise (issue 13, item 4; src/core/file_read.h).
+ * bound, and refused at once otherwise (issue 13, item 4; src/util/file_read.h).
  * argv[1] = the xbar program. Unit checks of xbar_file_open_regular,
  * xbar_file_read_all, xbar_text_check and of xbar_idx_load on hostile files;
  * then the program on a config, data files, a checkpoint and an MNIST JSON

@@ -1,4 +1,4 @@
-/* test_mnist_json.c - the MNIST JSON converter (src/data/data_mnist.c):
+/* test_mnist_json.c - the MNIST JSON converter (src/cli/data/data_mnist.c):
  *   - the parser on valid inputs (1 and 2 images, boundary values 0 and 1,
  *     rounding of round(v*255), extra keys, text not NUL-terminated) and on
  *     each malformed case (an error naming the element, never a crash);

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exp_lsq.h"
 #include "util.h"
 #include "xbar.h"
 
@@ -273,10 +272,10 @@ static void test_scalar(void)
 /* (c) Theorem 3 instance                                                   */
 /* ------------------------------------------------------------------------ */
 
-static lsq_result thm3(double alpha, int K, uint64_t seed)
+static xbar_lsq_result thm3(double alpha, int K, uint64_t seed)
 {
-    lsq_setup s = lsq_setup_defaults();
-    s.problem = LSQ_PROBLEM_THM3;
+    xbar_lsq_setup s = xbar_lsq_setup_defaults();
+    s.problem = XBAR_LSQ_PROBLEM_THM3;
     s.dim = 100;
     s.L = 1.0;
     s.device = xbar_device_ideal(XBAR_DEV_ALD);
@@ -289,16 +288,16 @@ static lsq_result thm3(double alpha, int K, uint64_t seed)
     s.lr = alpha;
     s.iterations = K;
     s.seed = seed;
-    lsq_result r;
-    xbar_status st = lsq_run(&s, LSQ_ANALOG_DYNAMIC, &r);
-    CHECK(st == XBAR_OK, "lsq_run thm3: %s", xbar_last_error());
+    xbar_lsq_result r;
+    xbar_status st = xbar_lsq_run(&s, XBAR_LSQ_ANALOG_DYNAMIC, &r);
+    CHECK(st == XBAR_OK, "xbar_lsq_run thm3: %s", xbar_last_error());
     return r;
 }
 
 static void test_thm3(void)
 {
     /* correlation time ≈ 1/(α(L + σ/(τ√D)·...)) ≈ 150 steps at α = 0.005 */
-    lsq_result a = thm3(0.005, 400000, 31), b = thm3(0.02, 100000, 32);
+    xbar_lsq_result a = thm3(0.005, 400000, 31), b = thm3(0.02, 100000, 32);
     printf("(c) Theorem 3 instance: ratio mean|grad|^2/(sigma^2 S_K) = %.4f at alpha 0.005, %.4f at alpha 0.02 "
            "(paper's 4 sigma^2 S_K form: %.4f, %.4f); winf_max %.4f, %.4f\n",
            a.ratio, b.ratio, a.ratio_paper, b.ratio_paper, a.winf_max, b.winf_max);
@@ -307,8 +306,8 @@ static void test_thm3(void)
           a.ratio, b.ratio);
     CHECK(a.winf_max <= 0.5 && b.winf_max <= 0.5, "Lemma 2: ‖W‖∞ ≤ τ/2 violated: %.4f, %.4f", a.winf_max, b.winf_max);
     CHECK(a.S_K > 0 && a.grad2_mean > 0, "degenerate run");
-    lsq_result_free(&a);
-    lsq_result_free(&b);
+    xbar_lsq_result_free(&a);
+    xbar_lsq_result_free(&b);
 }
 
 /* ------------------------------------------------------------------------ */

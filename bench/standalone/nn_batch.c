@@ -1,9 +1,8 @@
 /* nn_batch.c - time one training batch of the paper's MNIST FCN (784-256-128-10,
  * sigmoid, batch 10, lr 0.05), all layers Tiki-Taka on soft_bounds_ref
  * (w_max 0.7, w_min -0.7, dw_min 0.001, aihwkit default IO) vs digital.
- * Not built by CMake:
- *   cc -O2 -Iinclude bench/standalone/nn_batch.c build/libxbar.a -lopenblas -lz -lm -fopenmp -o nn_batch
- *   ./nn_batch [batches] [threads] */
+ * Build (not built by default): make bench_nn_batch   (in a build folder)
+ * Run:   ./bench_nn_batch [batches] [threads] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

@@ -1,8 +1,8 @@
 /* read_io.c - time forward + backward of an NxN tile at batch B (default 64)
  * through the default (aihwkit 0.9.0) IO model, against the plain sgemm pair.
  * A timing program, not a test; `xbar bench` will absorb it.
- * Build: gcc -O2 -std=c11 -Iinclude bench/standalone/read_io.c build-io/libxbar.a -lopenblas -lz -lm -fopenmp -o /tmp/fb
- * Run:   /tmp/fb THREADS N [B] */
+ * Build (not built by default): make bench_read_io   (in a build folder)
+ * Run:   ./bench_read_io THREADS N [B] */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
 #include <stdio.h>
 #include <stdlib.h>

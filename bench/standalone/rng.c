@@ -5,8 +5,8 @@
  * over a buffer of N numbers (default 256K, 1 MiB: cache-resident); the best
  * pass is the one least disturbed by other work on the machine. A timing
  * program, not a test; `xbar bench` will absorb it.
- * Build: gcc -O2 -std=c11 -Iinclude -Isrc bench/standalone/rng.c build-rng/libxbar.a -lopenblas -lz -lm -fopenmp -o /tmp/rng
- * Run:   /tmp/rng [N] */
+ * Build (not built by default; it sees src/core): make bench_rng   (in a build folder)
+ * Run:   ./bench_rng [N] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

@@ -4,8 +4,8 @@
  * d ~ U(+-0.01)), for an ideal constant-step device (model 0) or aihwkit's
  * soft bounds with its default c2c noise (model 1). A timing program, not a
  * test; `xbar bench` will absorb it.
- * Build: gcc -O2 -std=c11 -Iinclude bench/standalone/update_regimes.c build/libxbar.a -lopenblas -lz -lm -fopenmp -o /tmp/ub
- * Run:   /tmp/ub THREADS REGIME(0 dense, 1 mnist) MODEL(0 constant step, 1 soft bounds) */
+ * Build (not built by default): make bench_update_regimes   (in a build folder)
+ * Run:   ./bench_update_regimes THREADS REGIME(0 dense, 1 mnist) MODEL(0 constant step, 1 soft bounds) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

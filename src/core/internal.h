@@ -81,7 +81,7 @@ int xbar_device_pulses_composed_unchecked(const xbar_devices *d, size_t i, float
 void xbar_device_q_unchecked(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn);
 float xbar_device_clip_unchecked(const xbar_devices *d, size_t i, float w);
 void xbar_tile_set_weights_unchecked(xbar_tile *t, const float *W, size_t ldw);
-/* Those of the four below that take lr still refuse one that is negative or not finite (O(1)). */
+/* Those of the four below that take lr expect it checked (>= 0 and finite) by the caller. */
 xbar_status xbar_tile_update_unchecked(xbar_tile *t, const float *X, const float *D, size_t batch, float lr);
 xbar_status xbar_tile_apply_delta_unchecked(xbar_tile *t, const float *dW);
 xbar_status xbar_aw_update_unchecked(xbar_aw *a, const float *X, const float *D, size_t batch, float lr);

@@ -32,8 +32,9 @@ double xbar_powu(double q, unsigned n)
 }
 
 /* How a slot's slope a is found: 0 (constant step), the per-device arrays (linear step, soft
- * bounds), or -s/b of the approached bound (ALD, soft-bounds reference); as xbar_linear_step. */
-enum { A_ZERO = 0, A_ARRAY = 1, A_BOUND = 2 };
+ * bounds), or -s/b of the approached bound (ALD, soft-bounds reference); the record's slope
+ * source less one (XBAR_SLOPE_ZERO, _ARRAY, _BOUND), as xbar_linear_step. */
+enum { A_ZERO = XBAR_SLOPE_ZERO - 1, A_ARRAY = XBAR_SLOPE_ARRAY - 1, A_BOUND = XBAR_SLOPE_BOUND - 1 };
 
 /* xbar_clampf's value for lo <= hi (every device's b_min <= 0 <= b_max), in the min-then-max
  * form that compiles to one vminps and one vmaxps (NaN stays NaN, as there). */
@@ -201,15 +202,9 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
                        const int32_t *up, const int32_t *cnt, const float *xi, float *out, float *ok, int32_t most,
                        int dir)
 {
-    int amode;
-    switch (d->p.model) {
-    case XBAR_DEV_CONSTANT_STEP: amode = A_ZERO; break;
-    case XBAR_DEV_LINEAR_STEP:
-    case XBAR_DEV_SOFT_BOUNDS: amode = A_ARRAY; break;
-    case XBAR_DEV_ALD:
-    case XBAR_DEV_SOFT_BOUNDS_REF: amode = A_BOUND; break;
-    default: return -1;
-    }
+    const xbar_slope slope = xbar_device_ops_of(d->p.model)->slope;
+    if (slope == XBAR_SLOPE_NONE) return -1;
+    const int amode = (int)slope - 1;
     const int kind = !xi ? 0 : (d->p.mult_noise ? 2 : 1);
     /* what the caller did not say is scanned (32-bit or / and reductions: the loops vectorise) */
     int32_t many = most > 1, more = most > 15, any_up = dir == 1, all_up = dir == 1;

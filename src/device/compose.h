@@ -1,8 +1,8 @@
 /* compose.h - n same-direction pulses of a linear device in closed form
  * (docs/model.md §j), for rows of slots at a time.
  *
- * Linear models (constant step, linear step, soft bounds, soft bounds
- * reference, ALD) step g = w + ref by sg (s + a g) per pulse (sg = +1 up,
+ * Linear models (those whose ops record has a slope source: constant step,
+ * linear step, soft bounds, soft bounds reference, ALD) step g = w + ref by sg (s + a g) per pulse (sg = +1 up,
  * -1 down), with c2c noise either multiplicative, (s + a g)(1 + sigma xi), or
  * additive, + s sigma xi. With e = g + s/a (the distance to the fixed point
  * -s/a) and c = sg a, f = 1 + c, one pulse is
@@ -33,18 +33,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "device_ops.h"
 #include "xbar.h"
 
-/* Noise-free step s + a g of device i in direction up; 0 if the model is not linear. */
+/* Noise-free step s + a g of device i in direction up, the slope from the model's record
+ * (device_ops.h); 0 if the model has no closed form (XBAR_SLOPE_NONE). */
 static inline int xbar_linear_step(const xbar_devices *d, size_t i, int up, double *s, double *a)
 {
     *s = up ? d->s_up[i] : d->s_dn[i];
-    switch (d->p.model) {
-    case XBAR_DEV_CONSTANT_STEP: *a = 0.0; return 1;
-    case XBAR_DEV_LINEAR_STEP:
-    case XBAR_DEV_SOFT_BOUNDS: *a = up ? d->a_up[i] : d->a_dn[i]; return 1;
-    case XBAR_DEV_ALD:
-    case XBAR_DEV_SOFT_BOUNDS_REF: *a = -*s / (up ? d->b_max[i] : d->b_min[i]); return 1;
+    switch (xbar_device_ops_of(d->p.model)->slope) {
+    case XBAR_SLOPE_ZERO: *a = 0.0; return 1;
+    case XBAR_SLOPE_ARRAY: *a = up ? d->a_up[i] : d->a_dn[i]; return 1;
+    case XBAR_SLOPE_BOUND: *a = -*s / (up ? d->b_max[i] : d->b_min[i]); return 1;
     default: return 0;
     }
 }

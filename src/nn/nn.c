@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt.h"
 #include "nn_internal.h"
 
 enum { ST_NONE = 0, ST_FORWARD, ST_LOSS, ST_BACKWARD };
@@ -106,17 +107,14 @@ static int layer_shape(nn_layer *L, size_t l, const xbar_layer_spec *s)
 static int layer_params(nn_layer *L, size_t l, uint64_t seed)
 {
     const xbar_layer_spec *s = &L->s;
-    L->has_w = 1;
-    L->analog = s->opt.kind != XBAR_OPT_DIGITAL;
-    L->has_scale = L->analog && s->out_scaling;
-    L->scale = 1.0f;
     xbar_tile_config tc = s->tile;
     tc.rows = L->rows, tc.cols = L->cols, tc.id = 16u * (uint32_t)l;
-    const char *why = xbar_opt_check(&s->opt);
-    if (!why && L->analog) why = xbar_tile_config_check(&tc);
-    if (why) return layer_fail(l, s->kind, why);
-    L->aw = xbar_aw_new(&s->opt, &tc);
+    L->aw = xbar_aw_new(&s->opt, &tc); /* checks s->opt and, for an analog optimizer, tc */
     if (!L->aw) return layer_fail(l, s->kind, xbar_msg("%s", xbar_last_error()));
+    L->has_w = 1;
+    L->analog = xbar_aw_digital_weights(L->aw) == NULL;
+    L->has_scale = L->analog && s->out_scaling;
+    L->scale = 1.0f;
     const size_t nw = L->rows * L->cols;
     float *w = malloc(nw * sizeof(float));
     L->acc = calloc(2 * L->rows, sizeof(double));
@@ -297,7 +295,7 @@ xbar_status xbar_net_describe(const xbar_net *net, char *buf, size_t cap)
         if (pos < cap && L->has_w) {
             if (L->analog)
                 k = snprintf(buf + pos, cap - pos, "  analog %s  %zux%zu tile%s", xbar_opt_kind_name(L->s.opt.kind),
-                             L->rows, L->cols, L->s.opt.kind == XBAR_OPT_TIKI_TAKA ? "s" : "");
+                             L->rows, L->cols, xbar_opt_tiles(&L->s.opt) > 1 ? "s" : "");
             else
                 k = snprintf(buf + pos, cap - pos, "  digital  %zux%zu", L->rows, L->cols);
             if (k > 0) pos += (size_t)k;
@@ -318,7 +316,7 @@ xbar_status xbar_net_param(xbar_net *net, size_t l, xbar_param_kind which, float
     float *v = NULL, *g = NULL;
     size_t cnt = 0;
     if (which == XBAR_PARAM_WEIGHT && L->has_w) {
-        v = L->analog ? NULL : L->aw->w, g = L->gw, cnt = L->rows * L->cols;
+        v = xbar_aw_digital_weights(L->aw), g = L->gw, cnt = L->rows * L->cols;
     } else if (which == XBAR_PARAM_BIAS && L->b) {
         v = L->b, g = L->gb, cnt = L->rows;
     } else if (which == XBAR_PARAM_SCALE && L->has_scale) {
@@ -352,32 +350,28 @@ uint64_t xbar_net_pulse_count(const xbar_net *net)
 int xbar_net_find_nonfinite(const xbar_net *net, unsigned which, xbar_nonfinite *where)
 {
     XBAR_NONNULL_OR(0, net);
-    static const char *const what[] = {"weights", "fast tile A", "bias", "output scale", "activations", "gradients",
-                                       "gradients"};
-    enum { NQ = sizeof what / sizeof what[0] };
+    enum { NQ = 16 }; /* the optimizer's arrays, then bias, output scale, activations, gradients (2) */
     const int params = (which & XBAR_FIND_PARAMS) != 0;
     const int acts = (which & XBAR_FIND_ACTIVATIONS) && net->batch && net->batch <= net->cap;
     const int grads = (which & XBAR_FIND_GRADIENTS) && net->state == ST_BACKWARD;
     for (size_t l = 0; l < net->n; l++) {
         const nn_layer *L = &net->L[l];
         const float *v[NQ] = {NULL};
-        size_t cnt[NQ] = {0};
-        if (params && L->has_w) {
-            xbar_tile *slow = L->aw->C ? L->aw->C : L->aw->A;
-            v[0] = L->analog ? xbar_tile_weights(slow) : L->aw->w, cnt[0] = L->rows * L->cols;
-            if (L->aw->C) v[1] = xbar_tile_weights(L->aw->A), cnt[1] = L->rows * L->cols;
-            if (L->b) v[2] = L->b, cnt[2] = L->rows;
-            if (L->has_scale) v[3] = &L->scale, cnt[3] = 1;
-        }
-        if (acts && L->out) v[4] = L->out, cnt[4] = net->batch * L->out_size;
-        if (grads && L->g) v[5] = L->g, cnt[5] = net->batch * L->out_size;
-        if (grads && L->analog && L->d) v[6] = L->d, cnt[6] = net->batch * L->P * L->rows;
-        for (int q = 0; q < NQ; q++) {
-            const size_t k = v[q] ? xbar_first_nonfinite(v[q], cnt[q]) : 0;
-            if (!v[q] || k == cnt[q]) continue;
+        const char *what[NQ] = {NULL};
+        size_t cnt[NQ] = {0}, q = 0;
+        const size_t na = params && L->has_w ? xbar_aw_n_arrays(L->aw) : 0;
+        for (size_t k = 0; k < na && q < NQ - 5; k++, q++) v[q] = xbar_aw_array(L->aw, k, &what[q], &cnt[q]);
+        if (params && L->b) v[q] = L->b, what[q] = "bias", cnt[q++] = L->rows;
+        if (params && L->has_scale) v[q] = &L->scale, what[q] = "output scale", cnt[q++] = 1;
+        if (acts && L->out) v[q] = L->out, what[q] = "activations", cnt[q++] = net->batch * L->out_size;
+        if (grads && L->g) v[q] = L->g, what[q] = "gradients", cnt[q++] = net->batch * L->out_size;
+        if (grads && L->analog && L->d) v[q] = L->d, what[q] = "gradients", cnt[q++] = net->batch * L->P * L->rows;
+        for (size_t i = 0; i < q; i++) {
+            const size_t k = v[i] ? xbar_first_nonfinite(v[i], cnt[i]) : 0;
+            if (!v[i] || k == cnt[i]) continue;
             if (where) {
-                where->layer = l, where->kind = L->s.kind, where->what = what[q], where->index = k;
-                where->value = v[q][k];
+                where->layer = l, where->kind = L->s.kind, where->what = what[i], where->index = k;
+                where->value = v[i][k];
                 where->rows = L->has_w ? L->rows : 0, where->cols = L->has_w ? L->cols : 0;
             }
             return 1;
@@ -466,11 +460,9 @@ xbar_status xbar_net_backward(xbar_net *net, float *dX)
     return XBAR_OK;
 }
 
-xbar_status xbar_net_step(xbar_net *net, float lr)
+/* The step of xbar_net_step after its checks (lr >= 0 and finite, a backward pass done). */
+static xbar_status step(xbar_net *net, float lr)
 {
-    XBAR_NONNULL(net);
-    if (!(lr >= 0.0f) || !isfinite(lr)) return xbar_fail(XBAR_EINVAL, "step: learning rate %g: must be >= 0", (double)lr);
-    if (net->state != ST_BACKWARD) return xbar_fail(XBAR_EINVAL, "step: no backward pass since the last forward / step");
     for (size_t l = 0; l < net->n; l++) {
         nn_layer *L = &net->L[l];
         if (!L->has_w) continue;
@@ -490,6 +482,14 @@ xbar_status xbar_net_step(xbar_net *net, float lr)
     return XBAR_OK;
 }
 
+xbar_status xbar_net_step(xbar_net *net, float lr)
+{
+    XBAR_NONNULL(net);
+    if (!(lr >= 0.0f) || !isfinite(lr)) return xbar_fail(XBAR_EINVAL, "step: learning rate %g: must be >= 0", (double)lr);
+    if (net->state != ST_BACKWARD) return xbar_fail(XBAR_EINVAL, "step: no backward pass since the last forward / step");
+    return step(net, lr);
+}
+
 xbar_status xbar_net_train_batch(xbar_net *net, const float *X, const uint8_t *labels, size_t batch, float lr,
                                  double *loss, size_t *correct)
 {
@@ -504,8 +504,7 @@ xbar_status xbar_net_train_batch(xbar_net *net, const float *X, const uint8_t *l
     if (!s) s = xbar_net_forward(net, NULL, X, batch);
     if (!s) s = xbar_net_loss(net, labels, batch, loss, correct);
     if (!s) s = xbar_net_backward(net, NULL);
-    if (!s) s = xbar_net_step(net, lr);
-    return s;
+    return s ? s : step(net, lr); /* lr checked above */
 }
 
 xbar_status xbar_net_evaluate(xbar_net *net, const float *X, const uint8_t *labels, size_t n, size_t batch,
@@ -541,11 +540,7 @@ xbar_status xbar_net_evaluate(xbar_net *net, const float *X, const uint8_t *labe
 /* ---- checkpoints ----------------------------------------------------------- */
 
 #define NET_VERSION 1u
-#define TRY(x)                                                                                                   \
-    do {                                                                                                         \
-        xbar_status s_ = (x);                                                                                    \
-        if (s_) return s_;                                                                                       \
-    } while (0)
+#define TRY XBAR_CK_TRY
 
 xbar_status xbar_net_save(const xbar_net *net, FILE *f)
 {

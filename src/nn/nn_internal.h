@@ -7,7 +7,7 @@
 #ifndef XBAR_NN_INTERNAL_H
 #define XBAR_NN_INTERNAL_H
 
-#include "optim_internal.h"
+#include "internal.h"
 
 typedef struct {
     xbar_layer_spec s;

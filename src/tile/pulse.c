@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device_ops.h"
 #include "row_pass.h"
 #include "tile_internal.h"
 #if defined(__SSE2__)
@@ -67,11 +68,11 @@ float xbar_tile_slot_pulses(const struct xbar_tile *t, size_t k, float w, int up
     float out, z[4];
     if (d->p.dw_min_std == 0.0f) return xbar_device_pulses_unchecked(d, k, w, up, n);
     if (t->c.update.compose_pulses && xbar_device_pulses_composed_unchecked(d, k, w, up, n, xi, &out)) return out;
-    if (n == 1) return xbar_device_pulse_unchecked(d, k, w, up, xi);
-    w = xbar_device_pulse_unchecked(d, k, w, up, xi);
+    const xbar_device_step_fn step = xbar_device_ops_of(d->p.model)->step; /* once, not per pulse */
+    w = xbar_device_pulse_with(step, d, k, w, up, xi);
     for (unsigned p = 0; p + 1 < n; p++) {
         if ((p & 3) == 0) xbar_rng_znormal4(z, t->c.seed, each_stream, each_counter + (p >> 2));
-        w = xbar_device_pulse_unchecked(d, k, w, up, z[p & 3]);
+        w = xbar_device_pulse_with(step, d, k, w, up, z[p & 3]);
     }
     return w;
 }

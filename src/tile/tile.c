@@ -69,6 +69,18 @@ xbar_tile *xbar_tile_new(const xbar_tile_config *c)
     return t;
 }
 
+/* Mirrors xbar_tile_new and the scheme's first update: the object, the weights, the six
+ * per-device float arrays of xbar_devices (b_max, b_min, s_up, s_dn, a_up, a_dn; one block,
+ * xbar_devices_init) and, for a dense scheme, the increment scratch (rows*cols floats). */
+size_t xbar_tile_memory_bytes(const xbar_tile_config *c)
+{
+    XBAR_NONNULL_OR(0, c);
+    if (c->rows && c->cols && c->rows > SIZE_MAX / 64 / c->cols) return SIZE_MAX;
+    const size_t n = c->rows * c->cols;
+    const int dense = c->update.scheme == XBAR_SCHEME_EXPECTED || c->update.scheme == XBAR_SCHEME_COUNT;
+    return sizeof(xbar_tile) + n * sizeof(float) + 6 * n * sizeof(float) + (dense ? n * sizeof(float) : 0);
+}
+
 void xbar_tile_free(xbar_tile *t)
 {
     if (!t) return;
@@ -260,7 +272,6 @@ xbar_status xbar_tile_update(xbar_tile *t, const float *X, const float *D, size_
 
 xbar_status xbar_tile_update_unchecked(xbar_tile *t, const float *X, const float *D, size_t batch, float lr)
 {
-    if (!(lr >= 0.0f) || !isfinite(lr)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)lr);
     if (batch == 0 || lr == 0.0f) {
         t->n_updates++;
         return XBAR_OK;

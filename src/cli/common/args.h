@@ -20,7 +20,7 @@
  *       if (args_parse(&a, "lsq", argc, argv, extra, err, sizeof err)) return cli_error("lsq", "%s", err), 2;
  *       if (a.help) return usage(stdout), 0;
  *       lsq_cfg c = lsq_cfg_default();
- *       if (args_apply_config(&a, lsq_keys, &c, err, sizeof err)) return cli_error("lsq", "%s", err), 2;
+ *       if (args_apply_config(&a, lsq_keys(), &c, err, sizeof err)) return cli_error("lsq", "%s", err), 2;
  *       if (a.seed_set) c.seed = a.seed; ...
  *   }
  */

@@ -34,50 +34,37 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/** Field types. The C type stored at `offset` is given for each. */
-typedef enum {
-    CFG_FLOAT,      /* float; written with the shortest exact %g form (<= 9 digits)  */
-    CFG_DOUBLE,     /* double; shortest exact %g form (<= 17 digits)                 */
-    CFG_INT,        /* int; decimal integer                                          */
-    CFG_U64,        /* uint64_t; non-negative decimal integer                        */
-    CFG_BOOL,       /* int 0/1; accepts true/false, yes/no, on/off, 1/0              */
-    CFG_STRING,     /* char[CFG_STR_MAX]; copied, at most CFG_STR_MAX-1 bytes        */
-    CFG_ENUM,       /* int, the index of the value in `choices` (exact match)        */
-    CFG_FLOAT_LIST  /* cfg_list; comma- or space-separated numbers                   */
-} cfg_type;
+#include "xbar.h"
+
+/** Rows, types and flags are the library's (xbar.h, "Parameter keys"); the
+ *  CFG_ names are kept for the program's tables. */
+typedef xbar_key_type cfg_type;
+#define CFG_FLOAT XBAR_KEY_FLOAT           /* float; written with the shortest exact %g form (<= 9 digits)  */
+#define CFG_DOUBLE XBAR_KEY_DOUBLE         /* double; shortest exact %g form (<= 17 digits)                 */
+#define CFG_INT XBAR_KEY_INT               /* int; decimal integer                                          */
+#define CFG_U64 XBAR_KEY_U64               /* uint64_t; non-negative decimal integer                        */
+#define CFG_BOOL XBAR_KEY_BOOL             /* int 0/1; accepts true/false, yes/no, on/off, 1/0              */
+#define CFG_STRING XBAR_KEY_STRING         /* char[CFG_STR_MAX]; copied, at most CFG_STR_MAX-1 bytes        */
+#define CFG_ENUM XBAR_KEY_ENUM             /* int, the index of the value in `choices` (exact match)        */
+#define CFG_FLOAT_LIST XBAR_KEY_FLOAT_LIST /* cfg_list; comma- or space-separated numbers                   */
 
 /** Flags: which bounds apply (each number, or each list element). */
-enum {
-    CFG_MIN = 1 << 0,      /* value >= min                        */
-    CFG_MIN_EXCL = 1 << 1, /* value >  min                        */
-    CFG_MAX = 1 << 2,      /* value <= max                        */
-    CFG_MAX_EXCL = 1 << 3, /* value <  max                        */
-    CFG_NONNEG = 1 << 4,   /* value >= 0 (min is ignored)         */
-    CFG_POS = 1 << 5,      /* value >  0 (min is ignored)         */
-    CFG_NONEMPTY = 1 << 6  /* CFG_STRING / CFG_FLOAT_LIST: not empty */
-};
+#define CFG_MIN XBAR_KEY_MIN           /* value >= min                        */
+#define CFG_MIN_EXCL XBAR_KEY_MIN_EXCL /* value >  min                        */
+#define CFG_MAX XBAR_KEY_MAX           /* value <= max                        */
+#define CFG_MAX_EXCL XBAR_KEY_MAX_EXCL /* value <  max                        */
+#define CFG_NONNEG XBAR_KEY_NONNEG     /* value >= 0 (min is ignored)         */
+#define CFG_POS XBAR_KEY_POS           /* value >  0 (min is ignored)         */
+#define CFG_NONEMPTY XBAR_KEY_NONEMPTY /* CFG_STRING / CFG_FLOAT_LIST: not empty */
 
-#define CFG_STR_MAX 256 /* size of a CFG_STRING field, terminator included */
-#define CFG_LIST_MAX 32 /* capacity of a cfg_list                          */
+#define CFG_STR_MAX XBAR_KEY_STR_MAX   /* size of a CFG_STRING field, terminator included */
+#define CFG_LIST_MAX XBAR_KEY_LIST_MAX /* capacity of a cfg_list                          */
 
-/** Storage of a CFG_FLOAT_LIST field. Values are kept as doubles. */
-typedef struct {
-    int n;                 /* number of values in use */
-    double v[CFG_LIST_MAX];
-} cfg_list;
+/** Storage of a CFG_FLOAT_LIST field (n values in use, kept as doubles). */
+typedef xbar_key_list cfg_list;
 
-/** One key of a configuration table. Tables end with CFG_END. */
-typedef struct {
-    const char *section;   /* INI section, e.g. "device" (NULL ends the table)   */
-    const char *key;       /* key inside the section, e.g. "dw_min"             */
-    cfg_type type;
-    size_t offset;         /* offsetof(struct, field)                           */
-    double min, max;       /* bounds, active only with the flags above          */
-    unsigned flags;
-    const char *const *choices; /* CFG_ENUM: NULL-terminated value names        */
-    int list_max;          /* CFG_FLOAT_LIST: most values (0 = CFG_LIST_MAX)    */
-    const char *doc;       /* unit and meaning, written as a comment            */
-} cfg_key;
+/** One key of a configuration table (xbar_key). Tables end with CFG_END. */
+typedef xbar_key cfg_key;
 
 #define CFG_END { NULL, NULL, CFG_INT, 0, 0, 0, 0, NULL, 0, NULL }
 
@@ -88,7 +75,7 @@ const cfg_key *cfg_get_key(const cfg_key *tab, const char *section, const char *
 const cfg_key *cfg_find(const cfg_key *tab, const char *dotted);
 
 /**
- * Parse `value` for key `k` and store it into `obj`. A value that cfg_write_ini()
+ * Parse `value` for key `k` and store it into `obj` (xbar_key_set). A value that cfg_write_ini()
  * could not write re-readably is refused too ("too long for a line of a config
  * file (at most N characters)", "';' first or after a blank starts a comment ...").
  * @return 0, or -1 with err = "must be > 0" style reason (no key, no value).
@@ -139,7 +126,7 @@ int cfg_file_keys(const cfg_key *tab, const char *path, unsigned char *seen, cha
 
 /**
  * Format the value of `k` in `obj` as written to INI files (numbers in the
- * shortest form that reads back bit-identical). Truncates to buflen.
+ * shortest form that reads back bit-identical; xbar_key_format). Truncates to buflen.
  */
 void cfg_format_value(const cfg_key *k, const void *obj, char *buf, size_t buflen);
 
@@ -176,7 +163,7 @@ int cfg_write_ini_if(const cfg_key *tab, const void *obj, FILE *f, cfg_used_fn *
 /** Usage text: one line "  section.key = value   doc (rule)" per key. */
 void cfg_print_help(const cfg_key *tab, const void *obj, FILE *f);
 
-/** Human-readable rule of `k`, e.g. "> 0", "in [0, 1]", "one of: a, b" ("" if none). */
+/** Human-readable rule of `k`, e.g. "> 0", "in [0, 1]", "one of: a, b" ("" if none; xbar_key_rule). */
 void cfg_describe_rule(const cfg_key *k, char *buf, size_t buflen);
 
 #endif

@@ -1,94 +1,74 @@
-/* hw_keys.c - the value names used by the rows of hw_keys.h, the device keys
- * each model reads, and the checks of explicitly given device keys. */
+/* hw_keys.c - the command's key tables from the library's rows, and the checks of
+ * explicitly given device keys (which model reads which key: the library's device table). */
 #include "hw_keys.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-const char *const hw_device_models[] = {"ald",      "constant_step",  "linear_step", "soft_bounds",
-                                        "soft_bounds_ref", "pow_step", "exp_step",    "piecewise_step",
-                                        "exp_paper", "pow_zs",         "exp_zs",      NULL};
-const char *const hw_schemes[] = {"expected", "count", "stochastic", "implicit", NULL};
-const char *const hw_nm_names[] = {"none", "abs_max", NULL};
-const char *const hw_bm_names[] = {"none", "iterative", NULL};
-const char *const hw_opt_kinds[] = {"digital", "analog_sgd", "tiki_taka", NULL};
+/* ---- tables ----------------------------------------------------------------------- */
 
-/* ---- which model reads which device key (src/device/device.c) ------------------------ */
-
-#define M_(x) (1u << XBAR_DEV_##x)
-#define ALL_MODELS ((1u << XBAR_DEV_COUNT_) - 1u)
-#define TAU_MODELS (M_(ALD) | M_(POW_ZS) | M_(EXP_ZS)) /* bounds from tau and sym_point */
-#define MULT_ONLY (M_(CONSTANT_STEP) | M_(POW_STEP) | M_(EXP_STEP) | M_(PIECEWISE_STEP)) /* c2c always multiplicative */
-
-/* Keys read by some models only; every other device key is read by all. */
-static const struct {
-    const char *key;
-    unsigned models;
-    const char *who; /* for the message */
-} partial[] = {
-    {"tau", TAU_MODELS, "only ald, pow_zs and exp_zs use it"},
-    {"sym_point", TAU_MODELS, "only ald, pow_zs and exp_zs use it"},
-    {"w_max", ALL_MODELS & ~TAU_MODELS, "every model but ald, pow_zs and exp_zs uses it"},
-    {"w_min", ALL_MODELS & ~TAU_MODELS, "every model but ald, pow_zs and exp_zs uses it"},
-    {"gamma_up", M_(LINEAR_STEP) | M_(EXP_STEP), "only linear_step and exp_step use it"},
-    {"gamma_down", M_(LINEAR_STEP) | M_(EXP_STEP), "only linear_step and exp_step use it"},
-    {"pow_gamma", M_(POW_STEP) | M_(EXP_PAPER), "only pow_step and exp_paper use it"},
-    {"pow_up_down", M_(POW_STEP) | M_(EXP_PAPER), "only pow_step and exp_paper use it"},
-    {"gamma_res", M_(POW_ZS) | M_(EXP_ZS), "only pow_zs and exp_zs use it"},
-    {"reference_mean", M_(SOFT_BOUNDS_REF), "only soft_bounds_ref uses it"},
-    {"mult_noise", ALL_MODELS & ~MULT_ONLY, "it has no additive noise form"},
-};
-#define NPARTIAL (sizeof partial / sizeof partial[0])
-
-static int is_tau_model(xbar_device_model m) { return (unsigned)m < XBAR_DEV_COUNT_ && (TAU_MODELS >> m & 1u); }
-
-static const char *model_name(xbar_device_model m)
+static void put(hw_table *t, const cfg_key *k)
 {
-    return (unsigned)m < XBAR_DEV_COUNT_ ? hw_device_models[m] : "unknown";
-}
-
-int hw_device_uses(xbar_device_model model, const char *key)
-{
-    for (size_t i = 0; i < NPARTIAL; i++)
-        if (!strcmp(partial[i].key, key)) return (unsigned)model < XBAR_DEV_COUNT_ && (partial[i].models >> model & 1u);
-    return 1;
-}
-
-/* What model m reads in place of key (the tail of the message). */
-static const char *instead(xbar_device_model m, const char *key)
-{
-    const int tau = is_tau_model(m);
-    if (!strcmp(key, "tau") || !strcmp(key, "sym_point") || !strcmp(key, "w_max") || !strcmp(key, "w_min"))
-        return tau ? "its range is set by device.tau and device.sym_point: [sym_point - tau, sym_point + tau]"
-                   : "its range is set by device.w_max / device.w_min";
-    if (!strcmp(key, "mult_noise"))
-        return "its cycle-to-cycle noise is always multiplicative, step*(1 + dw_min_std*xi): set its size with "
-               "device.dw_min_std";
-    if (!strcmp(key, "reference_mean") && m == XBAR_DEV_ALD) return "its offset is device.sym_point";
-    switch (m) { /* the shape keys: gammas, exponents, reference */
-    case XBAR_DEV_LINEAR_STEP:
-    case XBAR_DEV_EXP_STEP: return "its shape is set by device.gamma_up / device.gamma_down";
-    case XBAR_DEV_POW_STEP:
-    case XBAR_DEV_EXP_PAPER: return "its exponent is set by device.pow_gamma / device.pow_up_down";
-    case XBAR_DEV_POW_ZS:
-    case XBAR_DEV_EXP_ZS: return "its exponent is set by device.gamma_res";
-    case XBAR_DEV_ALD: return "its slope follows from device.tau";
-    case XBAR_DEV_SOFT_BOUNDS:
-    case XBAR_DEV_SOFT_BOUNDS_REF: return "its slope follows from device.w_max / device.w_min";
-    case XBAR_DEV_CONSTANT_STEP: return "its step is constant, device.dw_min";
-    default: return "its shape is set by its node tables (library API only)";
+    if (t->n >= HW_MAX_KEYS) {
+        fprintf(stderr, "xbar: key table of more than %d rows\n", HW_MAX_KEYS);
+        abort();
     }
+    t->k[t->n++] = *k;
+    t->k[t->n] = (cfg_key)CFG_END;
+}
+
+void hw_keys_own(hw_table *t, const cfg_key *rows)
+{
+    for (; rows->section; rows++) put(t, rows);
+}
+
+/* The doc of a "transfer" row: "of the weight updates" reads "when writing C" (kept once
+ * per doc text for the life of the program: the tables are built once). */
+static const char *transfer_doc(const char *doc)
+{
+    static const char from[] = "of the weight updates", to[] = "when writing C";
+    static struct {
+        const char *doc;
+        char text[256];
+    } memo[16];
+    const char *at = doc ? strstr(doc, from) : NULL;
+    if (!at) return doc;
+    for (size_t i = 0; i < sizeof memo / sizeof memo[0]; i++) {
+        if (memo[i].doc == doc) return memo[i].text;
+        if (memo[i].doc) continue;
+        snprintf(memo[i].text, sizeof memo[i].text, "%.*s%s%s", (int)(at - doc), doc, to, at + strlen(from));
+        memo[i].doc = doc;
+        return memo[i].text;
+    }
+    return doc;
+}
+
+void hw_keys_add(hw_table *t, const xbar_key *rows, size_t first, size_t count, const char *section, size_t base)
+{
+    for (size_t i = first; rows[i].section && (count == HW_ALL || i < first + count); i++) {
+        cfg_key k = rows[i];
+        k.section = section;
+        k.offset += base;
+        if (!strcmp(section, "transfer")) k.doc = transfer_doc(k.doc);
+        put(t, &k);
+    }
+}
+
+static const char *model_name(xbar_device_model m) { return xbar_device_model_name(m); }
+
+static int is_tau_model(xbar_device_model m)
+{
+    return (unsigned)m < XBAR_DEV_COUNT_ && xbar_device_uses_key(m, "tau");
 }
 
 void hw_device_unused_msg(const xbar_device_params *d, const char *key, const char *value, char *err, size_t n)
 {
-    const char *who = "";
-    for (size_t i = 0; i < NPARTIAL; i++)
-        if (!strcmp(partial[i].key, key)) who = partial[i].who;
-    snprintf(err, n, "device.%s = %s: the %s model does not use %s (%s); %s", key, value, model_name(d->model), key,
-             who, instead(d->model, key));
+    const char *tail = xbar_device_key_unused(d->model, key);
+    snprintf(err, n, "device.%s = %s: the %s model does not use %s %s", key, value, model_name(d->model), key,
+             tail ? tail : "");
 }
 
 /* ---- explicitly given keys ------------------------------------------------------ */
@@ -136,7 +116,7 @@ int hw_keys_mark(const cfg_key *tab, hw_key_marks *m, const char *config, const 
 
 int hw_device_key_used(const cfg_key *k, xbar_device_model model, char *why, size_t n)
 {
-    if (strcmp(k->section, "device") || hw_device_uses(model, k->key)) return 1;
+    if (strcmp(k->section, "device") || xbar_device_uses_key(model, k->key)) return 1;
     snprintf(why, n, "not used by the %s model", model_name(model));
     return 0;
 }
@@ -145,7 +125,7 @@ int hw_device_unused(const cfg_key *tab, const void *obj, size_t dev, const hw_k
 {
     const xbar_device_params *d = (const xbar_device_params *)((const char *)obj + dev);
     for (size_t i = 0; tab[i].section && i < HW_MAX_KEYS; i++) {
-        if (!m->set[i] || strcmp(tab[i].section, "device") || hw_device_uses(d->model, tab[i].key)) continue;
+        if (!m->set[i] || strcmp(tab[i].section, "device") || xbar_device_uses_key(d->model, tab[i].key)) continue;
         char val[256];
         cfg_format_value(&tab[i], obj, val, sizeof val);
         hw_device_unused_msg(d, tab[i].key, val, err, n);

@@ -2,7 +2,7 @@
  * jsonout.h - building summary.json with cJSON, and writing it atomically.
  *
  *   cJSON *s = json_summary_new("lsq");            // {"command":"lsq","xbar_version":"0.1.0"}
- *   json_add_config(s, "config", lsq_keys, &cfg);  // {"config":{"device":{"dw_min":0.001,...}}}
+ *   json_add_config(s, "config", lsq_keys(), &cfg); // {"config":{"device":{"dw_min":0.001,...}}}
  *   cJSON_AddNumberToObject(s, "final_loss", loss);
  *   json_add_array(s, "loss_per_lr", v, n);
  *   if (json_write_file(s, out_path(&o, "summary.json"), err, sizeof err)) ...

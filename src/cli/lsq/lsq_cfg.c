@@ -12,7 +12,7 @@
 
 static const char *const problems[] = {"lsq", "thm3", NULL};
 
-const cfg_key lsq_keys[] = {
+static const cfg_key own_keys[] = {
     {"lsq", "preset", CFG_STRING, offsetof(lsq_cfg, preset), .doc = "preset this configuration started from (informational)"},
     {"lsq", "kinds", CFG_STRING, offsetof(lsq_cfg, kinds), .flags = CFG_NONEMPTY,
      .doc = "curves: comma list of digital, analog_dynamic, analog_pulse, tt_dynamic, tt_pulse"},
@@ -41,12 +41,22 @@ const cfg_key lsq_keys[] = {
      .doc = "> 0: dw_min = tau/states (bounded models: tau = (w_max - w_min)/2); device.dw_min is then not given"},
     {"lsq", "data_seed", CFG_U64, S(data_seed), .doc = "seed of A and W*"},
     {"lsq", "seed", CFG_U64, S(seed), .doc = "seed of gradient noise, reads and pulses (--seed)"},
-    HW_DEVICE_KEYS(offsetof(lsq_cfg, s.device)),
-    HW_UPDATE_KEYS("update", offsetof(lsq_cfg, s.update), "of the weight updates"),
-    HW_COUNT_KEYS("update", offsetof(lsq_cfg, s.update)),
-    HW_OPT_KEYS(offsetof(lsq_cfg, s.opt)),
-    HW_UPDATE_KEYS("transfer", offsetof(lsq_cfg, s.opt.transfer_update), "when writing C"),
     CFG_END};
+
+const cfg_key *lsq_keys(void)
+{
+    static hw_table t;
+    if (t.n) return t.k;
+    const xbar_key *opt = xbar_opt_keys();
+    hw_keys_own(&t, own_keys);
+    hw_keys_add(&t, xbar_device_keys(), 0, HW_ALL, "device", offsetof(lsq_cfg, s.device));
+    hw_keys_add(&t, xbar_update_keys(), 0, HW_ALL, "update", offsetof(lsq_cfg, s.update));
+    /* the curve sets the optimizer's kind: its row is left out */
+    hw_keys_add(&t, opt, xbar_key_find(opt, "optimizer", "kind") == opt, HW_ALL, "optimizer",
+                offsetof(lsq_cfg, s.opt));
+    hw_keys_add(&t, xbar_update_keys(), 0, 5, "transfer", offsetof(lsq_cfg, s.opt.transfer_update));
+    return t.k;
+}
 
 lsq_cfg lsq_cfg_defaults(void)
 {
@@ -54,7 +64,7 @@ lsq_cfg lsq_cfg_defaults(void)
     memset(&c, 0, sizeof c);
     strcpy(c.kinds, "digital,analog_pulse");
     c.ema = 0.0;
-    c.s = lsq_setup_defaults();
+    c.s = xbar_lsq_setup_defaults();
     return c;
 }
 
@@ -138,13 +148,13 @@ static unsigned curves_read(const lsq_cfg *c, int *dw_min)
 {
     unsigned models = 0;
     *dw_min = 0;
-    if (c->sweep_key[0] && strncmp(c->sweep_key, "lsq.sweep", 9) && cfg_find(lsq_keys, c->sweep_key)) {
+    if (c->sweep_key[0] && strncmp(c->sweep_key, "lsq.sweep", 9) && cfg_find(lsq_keys(), c->sweep_key)) {
         const char *vp = c->sweep_values;
         char val[64], as[CFG_STR_MAX + 80], why[256];
         while (next_token(&vp, val, sizeof val)) {
             lsq_cfg tmp = *c;
             snprintf(as, sizeof as, "%s=%s", c->sweep_key, val);
-            if (cfg_set(lsq_keys, &tmp, as, why, sizeof why) || (unsigned)tmp.s.device.model >= XBAR_DEV_COUNT_)
+            if (cfg_set(lsq_keys(), &tmp, as, why, sizeof why) || (unsigned)tmp.s.device.model >= XBAR_DEV_COUNT_)
                 continue;
             models |= 1u << tmp.s.device.model;
             *dw_min |= tmp.s.states == 0;
@@ -174,7 +184,7 @@ int lsq_cfg_uses(const cfg_key *k, const void *obj, char *why, size_t n)
         return 0;
     }
     for (int m = 0; m < XBAR_DEV_COUNT_; m++)
-        if ((models >> m & 1u) && hw_device_uses((xbar_device_model)m, k->key)) return 1;
+        if ((models >> m & 1u) && xbar_device_uses_key((xbar_device_model)m, k->key)) return 1;
     const int one = only_model(models);
     if (one >= 0) return hw_device_key_used(k, (xbar_device_model)one, why, n);
     snprintf(why, n, "not used by any model of lsq.sweep_values = %s", c->sweep_values);
@@ -184,8 +194,9 @@ int lsq_cfg_uses(const cfg_key *k, const void *obj, char *why, size_t n)
 /* Keys given explicitly (marked in m) that the configuration does not use (lsq_cfg_uses). */
 static int check_marked(const lsq_cfg *c, const hw_key_marks *m, char *err, size_t n)
 {
-    for (size_t i = 0; lsq_keys[i].section && i < HW_MAX_KEYS; i++) {
-        const cfg_key *k = &lsq_keys[i];
+    const cfg_key *keys = lsq_keys();
+    for (size_t i = 0; keys[i].section && i < HW_MAX_KEYS; i++) {
+        const cfg_key *k = &keys[i];
         char why[CFG_STR_MAX + 80], val[64];
         if (!m->set[i] || lsq_cfg_uses(k, c, why, sizeof why)) continue;
         cfg_format_value(k, c, val, sizeof val);
@@ -212,7 +223,7 @@ static int check_marked(const lsq_cfg *c, const hw_key_marks *m, char *err, size
 int lsq_cfg_check_given(const lsq_cfg *c, const char *config, const char *const *sets, int nsets, char *err, size_t n)
 {
     hw_key_marks m;
-    if (hw_keys_mark(lsq_keys, &m, config, sets, nsets, err, n)) return -1;
+    if (hw_keys_mark(lsq_keys(), &m, config, sets, nsets, err, n)) return -1;
     return check_marked(c, &m, err, n);
 }
 
@@ -223,11 +234,11 @@ int lsq_cfg_preset(lsq_cfg *c, const char *name, char *err, size_t n)
         *c = lsq_cfg_defaults();
         snprintf(c->preset, sizeof c->preset, "%s", name);
         for (const char *const *a = p->set; *a; a++)
-            if (cfg_set(lsq_keys, c, *a, err, n)) return -1;
+            if (cfg_set(lsq_keys(), c, *a, err, n)) return -1;
         /* a preset uses every key it sets (keys it sets count as defaults for --config / --set) */
         hw_key_marks m;
-        if (hw_keys_mark(lsq_keys, &m, NULL, NULL, 0, err, n)) return -1;
-        for (const char *const *a = p->set; *a; a++) hw_keys_mark_one(lsq_keys, &m, *a);
+        if (hw_keys_mark(lsq_keys(), &m, NULL, NULL, 0, err, n)) return -1;
+        for (const char *const *a = p->set; *a; a++) hw_keys_mark_one(lsq_keys(), &m, *a);
         return check_marked(c, &m, err, n);
     }
     snprintf(err, n, "unknown preset %s (one of: fig1, fig3, fig4-tau, fig4-sigma, fig4-init, thm3, tt)", name);
@@ -246,7 +257,7 @@ int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t 
     char kind[64], val[64];
     const char *kp = c->kinds;
     int count = 0, sweep = c->sweep_key[0] != 0;
-    if (sweep && !cfg_find(lsq_keys, c->sweep_key)) {
+    if (sweep && !cfg_find(lsq_keys(), c->sweep_key)) {
         snprintf(err, n, "lsq.sweep_key = %s: unknown key", c->sweep_key);
         return -1;
     }
@@ -255,7 +266,7 @@ int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t 
         return -1;
     }
     while (next_token(&kp, kind, sizeof kind)) {
-        int k = lsq_kind_from_name(kind);
+        int k = xbar_lsq_kind_from_name(kind);
         if (k < 0) {
             snprintf(err, n, "lsq.kinds = %s: unknown kind %s (digital, analog_dynamic, analog_pulse, tt_dynamic, tt_pulse)",
                      c->kinds, kind);
@@ -278,12 +289,12 @@ int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t 
             }
             lsq_cfg tmp = *c;
             lsq_curve *cv = &out[count];
-            cv->kind = (lsq_kind)k;
+            cv->kind = (xbar_lsq_kind)k;
             cv->value[0] = 0;
             if (have) {
                 char as[CFG_STR_MAX + 80], why[256];
                 snprintf(as, sizeof as, "%s=%s", c->sweep_key, val);
-                if (cfg_set(lsq_keys, &tmp, as, why, sizeof why)) {
+                if (cfg_set(lsq_keys(), &tmp, as, why, sizeof why)) {
                     snprintf(err, n, "lsq.sweep_values: %s", why);
                     return -1;
                 }
@@ -291,18 +302,18 @@ int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t 
             }
             cv->s = tmp.s;
             const char *dev_key = sweep && !strncmp(c->sweep_key, "device.", 7) ? c->sweep_key + 7 : NULL;
-            if (dev_key && !hw_device_uses(cv->s.device.model, dev_key)) {
+            if (dev_key && !xbar_device_uses_key(cv->s.device.model, dev_key)) {
                 char msg[768];
                 hw_device_unused_msg(&cv->s.device, dev_key, val, msg, sizeof msg);
                 snprintf(err, n, "lsq.sweep_key = %s: %s", c->sweep_key, msg);
                 return -1;
             }
-            /* one pulse below the model's range (lsq.states > 0: dw_min = tau/states, lsq_setup_check) */
+            /* one pulse below the model's range (lsq.states > 0: dw_min = tau/states, xbar_lsq_setup_check) */
             if (cv->s.states == 0 && hw_device_check(&cv->s.device, err, n)) {
                 if (have) snprintf(err + strlen(err), n - strlen(err), " (curve %s)", val);
                 return -1;
             }
-            const char *bad = lsq_setup_check(&cv->s, cv->kind);
+            const char *bad = xbar_lsq_setup_check(&cv->s, cv->kind);
             if (bad) {
                 snprintf(err, n, "%s%s%s", bad, have ? " (curve " : "", have ? val : "");
                 if (have) strncat(err, ")", n - strlen(err) - 1);
@@ -313,7 +324,7 @@ int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t 
             else snprintf(cv->name, sizeof cv->name, "%s", kind);
             count++;
             nv++;
-            if (have && k == LSQ_DIGITAL && !affects_digital(c->sweep_key)) {
+            if (have && k == XBAR_LSQ_DIGITAL && !affects_digital(c->sweep_key)) {
                 snprintf(cv->name, sizeof cv->name, "%s", kind);
                 cv->value[0] = 0;
                 break;

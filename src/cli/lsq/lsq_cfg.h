@@ -4,7 +4,7 @@
 #define XBAR_CLI_LSQ_CFG_H
 
 #include "cfg.h"
-#include "exp_lsq.h"
+#include "xbar.h"
 
 typedef struct {
     char preset[CFG_STR_MAX];       /* name of the preset it started from ("" none) */
@@ -12,18 +12,19 @@ typedef struct {
     char sweep_key[CFG_STR_MAX];    /* "section.key" varied across curves ("" none) */
     char sweep_values[CFG_STR_MAX]; /* comma list of values of sweep_key */
     double ema;                     /* plot smoothing s = ema*s + (1-ema)*loss */
-    lsq_setup s;
+    xbar_lsq_setup s;
 } lsq_cfg;
 
 /** One curve: its name, kind, sweep value and fully resolved setup. */
 typedef struct {
     char name[160];
     char value[64];
-    lsq_kind kind;
-    lsq_setup s;
+    xbar_lsq_kind kind;
+    xbar_lsq_setup s;
 } lsq_curve;
 
-extern const cfg_key lsq_keys[];
+/** The key table of lsq_cfg (built from the library's rows on the first call). */
+const cfg_key *lsq_keys(void);
 
 /** Defaults (the fig1 setting without sweeps). */
 lsq_cfg lsq_cfg_defaults(void);
@@ -47,7 +48,7 @@ int lsq_cfg_check_given(const lsq_cfg *c, const char *config, const char *const 
  * cfg_used_fn of lsq_keys for the lsq_cfg obj: 0 for a [device] key that no
  * curve reads, else 1. The curves' device models and lsq.states are taken
  * over every value of the sweep (lsq.sweep_key = device.model sweeps the
- * model): a key is unused if no model of the curves reads it (hw_device_uses),
+ * model): a key is unused if no model of the curves reads it (xbar_device_uses_key),
  * and device.dw_min if every curve has lsq.states > 0. DIR/config.ini is
  * written with it (cfg_write_ini_if), so that `--config DIR/config.ini`
  * re-runs the run.

@@ -15,7 +15,7 @@
 void lsq_outcome_free(lsq_outcome *o)
 {
     if (!o) return;
-    for (int i = 0; i < o->n; i++) lsq_result_free(&o->res[i]);
+    for (int i = 0; i < o->n; i++) xbar_lsq_result_free(&o->res[i]);
     o->n = 0;
 }
 
@@ -26,10 +26,10 @@ static int write_metrics(const lsq_outcome *o, const char *path, char *err, size
     csv_writer *w = csv_open(path, cols, err, n);
     if (!w) return -1;
     for (int c = 0; c < o->n; c++) {
-        const lsq_result *r = &o->res[c];
+        const xbar_lsq_result *r = &o->res[c];
         for (int k = 0; k < r->n; k++) {
             csv_str(w, o->curve[c].name);
-            csv_str(w, lsq_kind_name(o->curve[c].kind));
+            csv_str(w, xbar_lsq_kind_name(o->curve[c].kind));
             csv_str(w, o->curve[c].value);
             csv_i64(w, k);
             csv_num(w, r->loss[k]);
@@ -47,13 +47,13 @@ static int write_summary(const lsq_cfg *c, const lsq_outcome *o, const char *pat
     cJSON *s = json_summary_new("lsq");
     if (!s) return snprintf(err, n, "out of memory"), -1;
     cJSON_AddStringToObject(s, "preset", c->preset);
-    json_add_config(s, "config", lsq_keys, c);
+    json_add_config(s, "config", lsq_keys(), c);
     cJSON *arr = cJSON_AddArrayToObject(s, "curves");
     for (int i = 0; i < o->n; i++) {
-        const lsq_result *r = &o->res[i];
+        const xbar_lsq_result *r = &o->res[i];
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "name", o->curve[i].name);
-        cJSON_AddStringToObject(e, "kind", lsq_kind_name(o->curve[i].kind));
+        cJSON_AddStringToObject(e, "kind", xbar_lsq_kind_name(o->curve[i].kind));
         cJSON_AddStringToObject(e, "value", o->curve[i].value);
         cJSON_AddNumberToObject(e, "final_error", r->final_error);
         cJSON_AddNumberToObject(e, "S_K", r->S_K);
@@ -78,7 +78,7 @@ static int write_summary(const lsq_cfg *c, const lsq_outcome *o, const char *pat
 static int write_plot(const lsq_cfg *c, const lsq_outcome *o, const char *path, char *err, size_t n)
 {
     int K = o->res[0].n, stride = K > 2000 ? K / 2000 : 1, np = (K + stride - 1) / stride;
-    int thm3 = c->s.problem == LSQ_PROBLEM_THM3;
+    int thm3 = c->s.problem == XBAR_LSQ_PROBLEM_THM3;
     double *buf = malloc(sizeof(double) * (size_t)(np * (o->n + 1)));
     plot_series *ser = calloc((size_t)o->n, sizeof *ser);
     if (!buf || !ser) {
@@ -134,7 +134,7 @@ int lsq_execute(const lsq_cfg *c, const char *out, int force, int quiet, lsq_out
     int rc = 0;
     for (int i = 0; i < nc && !rc; i++) {
         if (!quiet) fprintf(stderr, "  lsq %s: curve %d/%d %s ...", c->preset, i + 1, nc, o->curve[i].name);
-        xbar_status st = lsq_run(&o->curve[i].s, o->curve[i].kind, &o->res[i]);
+        xbar_status st = xbar_lsq_run(&o->curve[i].s, o->curve[i].kind, &o->res[i]);
         o->n = i + 1;
         if (st != XBAR_OK) {
             snprintf(err, n, "curve %s: %s", o->curve[i].name, xbar_last_error());
@@ -146,7 +146,7 @@ int lsq_execute(const lsq_cfg *c, const char *out, int force, int quiet, lsq_out
     if (!rc) {
         FILE *f = out_fopen(&od, "config.ini", err, n);
         if (!f) rc = 1;
-        else if (cfg_write_ini_if(lsq_keys, c, f, lsq_cfg_uses) | fclose(f)) { /* both run: the file is closed either way */
+        else if (cfg_write_ini_if(lsq_keys(), c, f, lsq_cfg_uses) | fclose(f)) { /* both run: the file is closed either way */
             snprintf(err, n, "cannot write %s", out_path(&od, "config.ini"));
             rc = 1;
         }

@@ -11,7 +11,7 @@
 typedef struct {
     int n;
     lsq_curve curve[LSQ_MAX_CURVES];
-    lsq_result res[LSQ_MAX_CURVES];
+    xbar_lsq_result res[LSQ_MAX_CURVES];
 } lsq_outcome;
 
 /**

@@ -24,7 +24,7 @@ typedef struct {
 static double fe(const lsq_outcome *o, int i) { return o->res[i].final_error; }
 
 /* Index of the curve with this kind and sweep value ("" = any value), or -1. */
-static int find(const lsq_outcome *o, lsq_kind k, const char *value)
+static int find(const lsq_outcome *o, xbar_lsq_kind k, const char *value)
 {
     for (int i = 0; i < o->n; i++)
         if (o->curve[i].kind == k && (!value[0] || !strcmp(o->curve[i].value, value))) return i;
@@ -33,8 +33,8 @@ static int find(const lsq_outcome *o, lsq_kind k, const char *value)
 
 static void check_fig1(const lsq_outcome *o, row *r)
 {
-    int d0 = find(o, LSQ_DIGITAL, "0.2"), d1 = find(o, LSQ_DIGITAL, "0.03");
-    int a0 = find(o, LSQ_ANALOG_PULSE, "0.2"), a1 = find(o, LSQ_ANALOG_PULSE, "0.03");
+    int d0 = find(o, XBAR_LSQ_DIGITAL, "0.2"), d1 = find(o, XBAR_LSQ_DIGITAL, "0.03");
+    int a0 = find(o, XBAR_LSQ_ANALOG_PULSE, "0.2"), a1 = find(o, XBAR_LSQ_ANALOG_PULSE, "0.03");
     double dr = fe(o, d0) / fe(o, d1), ar = fe(o, a0) / fe(o, a1);
     snprintf(r->claim, sizeof r->claim, "Fig. 1: digital error falls with alpha, Analog SGD floor does not");
     snprintf(r->paper, sizeof r->paper, "digital ~ alpha; analog flat, far above");
@@ -46,10 +46,11 @@ static void check_fig1(const lsq_outcome *o, row *r)
 static void check_fig3(const lsq_outcome *o, row *r)
 {
     static const char *const taus[] = {"1", "1.5", "2", "2.5"};
-    int dg = find(o, LSQ_DIGITAL, ""), ok = 1;
+    int dg = find(o, XBAR_LSQ_DIGITAL, ""), ok = 1;
     double worst = 1, prev_gap = INFINITY;
     for (int t = 0; t < 4; t++) {
-        double dy = fe(o, find(o, LSQ_ANALOG_DYNAMIC, taus[t])), pu = fe(o, find(o, LSQ_ANALOG_PULSE, taus[t]));
+        double dy = fe(o, find(o, XBAR_LSQ_ANALOG_DYNAMIC, taus[t]));
+        double pu = fe(o, find(o, XBAR_LSQ_ANALOG_PULSE, taus[t]));
         double q = dy > pu ? dy / pu : pu / dy, gap = dy / fe(o, dg);
         worst = fmax(worst, q);
         ok = ok && q < 3.5 && fe(o, dg) < fmin(dy, pu) && gap < prev_gap;
@@ -58,12 +59,13 @@ static void check_fig3(const lsq_outcome *o, row *r)
     snprintf(r->claim, sizeof r->claim, "Fig. 3: eq. (3) tracks the pulse-level run; digital lower; gap grows as tau falls");
     snprintf(r->paper, sizeof r->paper, "(3) overlays the simulation, (2) lower");
     snprintf(r->xbar, sizeof r->xbar, "dynamic/pulse floors within x%.2f; tau=1: dyn %.2g, pulse %.2g, digital %.2g",
-             worst, fe(o, find(o, LSQ_ANALOG_DYNAMIC, "1")), fe(o, find(o, LSQ_ANALOG_PULSE, "1")), fe(o, dg));
+             worst, fe(o, find(o, XBAR_LSQ_ANALOG_DYNAMIC, "1")), fe(o, find(o, XBAR_LSQ_ANALOG_PULSE, "1")),
+             fe(o, dg));
     r->holds = ok;
 }
 
 /* Analog floors in sweep order; monotone direction dir (+1 rising, -1 falling). */
-static int monotone(const lsq_outcome *o, lsq_kind k, int dir, char *buf, size_t n)
+static int monotone(const lsq_outcome *o, xbar_lsq_kind k, int dir, char *buf, size_t n)
 {
     int ok = 1;
     double prev = dir > 0 ? -INFINITY : INFINITY;
@@ -83,14 +85,14 @@ static void check_fig4(const lsq_outcome *o, const char *name, row *r)
 {
     char seq[200];
     if (!strcmp(name, "fig4-tau")) {
-        int ok = monotone(o, LSQ_ANALOG_PULSE, -1, seq, sizeof seq);
-        double last = fe(o, o->n - 1), dg = fe(o, find(o, LSQ_DIGITAL, ""));
+        int ok = monotone(o, XBAR_LSQ_ANALOG_PULSE, -1, seq, sizeof seq);
+        double last = fe(o, o->n - 1), dg = fe(o, find(o, XBAR_LSQ_DIGITAL, ""));
         snprintf(r->claim, sizeof r->claim, "Fig. 4 left: floor falls monotonically with tau toward digital");
         snprintf(r->paper, sizeof r->paper, "tau 2..50: monotone, approaches SGD");
         snprintf(r->xbar, sizeof r->xbar, "tau 2,3,5,10,20,50: %s; digital %.2g", seq, dg);
         r->holds = ok && last < 3 * dg;
     } else if (!strcmp(name, "fig4-sigma")) {
-        int ok = monotone(o, LSQ_ANALOG_PULSE, +1, seq, sizeof seq);
+        int ok = monotone(o, XBAR_LSQ_ANALOG_PULSE, +1, seq, sizeof seq);
         snprintf(r->claim, sizeof r->claim, "Fig. 4 middle: floor rises monotonically with sigma^2");
         snprintf(r->paper, sizeof r->paper, "sigma^2 1e-3..1: monotone");
         snprintf(r->xbar, sizeof r->xbar, "sigma^2 1e-3,1e-2,1e-1,1: %s", seq);
@@ -107,7 +109,7 @@ static void check_fig4(const lsq_outcome *o, const char *name, row *r)
 
 static void check_thm3(const lsq_outcome *o, row *r)
 {
-    int a = find(o, LSQ_ANALOG_DYNAMIC, "0.02"), b = find(o, LSQ_ANALOG_DYNAMIC, "0.005");
+    int a = find(o, XBAR_LSQ_ANALOG_DYNAMIC, "0.02"), b = find(o, XBAR_LSQ_ANALOG_DYNAMIC, "0.005");
     double ra = o->res[a].ratio, rb = o->res[b].ratio, wmax = 0;
     for (int i = 0; i < o->n; i++) wmax = fmax(wmax, o->res[i].winf_max);
     snprintf(r->claim, sizeof r->claim, "Thm 3: mean ||grad f||^2 = sigma^2 S_K + O(alpha) (paper: 4 sigma^2 S_K)");
@@ -120,8 +122,8 @@ static void check_thm3(const lsq_outcome *o, row *r)
 
 static void check_tt(const lsq_outcome *o, row *r)
 {
-    int a0 = find(o, LSQ_ANALOG_PULSE, "0.1"), a1 = find(o, LSQ_ANALOG_PULSE, "0.01");
-    int t0 = find(o, LSQ_TT_PULSE, "0.1"), t1 = find(o, LSQ_TT_PULSE, "0.01");
+    int a0 = find(o, XBAR_LSQ_ANALOG_PULSE, "0.1"), a1 = find(o, XBAR_LSQ_ANALOG_PULSE, "0.01");
+    int t0 = find(o, XBAR_LSQ_TT_PULSE, "0.1"), t1 = find(o, XBAR_LSQ_TT_PULSE, "0.01");
     double ar = fe(o, a0) / fe(o, a1), tr = fe(o, t0) / fe(o, t1);
     snprintf(r->claim, sizeof r->claim, "Thm 4 / Table 1: Tiki-Taka converges exactly, Analog SGD keeps a floor");
     snprintf(r->paper, sizeof r->paper, "TT: no asymptotic error; ASGD: O(sigma^2 S_K)");

@@ -91,7 +91,7 @@ static int run_one(const full_opts *fo, const part_def *p, const char *stem, int
     if (access(path, F_OK) == 0) return 0;
     train_cfg c = train_cfg_defaults();
     snprintf(path, sizeof path, "%s/%s.ini", fo->configs, stem);
-    if (cfg_load_file(train_keys, &c, path, err, n)) return 2;
+    if (cfg_load_file(train_keys(), &c, path, err, n)) return 2;
     c.set = strcmp(p->set, "mnist") ? 1 : 0;
     c.seed = (uint64_t)seed;
     if (fo->epochs > 0) c.epochs = fo->epochs;
@@ -260,7 +260,7 @@ static int check_configs(const full_opts *fo, char *err, size_t n)
             train_cfg c = train_cfg_defaults();
             char path[OUT_PATH_MAX + 80];
             snprintf(path, sizeof path, "%s/%s.ini", fo->configs, r.name);
-            if (cfg_load_file(train_keys, &c, path, err, n)) return -1;
+            if (cfg_load_file(train_keys(), &c, path, err, n)) return -1;
             c.set = strcmp(parts[p].set, "mnist") ? 1 : 0;
             if (fo->epochs > 0) c.epochs = fo->epochs;
             /* as its runs will use it: keys its device model does not use, dw_min against the range, layers, ... */

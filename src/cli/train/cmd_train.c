@@ -55,7 +55,7 @@ int cmd_train(int argc, char **argv)
     char err[1024];
     train_cfg c = train_cfg_defaults();
     if (args_parse(&a, "train", argc, argv, extra, err, sizeof err)) return cli_error("train", "%s", err), EXIT_USAGE;
-    if (a.help) return args_usage(stdout, "train", summary, extra, train_keys, &c), EXIT_OK;
+    if (a.help) return args_usage(stdout, "train", summary, extra, train_keys(), &c), EXIT_OK;
     if (a.out && out_check(a.out, OUT_MAY_EXIST, err, sizeof err)) return cli_error("train", "%s", err), EXIT_USAGE;
     char outbuf[OUT_PATH_MAX];
     snprintf(outbuf, sizeof outbuf, "%s", a.out ? a.out : "out/train");
@@ -70,7 +70,7 @@ int cmd_train(int argc, char **argv)
         if (train_run_config_path(out, resumed, sizeof resumed, err, sizeof err)) return cli_error("train", "%s", err), EXIT_USAGE;
         a.config = resumed;
     }
-    if (args_apply_config(&a, train_keys, &c, err, sizeof err)) return cli_error("train", "%s", err), EXIT_USAGE;
+    if (args_apply_config(&a, train_keys(), &c, err, sizeof err)) return cli_error("train", "%s", err), EXIT_USAGE;
     /* resumed: the run's own resolved configuration, checked when it started */
     if (!resume && train_cfg_check_given(&c, a.config, a.sets, a.nsets, err, sizeof err))
         return cli_error("train", "%s", err), EXIT_USAGE;

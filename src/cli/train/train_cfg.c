@@ -1,4 +1,5 @@
-/* train_cfg.c - key table, defaults and layer-list parsing of `xbar train`. */
+/* train_cfg.c - key table, defaults and layer specs of `xbar train` (the layer list is parsed by the
+ * library: xbar_net_config_layers). */
 #define _POSIX_C_SOURCE 200809L
 #include <float.h>
 #include <math.h>
@@ -14,19 +15,17 @@
 static const char *const data_sets[] = {"mnist", "fashion", NULL};
 static const char *const std_dirs[] = {"data/mnist", "/usr/share/datasets/fashion-mnist"};
 
-const cfg_key train_keys[] = {
+/* The rows of train_cfg's own sections; [model] and the hardware are the library's. */
+static const cfg_key data_keys[] = {
     {"data", "set", CFG_ENUM, T(set), .choices = data_sets,
      .doc = "mnist: 8,000/2,000 real digits (scripts/data.sh); fashion: Fashion-MNIST 60,000/10,000"},
     {"data", "dir", CFG_STRING, T(dir),
      .doc = "folder of the four IDX files (empty: data/mnist or /usr/share/datasets/fashion-mnist)"},
     {"data", "train_limit", CFG_INT, T(train_limit), .flags = CFG_NONNEG, .doc = "use the first n training samples (0 all)"},
     {"data", "test_limit", CFG_INT, T(test_limit), .flags = CFG_NONNEG, .doc = "use the first n test samples (0 all)"},
-    {"model", "layers", CFG_STRING, T(layers), .flags = CFG_NONEMPTY,
-     .doc = "layers in order: linear:OUT conv:OUT:K[:STRIDE[:PAD]] maxpool:K sigmoid tanh relu, or fcn / cnn"},
-    {"model", "digital_layers", CFG_STRING, T(digital_layers),
-     .doc = "comma list of linear / conv layer indices (0-based, in model.layers) kept digital; the others use optimizer.kind"},
-    {"model", "bias", CFG_BOOL, T(bias), .doc = "digital bias on linear and conv layers"},
-    {"model", "out_scaling", CFG_BOOL, T(out_scaling), .doc = "analog layers: learnable digital output scale"},
+    CFG_END};
+
+static const cfg_key run_keys[] = {
     {"train", "epochs", CFG_INT, T(epochs), .min = 1, .max = TRAIN_MAX_EPOCHS, .flags = CFG_MIN | CFG_MAX,
      .doc = "passes over the training set"},
     {"train", "batch", CFG_INT, T(batch), .min = 1, .max = 65536, .flags = CFG_MIN | CFG_MAX, .doc = "mini-batch size"},
@@ -42,26 +41,32 @@ const cfg_key train_keys[] = {
     {"train", "timings", CFG_BOOL, T(timings),
      .doc = "record wall-clock seconds and samples/s (false: write 0 there, so that repeated runs write "
             "byte-identical files)"},
-    {"optimizer", "kind", CFG_ENUM, T(opt_kind), .choices = hw_opt_kinds,
-     .doc = "digital (float SGD), analog_sgd (one tile) or tiki_taka (fast A + slow C)"},
-    HW_OPT_KEYS(T(opt)),
-    HW_DEVICE_KEYS(T(device)),
-    HW_UPDATE_KEYS("update", T(update), "of the weight updates"),
-    HW_COUNT_KEYS("update", T(update)),
-    HW_UPDATE_KEYS("transfer", T(opt.transfer_update), "when writing C"),
-    HW_IO_KEYS("forward", T(forward)),
-    HW_IO_KEYS("backward", T(backward)),
-    HW_IO_KEYS("transfer_io", T(opt.transfer_io)),
     CFG_END};
 
-static const char fcn[] = "linear:256 sigmoid linear:128 sigmoid linear:10";
-static const char cnn[] = "conv:16:5 tanh maxpool:2 conv:32:5 tanh maxpool:2 tanh linear:128 tanh linear:10";
+/* [model] is xbar_net_config's first four fields, laid out alike in train_cfg. */
+_Static_assert(offsetof(train_cfg, digital_layers) - offsetof(train_cfg, layers) ==
+                       offsetof(xbar_net_config, digital_layers) &&
+                   offsetof(train_cfg, bias) - offsetof(train_cfg, layers) == offsetof(xbar_net_config, bias) &&
+                   offsetof(train_cfg, out_scaling) - offsetof(train_cfg, layers) ==
+                       offsetof(xbar_net_config, out_scaling) &&
+                   offsetof(xbar_net_config, layers) == 0,
+               "train_cfg [model] fields differ from xbar_net_config");
 
-const char *train_model_preset(const char *name)
+const cfg_key *train_keys(void)
 {
-    if (!strcmp(name, "fcn")) return fcn;
-    if (!strcmp(name, "cnn")) return cnn;
-    return NULL;
+    static hw_table t;
+    if (t.n) return t.k;
+    hw_keys_own(&t, data_keys);
+    hw_keys_add(&t, xbar_net_keys(), 0, HW_ALL, "model", T(layers));
+    hw_keys_own(&t, run_keys);
+    hw_keys_add(&t, xbar_opt_keys(), 0, HW_ALL, "optimizer", T(opt));
+    hw_keys_add(&t, xbar_device_keys(), 0, HW_ALL, "device", T(device));
+    hw_keys_add(&t, xbar_update_keys(), 0, HW_ALL, "update", T(update));
+    hw_keys_add(&t, xbar_update_keys(), 0, 5, "transfer", T(opt.transfer_update));
+    hw_keys_add(&t, xbar_io_keys(), 0, HW_ALL, "forward", T(forward));
+    hw_keys_add(&t, xbar_io_keys(), 0, HW_ALL, "backward", T(backward));
+    hw_keys_add(&t, xbar_io_keys(), 0, HW_ALL, "transfer_io", T(opt.transfer_io));
+    return t.k;
 }
 
 train_cfg train_cfg_defaults(void)
@@ -77,7 +82,6 @@ train_cfg train_cfg_defaults(void)
     c.lr_step = 35;
     c.lr_gamma = 0.1;
     c.timings = 1;
-    c.opt_kind = XBAR_OPT_TIKI_TAKA;
     c.opt = xbar_opt_defaults(XBAR_OPT_TIKI_TAKA);
     /* aihwkit transfer_forward: default IO with noise and bound management off */
     c.opt.transfer_io = xbar_io_defaults();
@@ -96,105 +100,24 @@ train_cfg train_cfg_defaults(void)
 const char *train_data_dir(const train_cfg *c) { return c->dir[0] ? c->dir : std_dirs[c->set]; }
 const char *train_data_name(const train_cfg *c) { return data_sets[c->set]; }
 
-/* Parse "name[:a[:b[:c[:d]]]]" into up to 4 positive integers; returns the count or -1. */
-static int parse_token(const char *tok, char *name, size_t nlen, long v[4])
-{
-    const char *colon = strchr(tok, ':');
-    size_t len = colon ? (size_t)(colon - tok) : strlen(tok);
-    if (len == 0 || len >= nlen) return -1;
-    memcpy(name, tok, len);
-    name[len] = 0;
-    int k = 0;
-    while (colon) {
-        if (k == 4) return -1;
-        char *end;
-        long x = strtol(colon + 1, &end, 10);
-        if (end == colon + 1 || (*end && *end != ':') || x < 0 || x > 1000000) return -1;
-        v[k++] = x;
-        colon = *end ? end : NULL;
-    }
-    return k;
-}
-
-static int layer_from_token(const train_cfg *c, const char *tok, xbar_layer_spec *s, char *err, size_t n)
-{
-    char name[32];
-    long v[4] = {0, 0, 0, 0};
-    int k = parse_token(tok, name, sizeof name, v);
-    const char *want = NULL;
-    int kind = k < 0 ? -1 : (!strcmp(name, "conv") ? XBAR_LAYER_CONV2D : xbar_layer_kind_from_name(name));
-    switch (kind) {
-    case XBAR_LAYER_LINEAR: if (k != 1 || v[0] < 1) want = "linear:OUT"; break;
-    case XBAR_LAYER_CONV2D: if (k < 2 || v[0] < 1 || v[1] < 1 || (k > 2 && v[2] < 1)) want = "conv:OUT:K[:STRIDE[:PAD]]"; break;
-    case XBAR_LAYER_MAXPOOL: if (k != 1 || v[0] < 1) want = "maxpool:K"; break;
-    case XBAR_LAYER_SIGMOID: case XBAR_LAYER_TANH: case XBAR_LAYER_RELU: if (k != 0) want = "no parameters"; break;
-    default: want = "one of linear:OUT, conv:OUT:K[:STRIDE[:PAD]], maxpool:K, sigmoid, tanh, relu";
-    }
-    if (want) {
-        snprintf(err, n, "model.layers: '%s': expected %s", tok, want);
-        return -1;
-    }
-    *s = xbar_layer_defaults((xbar_layer_kind)kind);
-    if (kind == XBAR_LAYER_LINEAR || kind == XBAR_LAYER_CONV2D) {
-        s->out = (size_t)v[0];
-        if (kind == XBAR_LAYER_CONV2D) {
-            s->kernel = (size_t)v[1];
-            if (k > 2) s->stride = (size_t)v[2];
-            if (k > 3) s->padding = (size_t)v[3];
-        }
-        s->bias = c->bias;
-        s->out_scaling = c->out_scaling;
-        s->opt = c->opt;
-        s->opt.kind = (xbar_opt_kind)c->opt_kind;
-        s->tile = xbar_tile_config_defaults(1, 1);
-        s->tile.device = c->device;
-        s->tile.update = c->update;
-        s->tile.forward = c->forward;
-        s->tile.backward = c->backward;
-        s->tile.seed = c->seed;
-    } else if (kind == XBAR_LAYER_MAXPOOL) {
-        s->kernel = (size_t)v[0];
-    }
-    return 0;
-}
-
-/* model.digital_layers: those weight layers get the digital optimizer. */
-static int digital_mask(const train_cfg *c, xbar_layer_spec *L, int count, char *err, size_t n)
-{
-    char buf[CFG_STR_MAX];
-    snprintf(buf, sizeof buf, "%s", c->digital_layers);
-    for (char *save = NULL, *tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
-        char *end;
-        long i = strtol(tok, &end, 10);
-        if (*end || i < 0 || i >= count || (L[i].kind != XBAR_LAYER_LINEAR && L[i].kind != XBAR_LAYER_CONV2D)) {
-            snprintf(err, n, "model.digital_layers = '%s': '%s' is not the index of a linear or conv layer (0..%d)",
-                     c->digital_layers, tok, count - 1);
-            return -1;
-        }
-        L[i].opt.kind = XBAR_OPT_DIGITAL;
-    }
-    return 0;
-}
-
 int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *err, size_t n)
 {
-    const char *list = train_model_preset(c->layers);
-    char buf[CFG_STR_MAX];
-    snprintf(buf, sizeof buf, "%s", list ? list : c->layers);
-    int count = 0;
-    for (char *save = NULL, *tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
-        if (count == max) {
-            snprintf(err, n, "model.layers: more than %d layers", max);
-            return -1;
-        }
-        if (layer_from_token(c, tok, &out[count], err, n)) return -1;
-        count++;
-    }
-    if (count == 0) {
-        snprintf(err, n, "model.layers = '%s': no layers", c->layers);
+    xbar_net_config nc = xbar_net_config_defaults();
+    memcpy(nc.layers, c->layers, sizeof nc.layers);
+    memcpy(nc.digital_layers, c->digital_layers, sizeof nc.digital_layers);
+    nc.bias = c->bias;
+    nc.out_scaling = c->out_scaling;
+    nc.opt = c->opt;
+    nc.tile.device = c->device;
+    nc.tile.update = c->update;
+    nc.tile.forward = c->forward;
+    nc.tile.backward = c->backward;
+    nc.tile.seed = c->seed;
+    size_t count;
+    if (xbar_net_config_layers(&nc, out, max > 0 ? (size_t)max : 0, &count)) {
+        snprintf(err, n, "%s", xbar_last_error());
         return -1;
     }
-    if (digital_mask(c, out, count, err, n)) return -1;
     const int steps = (c->epochs - 1) / c->lr_step;
     const double lr_max = c->lr_gamma > 1 ? c->lr * pow(c->lr_gamma, steps) : c->lr;
     if (!(c->lr <= FLT_MAX)) {
@@ -206,11 +129,9 @@ int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *er
                  "float32 range", c->lr, c->lr_gamma, c->lr_step, lr_max, steps * c->lr_step + 1);
         return -1;
     }
-    if (c->opt_kind != XBAR_OPT_DIGITAL) {
+    if (c->opt.kind != XBAR_OPT_DIGITAL) {
         if (hw_device_check(&c->device, err, n)) return -1;
-        xbar_opt_params o = c->opt;
-        o.kind = (xbar_opt_kind)c->opt_kind;
-        const char *why = xbar_opt_check(&o);
+        const char *why = xbar_opt_check(&c->opt);
         if (!why) why = xbar_io_check(&c->forward, "forward");
         if (!why) why = xbar_io_check(&c->backward, "backward");
         if (why) {
@@ -218,15 +139,15 @@ int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *er
             return -1;
         }
     }
-    return count;
+    return (int)count;
 }
 
 int train_cfg_check_given(const train_cfg *c, const char *config, const char *const *sets, int nsets, char *err,
                           size_t n)
 {
     hw_key_marks m;
-    if (hw_keys_mark(train_keys, &m, config, sets, nsets, err, n)) return -1;
-    return hw_device_unused(train_keys, c, offsetof(train_cfg, device), &m, err, n);
+    if (hw_keys_mark(train_keys(), &m, config, sets, nsets, err, n)) return -1;
+    return hw_device_unused(train_keys(), c, offsetof(train_cfg, device), &m, err, n);
 }
 
 int train_cfg_uses(const cfg_key *k, const void *obj, char *why, size_t n)

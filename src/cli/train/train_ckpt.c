@@ -59,7 +59,7 @@ uint64_t ckpt_config_hash(const train_cfg *c)
 {
     uint64_t h = 14695981039346656037ull;
     char line[CFG_STR_MAX + 1200], val[1024];
-    for (const cfg_key *k = train_keys; k->section; k++) {
+    for (const cfg_key *k = train_keys(); k->section; k++) {
         if (!strcmp(k->section, "train") && (!strcmp(k->key, "memory_budget_mib") || !strcmp(k->key, "epochs")))
             continue; /* neither changes the state reached after a given epoch */
         cfg_format_value(k, c, val, sizeof val);
@@ -306,7 +306,7 @@ static int check_devices(const char *path, FILE *f, uint64_t end, xbar_net *net,
 /* Most epochs a checkpoint holds: train.epochs' upper bound. */
 static uint32_t max_epochs(void)
 {
-    const cfg_key *k = cfg_get_key(train_keys, "train", "epochs");
+    const cfg_key *k = cfg_get_key(train_keys(), "train", "epochs");
     return k && (k->flags & CFG_MAX) ? (uint32_t)k->max : 1000000u;
 }
 

@@ -227,7 +227,7 @@ static int write_summary(const run_ctx *r, const train_outcome *o, const char *p
 {
     const train_history *h = &o->h;
     cJSON *s = json_summary_new("train");
-    json_add_config(s, "config", train_keys, r->c);
+    json_add_config(s, "config", train_keys(), r->c);
     cJSON *d = cJSON_AddObjectToObject(s, "data");
     cJSON_AddStringToObject(d, "set", train_data_name(r->c));
     cJSON_AddStringToObject(d, "dir", train_data_dir(r->c));
@@ -260,12 +260,12 @@ static int write_summary(const run_ctx *r, const train_outcome *o, const char *p
 static int write_plot(const run_ctx *r, const train_history *h, const char *path, char *err, size_t n)
 {
     char title[CFG_STR_MAX + 64];
-    if (r->c->opt_kind == XBAR_OPT_DIGITAL)
+    if (r->c->opt.kind == XBAR_OPT_DIGITAL)
         snprintf(title, sizeof title, "%s on %s (digital)", r->c->layers, train_data_name(r->c));
     else
         snprintf(title, sizeof title, "%s on %s (%s, %s, w_max %g, w_min %g)", r->c->layers, train_data_name(r->c),
-                 hw_opt_kinds[r->c->opt_kind], hw_device_models[r->c->device.model], (double)r->c->device.w_max,
-                 (double)r->c->device.w_min);
+                 xbar_opt_kind_name(r->c->opt.kind), xbar_device_model_name(r->c->device.model),
+                 (double)r->c->device.w_max, (double)r->c->device.w_min);
     plot_series s[] = {{"test", NULL, h->test_acc, (size_t)h->epochs}, {"train", NULL, h->train_acc, (size_t)h->epochs}};
     double *x = malloc((size_t)h->epochs * sizeof(double));
     if (!x) return snprintf(err, n, "out of memory"), -1;
@@ -297,7 +297,7 @@ static int finish(run_ctx *r, train_outcome *o, char *err, size_t n)
     if (out_begin(r->out, r->opt->force || r->opt->resume, &od, err, n)) return 2;
     FILE *f = out_fopen(&od, "config.ini", err, n);
     int rc = f ? 0 : 1;
-    if (f && (cfg_write_ini_if(train_keys, r->c, f, train_cfg_uses) | fclose(f))) rc = 1, snprintf(err, n, "cannot write config.ini");
+    if (f && (cfg_write_ini_if(train_keys(), r->c, f, train_cfg_uses) | fclose(f))) rc = 1, snprintf(err, n, "cannot write config.ini");
     if (!rc && write_metrics(&o->h, out_path(&od, "metrics.csv"), err, n)) rc = 1;
     if (!rc && ckpt_write(out_path(&od, TRAIN_CKPT), NULL, &r->meta, &o->h, r->net, &o->state_crc32, err, n)) rc = 1;
     if (!rc && write_summary(r, o, out_path(&od, "summary.json"), err, n)) rc = 1;
@@ -399,7 +399,7 @@ static int prepare_run_dir(run_ctx *r, train_history *h, char *err, size_t n)
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
-    int bad = !m || cfg_write_ini_if(train_keys, r->c, m, train_cfg_uses);
+    int bad = !m || cfg_write_ini_if(train_keys(), r->c, m, train_cfg_uses);
     if (m) bad |= fclose(m);
     if (bad || out_write_atomic(path, text, len, err, n)) {
         if (bad) snprintf(err, n, "cannot write %s", path_show(path));

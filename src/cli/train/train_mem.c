@@ -4,7 +4,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hw_keys.h"
 #include "train_data.h"
 #include "train_mem.h"
 
@@ -48,22 +47,17 @@ const char *train_mem_human(double bytes, char *buf, size_t cap)
 
 #define PROGRAM_BYTES (16.0 * 1048576) /* the program and its libraries (measured: 12-14 MiB) */
 
-static int dense(const xbar_update_params *u)
+/* Bytes of the weights of a rows x cols layer learned by s->opt: the optimizer object
+ * (xbar_aw_memory_bytes), plus the gradient of float weights (train_mem.h). */
+static double weight_bytes(const xbar_layer_spec *s, double rows, double cols, size_t *tiles)
 {
-    return u->scheme == XBAR_SCHEME_EXPECTED || u->scheme == XBAR_SCHEME_COUNT;
-}
-
-/* Bytes per weight of a layer learned by s->opt (train_mem.h). */
-static double bytes_per_weight(const xbar_layer_spec *s, int *tiles)
-{
-    switch (s->opt.kind) {
-    case XBAR_OPT_DIGITAL: *tiles = 0; return 8;
-    case XBAR_OPT_ANALOG_SGD: *tiles = 1; return 28 + 4 * dense(&s->tile.update);
-    default:
-        *tiles = 2;
-        return 56 + 4 * dense(&s->tile.update) + 4 * dense(&s->opt.transfer_update) +
-               4 * (s->opt.transfer_columns == 0);
-    }
+    *tiles = xbar_opt_tiles(&s->opt);
+    if (rows >= 0x1p62 || cols >= 0x1p62) return rows * cols * 64; /* beyond any allocation */
+    xbar_tile_config tc = s->tile;
+    tc.rows = (size_t)rows, tc.cols = (size_t)cols;
+    const size_t b = xbar_aw_memory_bytes(&s->opt, &tc);
+    if (b == SIZE_MAX) return rows * cols * 64;
+    return (double)b + (*tiles ? 0 : rows * cols * 4);
 }
 
 double train_mem_estimate(const train_cfg *c, const xbar_layer_spec *specs, int nl, const train_data_shape *d,
@@ -94,19 +88,20 @@ double train_mem_estimate(const train_cfg *c, const xbar_layer_spec *specs, int 
         const double out = oc * oh * ow;
         work += B * out * (s->kind == XBAR_LAYER_MAXPOOL ? 8 : 4) + Bt * out * 4; /* output (, argmax); gradient */
         if (rows > 0) {
-            int tiles;
-            const double nw = rows * cols, lw = nw * bytes_per_weight(s, &tiles) + rows * 16;
+            size_t tiles;
+            const double nw = rows * cols, lw = weight_bytes(s, rows, cols, &tiles) + rows * 16;
             work += (B + Bt) * P * rows * 4;                                  /* products; tile gradients */
             if (s->kind == XBAR_LAYER_CONV2D) work += (B + Bt) * P * cols * 4; /* im2col rows; W^T d */
             if (tiles) work += (B + Bt) * P * (rows + cols) * 4; /* the tile reads' IO work space (io.c) */
             weights += lw;
             if (nw > max_nw) max_nw = nw;
             if (lw > largest) {
-                char h[32];
+                char h[32], tl[32] = "";
+                if (tiles > 1) snprintf(tl, sizeof tl, " (%zu tiles)", tiles);
                 largest = lw;
                 *big = l;
                 snprintf(desc, cap, "layer %d: %s %.0f x %.0f, %s%s, %s", l, xbar_layer_kind_name(s->kind), rows, cols,
-                         hw_opt_kinds[s->opt.kind], tiles == 2 ? " (2 tiles)" : "", train_mem_human(lw, h, sizeof h));
+                         xbar_opt_kind_name(s->opt.kind), tl, train_mem_human(lw, h, sizeof h));
             }
         }
         C = oc, H = oh, W = ow;

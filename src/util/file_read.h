@@ -2,7 +2,9 @@
  * file_read.h - how xbar opens and reads every file it takes as input
  * (configs, IDX data, checkpoints, MNIST JSON, test fixtures), so that no
  * path can hang the program or make it read without end. Internal to xbar
- * (not installed); used by the library's readers and by the program's.
+ * (not installed): the small library xbar_util (src/util), linked into
+ * libxbar (its symbols hidden there) and into the program, so that both read
+ * files the same way without the program seeing the library's module folders.
  *
  * The rules (issue 13):
  *   - only a regular file is read (a symlink to one is fine). The path is

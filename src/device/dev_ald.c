@@ -1,0 +1,33 @@
+/* dev_ald.c - the paper's asymmetric linear device (ALD): soft bounds on
+ * g = w - sym_point at +-tau, q± = 1 ∓ (w - sym_point)/tau (paper.md §2). */
+#include "device_ops.h"
+
+static void defaults(xbar_device_params *p) { p->mult_noise = 0; /* additive c2c, as aihwkit */ }
+
+/* g = w - sym_point within [-tau, tau] */
+static void reference(const xbar_device_params *p, float *gmax, float *gmin, float *ref)
+{
+    *gmax = p->tau;
+    *gmin = -p->tau;
+    *ref = -p->sym_point;
+}
+
+static float step(const xbar_devices *d, size_t i, float g, int up, float nz)
+{
+    return xbar_device_bound_step(d, i, g, up, nz);
+}
+
+static const char *const instead[] = {"reference_mean", "its offset is device.sym_point", NULL};
+
+const xbar_device_ops xbar_device_ops_ald = {
+    .name = "ald",
+    .summary = "the paper's asymmetric linear device: q+- = 1 -+ (w - sym_point)/tau on "
+               "[sym_point - tau, sym_point + tau]; no variation by default",
+    .flags = XBAR_DEVF_IDEAL | XBAR_DEVF_TAU,
+    .defaults = defaults,
+    .reference = reference,
+    .step = step,
+    .slope = XBAR_SLOPE_BOUND,
+    .shape = "its slope follows from device.tau",
+    .instead = instead,
+};

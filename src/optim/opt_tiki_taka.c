@@ -1,0 +1,293 @@
+/* opt_tiki_taka.c - TIKI_TAKA: fast tile A = -P learns at fast_lr, its
+ * columns are transferred to the slow tile C (C[:,j] += transfer_lr*lr*A[:,j],
+ * cyclic, every transfer_every updates); the visible weight is W = C + γA
+ * (paper §3.3–3.4, aihwkit TransferCompound). In the paper's symbols
+ * β = fast_lr, α = transfer_lr·lr. Checkpoint: header counters n_updates and
+ * next_col (the transfer position); payload: the "XBTL" records of A, then C. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "ckpt.h"
+#include "optim_ops.h"
+
+typedef struct {
+    xbar_tile *A, *C;
+    float *col;         /* rows + cols: a column read of A, then a one-hot input */
+    float *dense;       /* rows*cols: a dense step's or a whole-matrix transfer's increment, allocated on first use */
+    uint64_t n_updates; /* updates of A so far (transfer schedule) */
+    size_t next_col;    /* next column to transfer */
+    float *mix;         /* gamma != 0: second read of A, grown on demand */
+    size_t mix_cap;
+} tiki_taka;
+
+#define ST(a) ((tiki_taka *)(a)->st)
+
+#define OFF(f) offsetof(xbar_opt_params, f)
+static const xbar_key keys[] = {
+    {"optimizer", "fast_lr", XBAR_KEY_FLOAT, OFF(fast_lr), .flags = XBAR_KEY_NONNEG,
+     .doc = "Tiki-Taka beta: learning rate of the fast tile A = -P (not scheduled)"},
+    {"optimizer", "transfer_lr", XBAR_KEY_FLOAT, OFF(transfer_lr), .flags = XBAR_KEY_NONNEG,
+     .doc = "Tiki-Taka: C += transfer_lr*lr*A[:,j]"},
+    {"optimizer", "transfer_every", XBAR_KEY_INT, OFF(transfer_every), .min = 1, .flags = XBAR_KEY_MIN,
+     .doc = "transfer after every n updates"},
+    {"optimizer", "transfer_columns", XBAR_KEY_INT, OFF(transfer_columns), .flags = XBAR_KEY_NONNEG,
+     .doc = "columns per transfer, cyclic (0 = all: the paper's analysis)"},
+    {"optimizer", "transfer_read_noise", XBAR_KEY_FLOAT, OFF(transfer_read_noise), .flags = XBAR_KEY_NONNEG,
+     .doc = "std of the noisy read of A's columns (weight units; needs transfer_io.perfect)"},
+    {"optimizer", "gamma", XBAR_KEY_FLOAT, OFF(gamma), .doc = "visible weight W = C + gamma*A"},
+    {NULL, NULL, XBAR_KEY_FLOAT, 0, 0, 0, 0, NULL, 0, NULL}};
+
+static void defaults(xbar_opt_params *o)
+{
+    o->fast_lr = 0.01f;
+    o->transfer_lr = 1.0f;
+    o->transfer_every = 1;
+    o->transfer_columns = 1;
+    o->transfer_read_noise = 0.0f;
+    o->transfer_io = xbar_io_plain();
+    o->transfer_io.perfect = 1;
+    o->gamma = 0.0f;
+    o->transfer_update = xbar_update_defaults();
+}
+
+static const char *check(const xbar_opt_params *o)
+{
+    if (!(o->fast_lr >= 0.0f) || !isfinite(o->fast_lr)) return xbar_msg("optimizer.fast_lr = %g: must be >= 0", (double)o->fast_lr);
+    if (!(o->transfer_lr >= 0.0f) || !isfinite(o->transfer_lr))
+        return xbar_msg("optimizer.transfer_lr = %g: must be >= 0", (double)o->transfer_lr);
+    if (o->transfer_every < 1) return xbar_msg("optimizer.transfer_every = %d: must be >= 1", o->transfer_every);
+    if (o->transfer_columns < 0) return xbar_msg("optimizer.transfer_columns = %d: must be >= 0", o->transfer_columns);
+    if (!(o->transfer_read_noise >= 0.0f) || !isfinite(o->transfer_read_noise))
+        return xbar_msg("optimizer.transfer_read_noise = %g: must be >= 0", (double)o->transfer_read_noise);
+    const char *io = xbar_io_check(&o->transfer_io, "transfer_io");
+    if (io) return io;
+    if (!o->transfer_io.perfect && o->transfer_read_noise > 0.0f)
+        return xbar_msg("optimizer.transfer_read_noise = %g: only with a perfect transfer_io (use its out_noise)",
+                        (double)o->transfer_read_noise);
+    if (!isfinite(o->gamma)) return xbar_msg("optimizer.gamma = %g: must be finite", (double)o->gamma);
+    if (o->transfer_update.desired_bl < 1)
+        return xbar_msg("transfer.desired_bl = %d: must be >= 1", o->transfer_update.desired_bl);
+    return NULL;
+}
+
+/* The tile config of C: A's with the transfer's update scheme and the next id. */
+static xbar_tile_config slow_config(const xbar_opt_params *o, const xbar_tile_config *tc)
+{
+    xbar_tile_config cc = *tc;
+    cc.update = o->transfer_update;
+    cc.id = tc->id + 1;
+    return cc;
+}
+
+/* Columns per transfer. */
+static size_t transfer_k(const xbar_opt_params *o, size_t n)
+{
+    size_t k = o->transfer_columns == 0 ? n : (size_t)o->transfer_columns;
+    return k > n ? n : k;
+}
+
+/* A transfer of every column at once with a dense scheme (the paper's analysed Tiki-Taka). */
+static int whole_transfer(const xbar_opt_params *o, size_t n)
+{
+    const xbar_scheme cs = o->transfer_update.scheme;
+    return transfer_k(o, n) == n && (cs == XBAR_SCHEME_EXPECTED || cs == XBAR_SCHEME_COUNT);
+}
+
+static xbar_status create(xbar_aw *a, const xbar_tile_config *tc)
+{
+    tiki_taka *s = calloc(1, sizeof *s);
+    if (!s) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
+    a->st = s;
+    s->col = calloc(a->rows + a->cols, sizeof(float));
+    if (!s->col) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
+    if (!(s->A = xbar_tile_new(tc))) return XBAR_EINVAL;
+    const xbar_tile_config cc = slow_config(&a->o, tc);
+    return (s->C = xbar_tile_new(&cc)) ? XBAR_OK : XBAR_EINVAL;
+}
+
+static void destroy(void *st)
+{
+    tiki_taka *s = st;
+    if (!s) return;
+    xbar_tile_free(s->A);
+    xbar_tile_free(s->C);
+    free(s->col);
+    free(s->dense);
+    free(s->mix);
+    free(s);
+}
+
+static size_t memory(const xbar_opt_params *o, const xbar_tile_config *tc)
+{
+    /* a whole-matrix transfer writes C by apply_delta: its buffer stands in for C's dense scratch */
+    const xbar_tile_config cc = slow_config(o, tc);
+    return sizeof(tiki_taka) + xbar_tile_memory_bytes(tc) + xbar_tile_memory_bytes(&cc) +
+           (tc->rows + tc->cols) * sizeof(float);
+}
+
+/* Read column j of A: exact plus transfer_read_noise, or through transfer_io. */
+static xbar_status read_fast_col(xbar_aw *a, float *y, size_t j)
+{
+    if (a->o.transfer_io.perfect) return xbar_tile_read_col(ST(a)->A, y, j, a->o.transfer_read_noise);
+    return xbar_tile_read_col_io(ST(a)->A, y, j, &a->o.transfer_io);
+}
+
+/* Transfer: read k columns of A (noisy) and write C[:,j] += transfer_lr*lr*A[:,j]. */
+static xbar_status transfer(xbar_aw *a, float lr)
+{
+    tiki_taka *st = ST(a);
+    const size_t m = a->rows, n = a->cols;
+    const float tlr = a->o.transfer_lr * lr;
+    if (!(tlr <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)tlr);
+    const size_t k = transfer_k(&a->o, n);
+    if (whole_transfer(&a->o, n)) {
+        /* whole P at once (the paper's analysed Tiki-Taka): ΔC = tlr * A */
+        float *col = st->col, *buf = xbar_opt_buffer(&st->dense, m * n, "a whole-matrix transfer");
+        if (!buf) return XBAR_ENOMEM;
+        for (size_t j = 0; j < n; j++) {
+            xbar_status s = read_fast_col(a, col, j);
+            if (s) return s;
+            for (size_t i = 0; i < m; i++) buf[i * n + j] = tlr * col[i];
+        }
+        st->next_col = 0;
+        return xbar_tile_apply_delta_unchecked(st->C, buf);
+    }
+    float *y = st->col, *e = y + m;
+    for (size_t c = 0; c < k; c++) {
+        size_t j = st->next_col;
+        st->next_col = (st->next_col + 1) % n;
+        xbar_status s = read_fast_col(a, y, j);
+        if (s) return s;
+        for (size_t i = 0; i < m; i++) y[i] = -y[i]; /* d = -A[:,j] so that C moves by +tlr*A[:,j] */
+        memset(e, 0, n * sizeof(float));
+        e[j] = 1.0f;
+        s = xbar_tile_update_unchecked(st->C, e, y, 1, tlr);
+        if (s) return s;
+    }
+    return XBAR_OK;
+}
+
+static xbar_status after_fast_update(xbar_aw *a, float lr)
+{
+    ST(a)->n_updates++;
+    if (ST(a)->n_updates % (uint64_t)a->o.transfer_every) return XBAR_OK;
+    return transfer(a, lr);
+}
+
+static xbar_status update(xbar_aw *a, const float *X, const float *D, size_t batch, float lr)
+{
+    xbar_status s = xbar_tile_update_unchecked(ST(a)->A, X, D, batch, a->o.fast_lr);
+    return s ? s : after_fast_update(a, lr);
+}
+
+static xbar_status step_dense(xbar_aw *a, const float *G, float lr)
+{
+    const size_t n = a->rows * a->cols;
+    float *buf = xbar_opt_buffer(&ST(a)->dense, n, "a dense step");
+    if (!buf) return XBAR_ENOMEM;
+    const float step = a->o.fast_lr;
+    for (size_t k = 0; k < n; k++) buf[k] = -step * G[k];
+    xbar_status s = xbar_tile_apply_delta_unchecked(ST(a)->A, buf);
+    return s ? s : after_fast_update(a, lr);
+}
+
+static void get_weights(const xbar_aw *a, float *W)
+{
+    xbar_tile_get_weights(ST(a)->C, W, a->cols);
+    if (a->o.gamma != 0.0f) {
+        const float *wa = xbar_tile_weights(ST(a)->A);
+        const size_t n = a->rows * a->cols;
+        for (size_t k = 0; k < n; k++) W[k] += a->o.gamma * wa[k];
+    }
+}
+
+/* C = W, A = 0 and the transfer restarts (as aihwkit). */
+static void set_weights(xbar_aw *a, const float *W)
+{
+    tiki_taka *s = ST(a);
+    xbar_tile_set_weights_unchecked(s->C, W, a->cols);
+    float *zero = s->col + a->rows;
+    memset(zero, 0, a->cols * sizeof(float));
+    xbar_tile_set_weights_unchecked(s->A, zero, 0); /* leading dimension 0: the zero row for every row */
+    s->next_col = 0;
+    s->n_updates = 0;
+}
+
+/* Forward / backward through W̄ = C + γA: one read of each tile. */
+static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, int back)
+{
+    tiki_taka *st = ST(a);
+    const size_t n_out = back ? a->cols : a->rows;
+    xbar_status s = back ? xbar_tile_backward(st->C, out, in, batch) : xbar_tile_forward(st->C, out, in, batch);
+    if (s != XBAR_OK || a->o.gamma == 0.0f) return s;
+    if (batch * n_out > st->mix_cap) {
+        float *m = realloc(st->mix, batch * n_out * sizeof(float));
+        if (!m) return xbar_fail(XBAR_ENOMEM, "forward: out of memory");
+        st->mix = m;
+        st->mix_cap = batch * n_out;
+    }
+    s = back ? xbar_tile_backward(st->A, st->mix, in, batch) : xbar_tile_forward(st->A, st->mix, in, batch);
+    for (size_t k = 0; k < batch * n_out; k++) out[k] += a->o.gamma * st->mix[k];
+    return s;
+}
+
+static xbar_tile *fast_tile(const xbar_aw *a) { return ST(a)->A; }
+static xbar_tile *slow_tile(const xbar_aw *a) { return ST(a)->C; }
+
+static uint64_t pulse_count(const xbar_aw *a)
+{
+    return xbar_tile_pulse_count(ST(a)->A) + xbar_tile_pulse_count(ST(a)->C);
+}
+
+static const float *array(const xbar_aw *a, size_t k, const char **what, size_t *n)
+{
+    if (k > 1) return NULL;
+    *what = k ? "fast tile A" : "weights", *n = a->rows * a->cols;
+    return xbar_tile_weights(k ? ST(a)->A : ST(a)->C);
+}
+
+static void counters(const xbar_aw *a, uint64_t c[2])
+{
+    c[0] = ST(a)->n_updates;
+    c[1] = ST(a)->next_col;
+}
+
+static xbar_status save(const xbar_aw *a, FILE *f)
+{
+    XBAR_CK_TRY(xbar_tile_save(ST(a)->A, f));
+    return xbar_tile_save(ST(a)->C, f);
+}
+
+static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
+{
+    XBAR_CK_TRY(xbar_tile_load(ST(a)->A, f));
+    XBAR_CK_TRY(xbar_tile_load(ST(a)->C, f));
+    ST(a)->n_updates = c[0];
+    ST(a)->next_col = (size_t)c[1];
+    return XBAR_OK;
+}
+
+const xbar_opt_ops xbar_opt_tiki_taka_ops = {
+    .name = "tiki_taka",
+    .summary = "fast tile A + slow tile C, column transfer A -> C, visible W = C + gamma*A (Tiki-Taka)",
+    .tiles = 2,
+    .keys = keys,
+    .defaults = defaults,
+    .check = check,
+    .create = create,
+    .free = destroy,
+    .memory = memory,
+    .update = update,
+    .step_dense = step_dense,
+    .get_weights = get_weights,
+    .set_weights = set_weights,
+    .mvm = mvm,
+    .fast_tile = fast_tile,
+    .slow_tile = slow_tile,
+    .pulse_count = pulse_count,
+    .array = array,
+    .counters = counters,
+    .save = save,
+    .load = load,
+};

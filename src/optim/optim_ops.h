@@ -1,0 +1,99 @@
+/* optim_ops.h - the optimizer table: the ops record each optimizer fills
+ * (src/optim/opt_NAME.c) and the generic object that dispatches to it
+ * (optim.c). Not part of the public API; only src/optim includes it.
+ *
+ * Adding an optimizer: one file src/optim/opt_NAME.c defining
+ * `const xbar_opt_ops xbar_opt_NAME_ops`, one line X(NAME, name) in
+ * XBAR_OPTIMIZERS (include/xbar.h), its parameter fields in xbar_opt_params.
+ * The enum, the name table, the config keys, checkpoints, the memory
+ * estimate and tests/test_optim_contract.c follow from the table. */
+#ifndef XBAR_OPTIM_OPS_H
+#define XBAR_OPTIM_OPS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+typedef struct xbar_opt_ops xbar_opt_ops;
+
+/* The generic object: the kind's ops and its own state (opaque, opt_NAME.c). */
+struct xbar_aw {
+    const xbar_opt_ops *ops;
+    xbar_opt_params o;
+    size_t rows, cols;
+    void *st;
+};
+
+/*
+ * One optimizer. The generic entry points (optim.c) check every argument
+ * (xbar.h, "Argument contract") before they call an op; ops check nothing
+ * again. Entries marked "may be NULL" fall back as stated.
+ */
+struct xbar_opt_ops {
+    const char *name;     /* config value and checkpoint name ("tiki_taka"); must match XBAR_OPTIMIZERS */
+    const char *summary;  /* one line for --help */
+    int tiles;            /* analog tiles it holds (0: float weights) */
+    const xbar_key *keys; /* the [optimizer] rows of the fields it reads (section "optimizer", offsets
+                             into xbar_opt_params), ended by a row whose section is NULL; NULL: none */
+    /* Defaults of its own fields of o (called for every kind: each field of
+     * xbar_opt_params must be valid whatever the kind). May be NULL. */
+    void (*defaults)(xbar_opt_params *o);
+    /* NULL, or a message naming its first invalid field (called for every kind). May be NULL. */
+    const char *(*check)(const xbar_opt_params *o);
+
+    /* a->o, rows and cols are set: allocate a->st (tiles from tc). XBAR_OK, or an
+     * error set (then free(a->st) runs on whatever was built). */
+    xbar_status (*create)(xbar_aw *a, const xbar_tile_config *tc);
+    void (*free)(void *st);
+    /* Bytes create allocates plus what update grows in proportion to rows*cols
+     * (not the work space proportional to the batch); tc: valid, o: valid. */
+    size_t (*memory)(const xbar_opt_params *o, const xbar_tile_config *tc);
+
+    /* One step from per-sample factors (X batch x cols, D batch x rows); one from a
+     * dense gradient G (rows x cols). lr >= 0 and finite. */
+    xbar_status (*update)(xbar_aw *a, const float *X, const float *D, size_t batch, float lr);
+    xbar_status (*step_dense)(xbar_aw *a, const float *G, float lr);
+
+    /* The effective weight the forward pass reads: W (rows x cols) out and in
+     * (finite), and reads through it (back: out = W^T in). */
+    void (*get_weights)(const xbar_aw *a, float *W);
+    void (*set_weights)(xbar_aw *a, const float *W);
+    xbar_status (*mvm)(xbar_aw *a, float *out, const float *in, size_t batch, int back);
+    /* Stored float weights the caller may read and write in place (digital), else NULL. May be NULL. */
+    float *(*float_weights)(xbar_aw *a);
+
+    /* The fast (written by update) and the slow (visible) tile; NULL without tiles. May be NULL. */
+    xbar_tile *(*fast_tile)(const xbar_aw *a);
+    xbar_tile *(*slow_tile)(const xbar_aw *a);
+    /* Device pulses fired on its tiles. May be NULL (0). */
+    uint64_t (*pulse_count)(const xbar_aw *a);
+
+    /* Stored array k (k = 0, 1, ... until NULL) for a non-finite scan, the visible
+     * weights first: its name ("weights", "fast tile A") and length. */
+    const float *(*array)(const xbar_aw *a, size_t k, const char **what, size_t *n);
+
+    /* Checkpoint (the "XBAW" record, ckpt.h): the two u64 header counters it
+     * keeps (n_updates, next_col; 0 when it has none), then its payload after
+     * the header. load gets the counters read and checked (next_col < cols). */
+    void (*counters)(const xbar_aw *a, uint64_t c[2]);
+    xbar_status (*save)(const xbar_aw *a, FILE *f);
+    xbar_status (*load)(xbar_aw *a, FILE *f, const uint64_t c[2]);
+};
+
+/* The table (optim_table.c), in xbar_opt_kind order: xbar_opt_table[k] for k < XBAR_OPT_COUNT_. */
+extern const xbar_opt_ops *const xbar_opt_table[XBAR_OPT_COUNT_];
+
+#define XBAR_OPT_DECLARE_(E, name) extern const xbar_opt_ops xbar_opt_##name##_ops;
+XBAR_OPTIMIZERS(XBAR_OPT_DECLARE_)
+#undef XBAR_OPT_DECLARE_
+
+/* A buffer of n floats allocated on first use (kept): *p, or NULL with the error set. */
+static inline float *xbar_opt_buffer(float **p, size_t n, const char *what)
+{
+    if (!*p && !(*p = malloc(n * sizeof(float))))
+        return xbar_fail_null(XBAR_ENOMEM, "optimizer: out of memory for %s (%zu floats)", what, n);
+    return *p;
+}
+
+#endif
