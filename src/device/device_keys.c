@@ -12,7 +12,7 @@
 /* Rows every model has, before the models' own rows. tau / sym_point, w_max / w_min and
  * mult_noise are read by some models only (see uses() below); the rest by all. */
 static const xbar_key head[] = {
-    {"device", "model", XBAR_KEY_ENUM, DV(model), .doc = "device model (docs/model.md; keys it ignores are refused)"},
+    {"device", "model", XBAR_KEY_ENUM, DV(model), .doc = "device model (listed at the end of --help; keys it ignores are refused)"},
     {"device", "tau", XBAR_KEY_FLOAT, DV(tau), .flags = XBAR_KEY_POS,
      .doc = "ald / pow_zs / exp_zs only: asymmetry tau, weights in [sym_point - tau, sym_point + tau] (weight units)"},
     {"device", "sym_point", XBAR_KEY_FLOAT, DV(sym_point),

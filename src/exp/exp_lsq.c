@@ -69,10 +69,8 @@ static int parse_init(const char *init, double *value, int *gd)
 
 static double tau_of(const xbar_device_params *d)
 {
-    switch (d->model) {
-    case XBAR_DEV_ALD: case XBAR_DEV_POW_ZS: case XBAR_DEV_EXP_ZS: return d->tau;
-    default: return 0.5 * ((double)d->w_max - d->w_min);
-    }
+    /* the models whose range is [sym_point - tau, sym_point + tau] read device.tau */
+    return xbar_device_uses_key(d->model, "tau") ? d->tau : 0.5 * ((double)d->w_max - d->w_min);
 }
 
 const char *xbar_lsq_setup_check(const xbar_lsq_setup *s, xbar_lsq_kind kind)

@@ -33,7 +33,7 @@ const char *xbar_opt_kind_summary(xbar_opt_kind k)
 
 static xbar_key all_keys[MAX_KEYS] = {
     {"optimizer", "kind", XBAR_KEY_ENUM, offsetof(xbar_opt_params, kind), .choices = kind_names,
-     .doc = "digital (float SGD), analog_sgd (one tile) or tiki_taka (fast A + slow C)"}};
+     .doc = "how the weights are stored and learned (the optimizers are listed at the end of --help)"}};
 static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
 
 static const xbar_key *find(const xbar_key *tab, const char *key)

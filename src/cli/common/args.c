@@ -195,5 +195,17 @@ void args_usage(FILE *f, const char *cmd, const char *summary, const arg_extra *
     if (tab && tab->section) {
         fprintf(f, "\nsettings (--set section.key=value, or [section] key = value in --config; defaults shown):\n");
         cfg_print_help(tab, defaults, f);
+        /* the device and optimizer tables of the library, one line each */
+        if (cfg_get_key(tab, "device", "model")) {
+            fprintf(f, "\ndevice models (device.model; docs/model.md):\n");
+            for (int m = 0; m < XBAR_DEV_COUNT_; m++)
+                fprintf(f, "  %-20s %s\n", xbar_device_model_name((xbar_device_model)m),
+                        xbar_device_model_summary((xbar_device_model)m));
+        }
+        if (cfg_get_key(tab, "optimizer", "kind")) {
+            fprintf(f, "\noptimizers (optimizer.kind):\n");
+            for (int k = 0; k < XBAR_OPT_COUNT_; k++)
+                fprintf(f, "  %-20s %s\n", xbar_opt_kind_name((xbar_opt_kind)k), xbar_opt_kind_summary((xbar_opt_kind)k));
+        }
     }
 }
