@@ -4,6 +4,14 @@
 
 #include "device_ops.h"
 
+static void own_defaults(xbar_device_params *p)
+{
+    p->exp_A_up = 0.00081f;
+    p->exp_A_down = 0.36833f;
+    p->exp_a = 0.244f;
+    p->exp_b = 0.2425f;
+}
+
 static void defaults(xbar_device_params *p)
 {
     p->gamma_up = 12.44625f;
@@ -42,6 +50,7 @@ const xbar_device_ops xbar_device_ops_exp_step = {
     .name = "exp_step",
     .summary = "aihwkit ExpStepDevice: step s max(1 - A exp(+-gamma z), 0), z = 2 exp_a w/R + exp_b",
     .flags = XBAR_DEVF_MULT_ONLY,
+    .own_defaults = own_defaults,
     .defaults = defaults,
     .granularity = granularity,
     .step = step,

@@ -14,6 +14,8 @@ static const xbar_key key_mean_bound_reference = {
            "bounds (0)"};
 
 /* step = s (1 - gamma w / W) = s + a w */
+static void own_defaults(xbar_device_params *p) { p->mean_bound_reference = 1; }
+
 static float coef(const xbar_device_params *p, int up, float s, float b)
 {
     return -fabsf(up ? p->gamma_up : p->gamma_down) * s / (p->mean_bound_reference ? (up ? p->w_max : p->w_min) : b);
@@ -28,6 +30,7 @@ static const xbar_key *const keys[] = {&xbar_device_key_gamma_up, &xbar_device_k
                                        &key_mean_bound_reference, NULL};
 
 const xbar_device_ops xbar_device_ops_linear_step = {
+    .own_defaults = own_defaults,
     .name = "linear_step",
     .summary = "aihwkit LinearStepDevice: step s (1 - gamma w / w_bound), slopes gamma_up / gamma_down",
     .flags = XBAR_DEVF_STRICT,

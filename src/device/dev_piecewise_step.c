@@ -10,6 +10,12 @@
 #include "device_ops.h"
 #include "file_read.h"
 
+static void own_defaults(xbar_device_params *p)
+{
+    p->piecewise_n = 2;
+    for (int k = 0; k < XBAR_PIECEWISE_MAX; k++) p->piecewise_up[k] = p->piecewise_down[k] = 1.0f;
+}
+
 static const char *check(const xbar_device_params *p)
 {
     if (p->piecewise_n < 2 || p->piecewise_n > XBAR_PIECEWISE_MAX)
@@ -45,6 +51,7 @@ static const xbar_key key_file = {
 static const xbar_key *const keys[] = {&key_file, NULL};
 
 const xbar_device_ops xbar_device_ops_piecewise_step = {
+    .own_defaults = own_defaults,
     .name = "piecewise_step",
     .summary = "aihwkit PiecewiseStepDevice: steps interpolated linearly between node tables "
                "(device.piecewise_file)",

@@ -18,6 +18,8 @@ float xbar_device_pow_coef(const xbar_device_params *p, int up, float s, float b
 }
 
 /* the step at the middle of the range, where dist / R = 1/2 */
+static void own_defaults(xbar_device_params *p) { p->pow_gamma = 1.0f; /* shared with exp_paper */ }
+
 static float granularity(const xbar_device_params *p) { return p->dw_min * powf(0.5f, p->pow_gamma); }
 
 static float step(const xbar_devices *d, size_t i, float g, int up, float nz)
@@ -38,5 +40,6 @@ const xbar_device_ops xbar_device_ops_pow_step = {
     .granularity = granularity,
     .step = step,
     .keys = keys,
+    .own_defaults = own_defaults,
     .shape = "its exponent is set by device.pow_gamma / device.pow_up_down",
 };

@@ -5,6 +5,8 @@
 
 #include "device_ops.h"
 
+static void own_defaults(xbar_device_params *p) { p->gamma_res = 2.0f; }
+
 static const char *check(const xbar_device_params *p)
 {
     if (fabsf(p->sym_point) > p->tau)
@@ -40,6 +42,7 @@ static const xbar_key key_gamma_res = XBAR_DEVICE_FLOAT_KEY(gamma_res, XBAR_KEY_
 static const xbar_key *const keys[] = {&key_gamma_res, NULL};
 
 const xbar_device_ops xbar_device_ops_pow_zs = {
+    .own_defaults = own_defaults, /* for both: one setting of the same field */
     .name = "pow_zs",
     .summary = "zero-shifted power response: q+- = (1 -+ (w - sym_point)/tau)^gamma_res; no variation by default",
     .flags = XBAR_DEVF_IDEAL | XBAR_DEVF_TAU,

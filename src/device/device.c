@@ -38,15 +38,8 @@ xbar_device_params xbar_device_defaults(xbar_device_model model)
     p.w_max_dtod = p.w_min_dtod = 0.3f;
     p.dw_min_std = 0.3f;
     p.mult_noise = 1;
-    p.mean_bound_reference = 1;
-    p.pow_gamma = 1.0f;
-    p.exp_A_up = 0.00081f;
-    p.exp_A_down = 0.36833f;
-    p.exp_a = 0.244f;
-    p.exp_b = 0.2425f;
-    p.gamma_res = 2.0f;
-    p.piecewise_n = 2;
-    for (int k = 0; k < XBAR_PIECEWISE_MAX; k++) p.piecewise_up[k] = p.piecewise_down[k] = 1.0f;
+    for (int m = 0; m < XBAR_DEV_COUNT_; m++)
+        if (xbar_device_table[m]->own_defaults) xbar_device_table[m]->own_defaults(&p);
     if ((unsigned)model >= XBAR_DEV_COUNT_) return p; /* refused by xbar_device_check */
     const xbar_device_ops *o = xbar_device_ops_of(model);
     if (o->defaults) o->defaults(&p);

@@ -49,7 +49,11 @@ typedef struct {
     const char *name;    /* the X-macro's lower-case name, e.g. "soft_bounds" */
     const char *summary; /* one line for --help */
     unsigned flags;      /* XBAR_DEVF_* */
-    /* the model's defaults over the shared ones (xbar_device_defaults); NULL: none */
+    /* defaults of the fields only this model (family) reads, set by xbar_device_defaults
+     * whatever the model, so that a config that switches device.model finds them set;
+     * NULL: none */
+    void (*own_defaults)(xbar_device_params *p);
+    /* the chosen model's defaults over the shared ones (xbar_device_defaults); NULL: none */
     void (*defaults)(xbar_device_params *p);
     /* the model's checks, after the shared ones (finite fields, bounds); NULL: none */
     const char *(*check)(const xbar_device_params *p);
