@@ -74,6 +74,8 @@ xbar_status xbar_check_lr(const char *fn, float lr);
  * must neither pay for the checks in hot loops nor be refused when training diverges
  * (xbar_net_find_nonfinite reports that). Arguments must be valid: d initialised and
  * i < d->n, pointers non-NULL, sizes as in xbar.h. */
+/* p valid (xbar_device_check), d non-NULL: the construction of xbar_devices_init. */
+xbar_status xbar_devices_init_unchecked(xbar_devices *d, const xbar_device_params *p, size_t n, uint32_t object);
 float xbar_device_pulse_unchecked(const xbar_devices *d, size_t i, float w, int up, float xi);
 float xbar_device_pulses_unchecked(const xbar_devices *d, size_t i, float w, int up, unsigned n);
 int xbar_device_pulses_composed_unchecked(const xbar_devices *d, size_t i, float w, int up, unsigned n, float xi,

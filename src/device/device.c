@@ -112,6 +112,12 @@ xbar_status xbar_devices_init(xbar_devices *d, const xbar_device_params *p, size
     XBAR_NONNULL(p);
     const char *err = xbar_device_check(p);
     if (err) return xbar_fail(XBAR_EINVAL, "%s", err);
+    return xbar_devices_init_unchecked(d, p, n, object);
+}
+
+xbar_status xbar_devices_init_unchecked(xbar_devices *d, const xbar_device_params *p, size_t n, uint32_t object)
+{
+    memset(d, 0, sizeof *d);
     if (n == 0 || n > SIZE_MAX / (6 * sizeof(float)))
         return xbar_fail(XBAR_EINVAL, "devices: n = %zu: must be > 0 and addressable", n);
     float *blk = malloc(6 * n * sizeof(float));

@@ -61,7 +61,7 @@ xbar_tile *xbar_tile_new(const xbar_tile_config *c)
         xbar_tile_free(t);
         return xbar_fail_null(XBAR_ENOMEM, "tile %zux%zu: out of memory for its weights", c->rows, c->cols);
     }
-    if (xbar_devices_init(&t->dev, &c->device, n, c->id) != XBAR_OK) {
+    if (xbar_devices_init_unchecked(&t->dev, &c->device, n, c->id) != XBAR_OK) { /* c checked above */
         xbar_tile_free(t);
         return NULL;
     }
