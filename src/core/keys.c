@@ -15,31 +15,11 @@
 #include <string.h>
 
 #include "file_read.h"
+#include "text.h"
 #include "internal.h"
 #include "keys_internal.h"
 
 /* ---------------------------------------------------------------- helpers */
-
-static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
-
-/* Copy s[0..len) without leading/trailing blanks into buf (truncating); returns buf. */
-static char *trim_copy(char *buf, size_t n, const char *s, size_t len)
-{
-    while (len && isspace((unsigned char)*s)) s++, len--;
-    while (len && isspace((unsigned char)s[len - 1])) len--;
-    if (len >= n) len = n - 1;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    return buf;
-}
 
 static int list_cap(const xbar_key *k)
 {
@@ -56,17 +36,17 @@ static int check_writable(const xbar_key *k, const char *text, char *err, size_t
     char why[XBAR_FILE_WHY_MAX];
     const char *cr = strpbrk(text, "\r\n");
     if (cr)
-        return seterr(err, n, "control byte 0x%02x at column %zu (a config file is UTF-8 text)", (unsigned)*cr,
+        return xbar_text_err(err, n, "control byte 0x%02x at column %zu (a config file is UTF-8 text)", (unsigned)*cr,
                       (size_t)(cr - text) + 1), -1;
     if (xbar_text_check(text, len, &line, why, sizeof why))
-        return seterr(err, n, "%s (a config file is UTF-8 text)", why), -1;
+        return xbar_text_err(err, n, "%s (a config file is UTF-8 text)", why), -1;
     if (key + len > XBAR_KEY_LINE_MAX)
-        return seterr(err, n, "too long for a line of a config file (at most %zu characters)",
+        return xbar_text_err(err, n, "too long for a line of a config file (at most %zu characters)",
                       XBAR_KEY_LINE_MAX > key ? (size_t)XBAR_KEY_LINE_MAX - key : 0), -1;
     if (k->type == XBAR_KEY_STRING)
         for (const char *p = strchr(text, ';'); p; p = strchr(p + 1, ';'))
             if (p == text || isspace((unsigned char)p[-1]))
-                return seterr(err, n, "';' first or after a blank starts a comment in a config file"), -1;
+                return xbar_text_err(err, n, "';' first or after a blank starts a comment in a config file"), -1;
     return 0;
 }
 
@@ -127,7 +107,7 @@ static int check_range(const xbar_key *k, double v, char *err, size_t n)
     if (ok) return 0;
     char rule[128];
     xbar_key_rule(k, rule, sizeof rule);
-    seterr(err, n, "must be %s", rule);
+    xbar_text_err(err, n, "must be %s", rule);
     return -1;
 }
 
@@ -196,9 +176,9 @@ static int parse_double(const char *s, double *out, char *err, size_t n)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end) return seterr(err, n, "not a number"), -1;
-    if (errno == ERANGE && fabs(v) > 1.0) return seterr(err, n, "out of range"), -1;
-    if (!isfinite(v)) return seterr(err, n, "must be a finite number"), -1;
+    if (end == s || *end) return xbar_text_err(err, n, "not a number"), -1;
+    if (errno == ERANGE && fabs(v) > 1.0) return xbar_text_err(err, n, "out of range"), -1;
+    if (!isfinite(v)) return xbar_text_err(err, n, "must be a finite number"), -1;
     *out = v;
     return 0;
 }
@@ -208,7 +188,7 @@ static int parse_float(const char *s, float *out, char *err, size_t n)
 {
     double d;
     if (parse_double(s, &d, err, n)) return -1;
-    if (fabs(d) > FLT_MAX) return seterr(err, n, "out of float range"), -1;
+    if (fabs(d) > FLT_MAX) return xbar_text_err(err, n, "out of float range"), -1;
     *out = (float)d;
     return 0;
 }
@@ -218,8 +198,8 @@ static int parse_int(const char *s, long long lo, long long hi, long long *out, 
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (end == s || *end) return seterr(err, n, "not an integer"), -1;
-    if (errno == ERANGE || v < lo || v > hi) return seterr(err, n, "integer out of range"), -1;
+    if (end == s || *end) return xbar_text_err(err, n, "not an integer"), -1;
+    if (errno == ERANGE || v < lo || v > hi) return xbar_text_err(err, n, "integer out of range"), -1;
     *out = v;
     return 0;
 }
@@ -227,11 +207,11 @@ static int parse_int(const char *s, long long lo, long long hi, long long *out, 
 static int parse_u64(const char *s, uint64_t *out, char *err, size_t n)
 {
     char *end;
-    if (!isdigit((unsigned char)s[s[0] == '+'])) return seterr(err, n, "not a non-negative integer"), -1;
+    if (!isdigit((unsigned char)s[s[0] == '+'])) return xbar_text_err(err, n, "not a non-negative integer"), -1;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end) return seterr(err, n, "not a non-negative integer"), -1;
-    if (errno == ERANGE) return seterr(err, n, "integer out of range"), -1;
+    if (*end) return xbar_text_err(err, n, "not a non-negative integer"), -1;
+    if (errno == ERANGE) return xbar_text_err(err, n, "integer out of range"), -1;
     *out = (uint64_t)v;
     return 0;
 }
@@ -254,25 +234,25 @@ static int parse_list(const xbar_key *k, const char *s, xbar_key_list *out, char
     while (*p) {
         size_t len = strcspn(p, ", \t");
         char tok[64];
-        if (len == 0) return seterr(err, n, "empty list element"), -1;
-        if (len >= sizeof tok) return seterr(err, n, "list element too long"), -1;
+        if (len == 0) return xbar_text_err(err, n, "empty list element"), -1;
+        if (len >= sizeof tok) return xbar_text_err(err, n, "list element too long"), -1;
         memcpy(tok, p, len);
         tok[len] = 0;
-        if (l.n == list_cap(k)) return seterr(err, n, "at most %d values", list_cap(k)), -1;
+        if (l.n == list_cap(k)) return xbar_text_err(err, n, "at most %d values", list_cap(k)), -1;
         double v;
         char why[128];
-        if (parse_double(tok, &v, why, sizeof why)) return seterr(err, n, "value %d '%s': %s", l.n + 1, tok, why), -1;
-        if (check_range(k, v, why, sizeof why)) return seterr(err, n, "each value %s (%s is not)", why, tok), -1;
+        if (parse_double(tok, &v, why, sizeof why)) return xbar_text_err(err, n, "value %d '%s': %s", l.n + 1, tok, why), -1;
+        if (check_range(k, v, why, sizeof why)) return xbar_text_err(err, n, "each value %s (%s is not)", why, tok), -1;
         l.v[l.n++] = v;
         p += len;
         while (isspace((unsigned char)*p)) p++;
         if (*p == ',') {
             p++;
             while (isspace((unsigned char)*p)) p++;
-            if (!*p) return seterr(err, n, "empty list element"), -1;
+            if (!*p) return xbar_text_err(err, n, "empty list element"), -1;
         }
     }
-    if (l.n == 0 && (k->flags & XBAR_KEY_NONEMPTY)) return seterr(err, n, "must not be empty"), -1;
+    if (l.n == 0 && (k->flags & XBAR_KEY_NONEMPTY)) return xbar_text_err(err, n, "must not be empty"), -1;
     char text[1024];
     format_list(&l, text, sizeof text);
     if (check_writable(k, text, err, n)) return -1;
@@ -285,8 +265,8 @@ static int set_value(const xbar_key *k, void *obj, const char *value, char *err,
 {
     char s[1024];
     size_t len = strlen(value);
-    if (len >= sizeof s) return seterr(err, n, "value too long"), -1;
-    trim_copy(s, sizeof s, value, len);
+    if (len >= sizeof s) return xbar_text_err(err, n, "value too long"), -1;
+    xbar_text_trim(s, sizeof s, value, len);
     void *p = (char *)obj + k->offset;
     switch (k->type) {
     case XBAR_KEY_FLOAT: {
@@ -314,12 +294,12 @@ static int set_value(const xbar_key *k, void *obj, const char *value, char *err,
         return 0;
     }
     case XBAR_KEY_BOOL:
-        if (parse_bool(s, (int *)p)) return seterr(err, n, "must be true or false"), -1;
+        if (parse_bool(s, (int *)p)) return xbar_text_err(err, n, "must be true or false"), -1;
         return 0;
     case XBAR_KEY_STRING:
-        if (!s[0] && (k->flags & XBAR_KEY_NONEMPTY)) return seterr(err, n, "must not be empty"), -1;
+        if (!s[0] && (k->flags & XBAR_KEY_NONEMPTY)) return xbar_text_err(err, n, "must not be empty"), -1;
         if (strlen(s) >= XBAR_KEY_STR_MAX)
-            return seterr(err, n, "too long (at most %d characters)", XBAR_KEY_STR_MAX - 1), -1;
+            return xbar_text_err(err, n, "too long (at most %d characters)", XBAR_KEY_STR_MAX - 1), -1;
         if (check_writable(k, s, err, n)) return -1;
         memcpy(p, s, strlen(s) + 1);
         return 0;
@@ -329,12 +309,12 @@ static int set_value(const xbar_key *k, void *obj, const char *value, char *err,
         {
             char rule[256];
             xbar_key_rule(k, rule, sizeof rule);
-            seterr(err, n, "must be %s", rule);
+            xbar_text_err(err, n, "must be %s", rule);
         }
         return -1;
     case XBAR_KEY_FLOAT_LIST: return parse_list(k, s, (xbar_key_list *)p, err, n);
     }
-    return seterr(err, n, "bad key type"), -1;
+    return xbar_text_err(err, n, "bad key type"), -1;
 }
 
 xbar_status xbar_key_set(const xbar_key *k, void *obj, const char *value)
@@ -386,9 +366,9 @@ xbar_status xbar_key_assign(const xbar_key_part *parts, size_t np, void *obj, co
     const char *dot = eq ? memchr(as, '.', (size_t)(eq - as)) : NULL;
     if (!eq || !dot) return xbar_fail(XBAR_EINVAL, "'%s': expected section.key=value", as);
     char sec[128], key[128], val[256], why[400];
-    trim_copy(sec, sizeof sec, as, (size_t)(dot - as));
-    trim_copy(key, sizeof key, dot + 1, (size_t)(eq - dot - 1));
-    trim_copy(val, sizeof val, eq + 1, strlen(eq + 1));
+    xbar_text_trim(sec, sizeof sec, as, (size_t)(dot - as));
+    xbar_text_trim(key, sizeof key, dot + 1, (size_t)(eq - dot - 1));
+    xbar_text_trim(val, sizeof val, eq + 1, strlen(eq + 1));
     const xbar_key_part *p = find_part(parts, np, sec);
     const xbar_key *k = p ? part_row(p, key) : NULL;
     if (!k) {

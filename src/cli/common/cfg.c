@@ -12,29 +12,9 @@
 #include <string.h>
 
 #include "file_read.h"
+#include "text.h"
 
 /* ---------------------------------------------------------------- helpers */
-
-static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t n, const char *fmt, ...)
-{
-    if (!err || !n) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
-
-/* Copy s without leading/trailing blanks into buf (truncating); returns buf. */
-static char *trim_copy(char *buf, size_t n, const char *s, size_t len)
-{
-    while (len && isspace((unsigned char)*s)) s++, len--;
-    while (len && isspace((unsigned char)s[len - 1])) len--;
-    if (len >= n) len = n - 1;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    return buf;
-}
 
 /* The values the library accepts (xbar_key_set) fit a line that cfg_load_file reads
  * (inih's buffer, less the newline, its '\r' and the terminator). */
@@ -93,7 +73,7 @@ void cfg_describe_rule(const cfg_key *k, char *buf, size_t n) { xbar_key_rule(k,
 
 int cfg_set_value(const cfg_key *k, void *obj, const char *value, char *err, size_t n)
 {
-    if (xbar_key_set(k, obj, value)) return seterr(err, n, "%s", xbar_last_error()), -1;
+    if (xbar_key_set(k, obj, value)) return xbar_text_err(err, n, "%s", xbar_last_error()), -1;
     return 0;
 }
 
@@ -101,16 +81,16 @@ int cfg_set(const cfg_key *tab, void *obj, const char *as, char *err, size_t n)
 {
     const char *eq = strchr(as, '=');
     const char *dot = eq ? memchr(as, '.', (size_t)(eq - as)) : NULL;
-    if (!eq || !dot) return seterr(err, n, "--set %s: expected section.key=value", as), -1;
+    if (!eq || !dot) return xbar_text_err(err, n, "--set %s: expected section.key=value", as), -1;
     char sec[128], key[128], why[512];
-    trim_copy(sec, sizeof sec, as, (size_t)(dot - as));
-    trim_copy(key, sizeof key, dot + 1, (size_t)(eq - dot - 1));
+    xbar_text_trim(sec, sizeof sec, as, (size_t)(dot - as));
+    xbar_text_trim(key, sizeof key, dot + 1, (size_t)(eq - dot - 1));
     const cfg_key *k = cfg_get_key(tab, sec, key);
     if (!k) {
         known_keys(tab, sec, why, sizeof why);
-        return seterr(err, n, "--set %s: unknown key %s.%s%s", as, sec, key, why), -1;
+        return xbar_text_err(err, n, "--set %s: unknown key %s.%s%s", as, sec, key, why), -1;
     }
-    if (cfg_set_value(k, obj, eq + 1, why, sizeof why)) return seterr(err, n, "--set %s: %s", as, why), -1;
+    if (cfg_set_value(k, obj, eq + 1, why, sizeof why)) return xbar_text_err(err, n, "--set %s: %s", as, why), -1;
     return 0;
 }
 
@@ -138,7 +118,7 @@ static void load_fail(load_ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    seterr(c->err, c->errlen, "%s:%d: %s", c->path, c->line, msg);
+    xbar_text_err(c->err, c->errlen, "%s:%d: %s", c->path, c->line, msg);
     c->failed = 1;
     c->err_line = c->line;
 }
@@ -200,11 +180,11 @@ static int load_file(const cfg_key *tab, void *obj, unsigned char *seen_out, con
     char *text, why[XBAR_FILE_WHY_MAX];
     size_t len, line;
     xbar_status st = xbar_file_read_all(path, CFG_FILE_MAX, "a config file", &text, &len, why, sizeof why);
-    if (st == XBAR_EIO) return seterr(err, n, "cannot read config %s: %s", path, why), -1;
-    if (st) return seterr(err, n, "%s: %s", path, why), -1;
+    if (st == XBAR_EIO) return xbar_text_err(err, n, "cannot read config %s: %s", path, why), -1;
+    if (st) return xbar_text_err(err, n, "%s: %s", path, why), -1;
     if (xbar_text_check(text, len, &line, why, sizeof why)) {
         free(text);
-        return seterr(err, n, "%s:%zu: %s (a config file is UTF-8 text)", path, line, why), -1;
+        return xbar_text_err(err, n, "%s:%zu: %s (a config file is UTF-8 text)", path, line, why), -1;
     }
     size_t nk = 0;
     while (tab[nk].section) nk++;
@@ -212,15 +192,15 @@ static int load_file(const cfg_key *tab, void *obj, unsigned char *seen_out, con
     c.seen = calloc(nk + 1, 1);
     if (!c.seen) {
         free(text);
-        return seterr(err, n, "out of memory reading %s", path), -1;
+        return xbar_text_err(err, n, "out of memory reading %s", path), -1;
     }
     int rc = ini_parse_stream(load_reader, &c, load_handler, &c);
     free(text);
     if (seen_out) memcpy(seen_out, c.seen, nk);
     free(c.seen);
-    if (rc == -2) return seterr(err, n, "out of memory reading %s", path), -1;
+    if (rc == -2) return xbar_text_err(err, n, "out of memory reading %s", path), -1;
     if (rc > 0 && (!c.failed || rc < c.err_line))
-        return seterr(err, n, "%s:%d: syntax error (expected [section] or key = value)", path, rc), -1;
+        return xbar_text_err(err, n, "%s:%d: syntax error (expected [section] or key = value)", path, rc), -1;
     return c.failed ? -1 : 0;
 }
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 /* ---- tables ----------------------------------------------------------------------- */
 
 static void put(hw_table *t, const cfg_key *k)
@@ -80,15 +82,6 @@ static size_t count_keys(const cfg_key *tab)
     return k;
 }
 
-/* Copy s[0..len) without surrounding blanks into buf (as cfg_set reads "section.key"). */
-static void trim(char *buf, size_t cap, const char *s, size_t len)
-{
-    while (len && isspace((unsigned char)*s)) s++, len--;
-    while (len && isspace((unsigned char)s[len - 1])) len--;
-    if (len >= cap) len = cap - 1;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-}
 
 void hw_keys_mark_one(const cfg_key *tab, hw_key_marks *m, const char *as)
 {
@@ -96,8 +89,8 @@ void hw_keys_mark_one(const cfg_key *tab, hw_key_marks *m, const char *as)
     const char *dot = memchr(as, '.', (size_t)(end - as));
     if (!dot) return;
     char sec[128], key[128];
-    trim(sec, sizeof sec, as, (size_t)(dot - as));
-    trim(key, sizeof key, dot + 1, (size_t)(end - dot - 1));
+    xbar_text_trim(sec, sizeof sec, as, (size_t)(dot - as));
+    xbar_text_trim(key, sizeof key, dot + 1, (size_t)(end - dot - 1));
     const cfg_key *k = cfg_get_key(tab, sec, key);
     if (k && (size_t)(k - tab) < HW_MAX_KEYS) m->set[k - tab] = 1;
 }
