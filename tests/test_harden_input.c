@@ -115,6 +115,20 @@ static void dw_min_range(void)
     xt_bad(a, "device.dw_min = 1", "range", bad);
 }
 
+/* device.piecewise_file is read before computing, by both commands that build tiles */
+static void node_file(void)
+{
+    char a[4096], csv[600];
+    snprintf(csv, sizeof csv, "%s/nodes.csv", tmp);
+    write_text(csv, "up,down\n1.2,0.8\n0.7,-1\n");
+    snprintf(a, sizeof a, "train %s --set device.model=piecewise_step --set device.piecewise_file=%s --out %s", D, csv,
+             bad);
+    xt_bad(a, "nodes.csv, line 3", "-1", bad);
+    snprintf(a, sizeof a, "lsq --quiet --set device.model=piecewise_step --set device.piecewise_file=%s/none.csv --out %s",
+             tmp, bad);
+    xt_bad(a, "none.csv", "No such file", bad);
+}
+
 static void unused_keys(void)
 {
     char a[4096], cfg[700], ok[400];
@@ -308,6 +322,7 @@ int main(int argc, char **argv)
              data);
     ranges();
     dw_min_range();
+    node_file();
     unused_keys();
     own_config();
     mnist_json();

@@ -308,6 +308,11 @@ int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t 
                 snprintf(err, n, "lsq.sweep_key = %s: %s", c->sweep_key, msg);
                 return -1;
             }
+            /* the node tables of device.piecewise_file, read now so a bad file is refused before computing */
+            if (xbar_device_load_nodes(&cv->s.device)) {
+                snprintf(err, n, "%s%s%s%s", xbar_last_error(), have ? " (curve " : "", have ? val : "", have ? ")" : "");
+                return -1;
+            }
             /* one pulse below the model's range (lsq.states > 0: dw_min = tau/states, xbar_lsq_setup_check) */
             if (cv->s.states == 0 && hw_device_check(&cv->s.device, err, n)) {
                 if (have) snprintf(err + strlen(err), n - strlen(err), " (curve %s)", val);
