@@ -1014,6 +1014,8 @@ xbar_status xbar_net_load(xbar_net *net, FILE *f);
  *                                       bias, out_scaling (xbar_net_keys)
  */
 
+/** Apply one assignment of the section device ("device.tau=0.5") to p. */
+xbar_status xbar_device_params_set(xbar_device_params *p, const char *assignment);
 /** Apply one assignment of the sections device, update, forward, backward or tile. */
 xbar_status xbar_tile_config_set(xbar_tile_config *c, const char *assignment);
 /** Apply one assignment of the sections optimizer, transfer or transfer_io. */

@@ -140,6 +140,14 @@ static int same_tile(const xbar_tile_config *a, const xbar_tile_config *b)
 /* Assignments: values, refusals naming assignment, key and value, unknown keys listing the section's keys. */
 static void test_assignments(void)
 {
+    xbar_device_params dp = xbar_device_defaults(XBAR_DEV_ALD);
+    CHECK(xbar_device_params_set(&dp, "device.model=exp_zs") == XBAR_OK && dp.model == XBAR_DEV_EXP_ZS &&
+              xbar_device_params_set(&dp, "device.gamma_res = 3") == XBAR_OK && dp.gamma_res == 3.0f,
+          "device params: %s", xbar_last_error());
+    expect_err(xbar_device_params_set(&dp, "device.gamma_res=0"), "device.gamma_res = 0: must be > 0", "gamma_res 0");
+    CHECK(xbar_device_params_set(&dp, "update.scheme=count") == XBAR_EINVAL && dp.gamma_res == 3.0f,
+          "device params: another section is refused: %s", xbar_last_error());
+
     xbar_tile_config c = xbar_tile_config_defaults(2, 3), c0 = c;
     CHECK(xbar_tile_config_set(&c, " device.tau = 0.5 ") == XBAR_OK && c.device.tau == 0.5f, "device.tau: %s",
           xbar_last_error());

@@ -81,6 +81,14 @@ size_t xbar_tile_key_parts(xbar_key_part *out, size_t base)
     return XBAR_TILE_KEY_PARTS;
 }
 
+xbar_status xbar_device_params_set(xbar_device_params *p, const char *assignment)
+{
+    XBAR_NONNULL(p);
+    XBAR_NONNULL(assignment);
+    const xbar_key_part part = {"device", xbar_device_keys(), 0, 0};
+    return xbar_key_assign(&part, 1, p, assignment);
+}
+
 xbar_status xbar_tile_config_set(xbar_tile_config *c, const char *assignment)
 {
     XBAR_NONNULL(c);
