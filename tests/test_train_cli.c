@@ -33,6 +33,50 @@ static void summary_field(const char *dir, const char *key, char *buf, size_t ca
     free(text);
 }
 
+/* train.epoch_samples: epochs of S samples from consecutive shuffled passes. With S = one pass
+ * the run is the default run bit for bit; with S = 2.5 passes an epoch has S/B updates, lr_step
+ * counts these epochs, and --stop-after + --resume (the stream restarts mid-pass) gives the bits
+ * of the uninterrupted run. data holds 300 training images. */
+static void epoch_samples(const char *data)
+{
+    char base[1024], a[1400], d[600], c1[64], c2[64], v[4096];
+    snprintf(base, sizeof base,
+             "train --quiet --set data.dir=%s --set train.epochs=3 --set train.lr=0.1 --set train.lr_step=2 "
+             "--set train.batch=10 --set 'model.layers=linear:16 tanh linear:10' --set optimizer.kind=tiki_taka "
+             "--set device.w_max=0.7 --set device.w_min=-0.7",
+             data);
+    snprintf(a, sizeof a, "%s --out %s/es0", base, tmp);
+    CHECK(xt_run(a) == 0, "%s", a);
+    snprintf(a, sizeof a, "%s --set train.epoch_samples=300 --out %s/es1", base, tmp);
+    CHECK(xt_run(a) == 0, "%s", a);
+    snprintf(d, sizeof d, "%s/es0", tmp);
+    summary_field(d, "state_crc32", c1, sizeof c1);
+    snprintf(d, sizeof d, "%s/es1", tmp);
+    summary_field(d, "state_crc32", c2, sizeof c2);
+    CHECK(c1[0] && !strcmp(c1, c2), "epoch_samples = one pass changes the run: %s vs %s", c2, c1);
+    summary_field(d, "updates", v, sizeof v);
+    CHECK(!strcmp(v, "90"), "one pass: 3 epochs of 30 updates, summary says %s", v);
+
+    snprintf(a, sizeof a, "%s --set train.epoch_samples=750 --out %s/es2", base, tmp);
+    CHECK(xt_run(a) == 0, "%s", a);
+    snprintf(d, sizeof d, "%s/es2", tmp);
+    summary_field(d, "updates", v, sizeof v);
+    CHECK(!strcmp(v, "225"), "3 epochs of 750 samples at batch 10: 225 updates, summary says %s", v);
+    summary_field(d, "state_crc32", c1, sizeof c1);
+    snprintf(d, sizeof d, "%s/es2/metrics.csv", tmp);
+    char *m = xt_slurp(d, NULL);
+    CHECK(m && strstr(m, "\n1,0.1,") && strstr(m, "\n2,0.1,") && strstr(m, "\n3,0.01,"),
+          "lr_step 2 counts epochs of 750 samples: %s", m ? m : "(no metrics)");
+    free(m);
+    snprintf(a, sizeof a, "%s --set train.epoch_samples=750 --stop-after 1 --out %s/es3", base, tmp);
+    CHECK(xt_run(a) == 0, "%s", a);
+    snprintf(a, sizeof a, "train --quiet --resume --out %s/es3", tmp);
+    CHECK(xt_run(a) == 0, "%s", a);
+    snprintf(d, sizeof d, "%s/es3", tmp);
+    summary_field(d, "state_crc32", c2, sizeof c2);
+    CHECK(c1[0] && !strcmp(c1, c2), "resumed mid-pass: %s, uninterrupted %s", c2, c1);
+}
+
 int main(int argc, char **argv)
 {
     snprintf(tmp, sizeof tmp, "/tmp/xbar-test-train-%d", (int)getpid());
@@ -180,6 +224,7 @@ int main(int argc, char **argv)
     snprintf(a, sizeof a, "%s --out %s/no/such/dir/summary.json/x", base, tmp);
     xt_bad(a, "--out", "is not a folder", NULL);
 
+    epoch_samples(data);
     xt_cli_done();
     return xt_done("test_train_cli");
 }

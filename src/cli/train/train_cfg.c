@@ -27,8 +27,12 @@ static const cfg_key data_keys[] = {
 
 static const cfg_key run_keys[] = {
     {"train", "epochs", CFG_INT, T(epochs), .min = 1, .max = TRAIN_MAX_EPOCHS, .flags = CFG_MIN | CFG_MAX,
-     .doc = "passes over the training set"},
+     .doc = "epochs: passes over the training set, or of train.epoch_samples samples each"},
     {"train", "batch", CFG_INT, T(batch), .min = 1, .max = 65536, .flags = CFG_MIN | CFG_MAX, .doc = "mini-batch size"},
+    {"train", "epoch_samples", CFG_INT, T(epoch_samples), .min = 0, .max = 1000000000, .flags = CFG_MIN | CFG_MAX,
+     .doc = "training samples per epoch, drawn from consecutive shuffled passes over the training set (0: one "
+            "pass; 60000: the paper's epoch, 6,000 updates at batch 10, on the 8,000-image MNIST set); lr_step, "
+            "metrics.csv and the test evaluation count these epochs"},
     {"train", "eval_batch", CFG_INT, T(eval_batch), .min = 1, .max = 65536, .flags = CFG_MIN | CFG_MAX,
      .doc = "batch size of the test-set evaluation (no effect on results)"},
     {"train", "lr", CFG_DOUBLE, T(lr), .flags = CFG_NONNEG, .doc = "SGD learning rate alpha (digital parameters, analog weights, transfer)"},

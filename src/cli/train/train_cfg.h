@@ -21,6 +21,7 @@ typedef struct {
     int bias, out_scaling;
     /* [train] */
     int epochs, batch, eval_batch, lr_step;
+    int epoch_samples;          /* training samples per epoch, from consecutive shuffled passes (0: one pass) */
     double lr, lr_gamma;
     uint64_t seed;
     uint64_t memory_budget_mib; /* refuse models estimated above it (MiB; 0 = MemAvailable) */

@@ -82,6 +82,7 @@ typedef struct {
     xbar_net *net;
     train_split train, test;
     size_t *perm;
+    int64_t perm_pass; /* the pass perm holds (-1: none yet) */
     float *xb;
     uint8_t *yb;
     const char *out;
@@ -118,21 +119,35 @@ static int diverged(const run_ctx *r, int e, size_t batch, const char *quantity,
     return EXIT_DIVERGED;
 }
 
-/* One epoch: shuffled mini-batches, then the test-set evaluation. */
+/* Training samples per epoch: train.epoch_samples, or one pass over the training set. */
+static size_t epoch_size(const run_ctx *r)
+{
+    return r->c->epoch_samples > 0 ? (size_t)r->c->epoch_samples : r->train.n;
+}
+
+/* One epoch: mini-batches of the sample stream, then the test-set evaluation. The stream is
+ * consecutive passes over the training set, pass p in the order permutation(seed, p); epoch e
+ * holds stream samples [e S, (e + 1) S), S = epoch_size (one pass: epoch e is pass e). */
 static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *pg, char *err, size_t n)
 {
     const train_cfg *c = r->c;
-    const size_t pix = r->train.rows * r->train.cols, N = r->train.n, B = (size_t)c->batch;
+    const size_t pix = r->train.rows * r->train.cols, N = r->train.n, B = (size_t)c->batch, S = epoch_size(r);
     double lr = c->lr * pow(c->lr_gamma, (double)(e / c->lr_step));
-    permutation(r->perm, N, c->seed, e);
+    const uint64_t t0s = (uint64_t)e * S; /* stream index of the epoch's first sample */
     double t0 = now(), loss_sum = 0;
     size_t correct = 0;
     uint64_t p0 = xbar_net_pulse_count(r->net);
-    for (size_t s = 0; s < N; s += B) {
-        size_t bs = N - s < B ? N - s : B;
+    for (size_t s = 0; s < S; s += B) {
+        size_t bs = S - s < B ? S - s : B;
         for (size_t k = 0; k < bs; k++) {
-            memcpy(r->xb + k * pix, r->train.x + r->perm[s + k] * pix, pix * sizeof(float));
-            r->yb[k] = r->train.y[r->perm[s + k]];
+            const uint64_t t = t0s + s + k, pass = t / N;
+            if ((int64_t)pass != r->perm_pass) {
+                permutation(r->perm, N, c->seed, (int)pass);
+                r->perm_pass = (int64_t)pass;
+            }
+            const size_t i = r->perm[t % N];
+            memcpy(r->xb + k * pix, r->train.x + i * pix, pix * sizeof(float));
+            r->yb[k] = r->train.y[i];
         }
         /* xbar_net_train_batch, with the divergence checks between its steps */
         double loss = 0;
@@ -154,7 +169,7 @@ static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *p
         correct += ok;
         char extra[96];
         snprintf(extra, sizeof extra, "epoch %d/%d  loss %.4f", e + 1, c->epochs, loss_sum / (double)(s + bs));
-        progress_update(pg, (uint64_t)(e - first) * N + s + bs, extra);
+        progress_update(pg, (uint64_t)(e - first) * S + s + bs, extra);
     }
     double t_train = now() - t0, test_loss;
     size_t test_ok;
@@ -162,19 +177,19 @@ static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *p
         snprintf(err, n, "epoch %d, evaluation: %s", e + 1, xbar_last_error());
         return 1;
     }
-    if (!isfinite(loss_sum)) return diverged(r, e, 0, "train loss", loss_sum / (double)N, err, n);
+    if (!isfinite(loss_sum)) return diverged(r, e, 0, "train loss", loss_sum / (double)S, err, n);
     if (!isfinite(test_loss)) return diverged(r, e, 0, "test loss", test_loss / (double)r->test.n, err, n);
     if (xbar_net_find_nonfinite(r->net, XBAR_FIND_PARAMS, NULL))
         return diverged(r, e, 0, "test loss", test_loss / (double)r->test.n, err, n);
     if (history_reserve(h, e + 1)) return snprintf(err, n, "out of memory"), 1;
     h->epochs = e + 1;
-    h->train_loss[e] = loss_sum / (double)N;
-    h->train_acc[e] = 100.0 * (double)correct / (double)N;
+    h->train_loss[e] = loss_sum / (double)S;
+    h->train_acc[e] = 100.0 * (double)correct / (double)S;
     h->test_loss[e] = test_loss / (double)r->test.n;
     h->test_acc[e] = 100.0 * (double)test_ok / (double)r->test.n;
     h->lr[e] = lr;
     h->seconds[e] = c->timings ? now() - t0 : 0;
-    h->samples_per_s[e] = c->timings && t_train > 0 ? (double)N / t_train : 0;
+    h->samples_per_s[e] = c->timings && t_train > 0 ? (double)S / t_train : 0;
     h->pulses[e] = (double)(xbar_net_pulse_count(r->net) - p0);
     return 0;
 }
@@ -235,6 +250,8 @@ static int write_summary(const run_ctx *r, const train_outcome *o, const char *p
     cJSON_AddNumberToObject(d, "n_test", (double)o->n_test);
     cJSON_AddStringToObject(s, "model", o->model);
     cJSON_AddNumberToObject(s, "epochs", h->epochs);
+    cJSON_AddNumberToObject(s, "epoch_samples", (double)epoch_size(r));
+    cJSON_AddNumberToObject(s, "updates", (double)r->meta.steps);
     cJSON_AddNumberToObject(s, "final_test_acc", h->test_acc[h->epochs - 1]);
     cJSON_AddNumberToObject(s, "last5_test_acc", train_tail_mean(h->test_acc, h->epochs, 5));
     double best = 0;
@@ -461,6 +478,7 @@ static int setup(run_ctx *r, char *err, size_t n)
     }
     size_t pix = r->train.rows * r->train.cols;
     r->perm = malloc(r->train.n * sizeof(size_t));
+    r->perm_pass = -1;
     r->xb = malloc((size_t)c->batch * pix * sizeof(float));
     r->yb = malloc((size_t)c->batch);
     if (!r->perm || !r->xb || !r->yb) return snprintf(err, n, "out of memory"), 1;
@@ -531,7 +549,7 @@ int train_execute(const train_cfg *c, const char *out, const train_opts *opt, tr
         printf("resuming %s: %d of %d epochs done\n", r.ckpt, res->h.epochs, c->epochs);
     progress pg;
     const int first = res->h.epochs;
-    progress_start(&pg, (uint64_t)(c->epochs - first) * r.train.n, "train", opt->quiet);
+    progress_start(&pg, (uint64_t)(c->epochs - first) * epoch_size(&r), "train", opt->quiet);
     pg.unit = "samples";
     for (int e = first; e < c->epochs && !rc; e++) {
         rc = run_epoch(&r, e, first, &res->h, &pg, err, n);
@@ -546,9 +564,9 @@ int train_execute(const train_cfg *c, const char *out, const train_opts *opt, tr
     double train_s = 0;
     for (int e = 0; e < res->h.epochs; e++) {
         res->wall_s += res->h.seconds[e];
-        if (res->h.samples_per_s[e] > 0) train_s += (double)r.train.n / res->h.samples_per_s[e];
+        if (res->h.samples_per_s[e] > 0) train_s += (double)epoch_size(&r) / res->h.samples_per_s[e];
     }
-    res->samples_per_s = train_s > 0 ? (double)r.train.n * res->h.epochs / train_s : 0;
+    res->samples_per_s = train_s > 0 ? (double)epoch_size(&r) * res->h.epochs / train_s : 0;
     if (!rc) rc = finish(&r, res, err, n);
     if (rc == TRAIN_STOPPED)
         snprintf(err, n, "stopped after epoch %d as asked; continue with --resume", opt->stop_after);
