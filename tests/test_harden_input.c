@@ -95,6 +95,10 @@ static void ranges(void)
     xt_bad(a, "--stop-after x", "integer", bad);
     snprintf(a, sizeof a, "reproduce --full --quiet --epochs 0 --configs %s/none --out %s", tmp, bad);
     xt_bad(a, "--epochs 0", "[1, 1000]", bad);
+    snprintf(a, sizeof a, "reproduce --full --quiet --budget paperz --out %s", bad);
+    xt_bad(a, "--budget paperz", "epochs or paper", bad);
+    snprintf(a, sizeof a, "reproduce --full --quiet --budget paper --configs %s/none --out %s", tmp, bad);
+    xt_bad(a, "--budget and --configs", "choose one", bad);
     snprintf(a, sizeof a, "reproduce --full --quiet --seeds 11 --configs %s/none --out %s", tmp, bad);
     xt_bad(a, "--seeds 11", "[1, 10]", bad);
 }

@@ -165,8 +165,9 @@ static int int_flag(const char *name, const char *s, int lo, int hi, int *out)
 int cmd_reproduce(int argc, char **argv)
 {
     int quick = 0, full = 0;
-    const char *epochs = NULL, *seeds = NULL, *jobs = NULL, *parts = NULL, *configs = NULL; /* NULL: not given */
-    full_opts fo = {.epochs = 0, .seeds = 3, .jobs = 1, .parts = "mnist-fcn,mnist-cnn,fashion-fcn", .configs = "configs/paper"};
+    const char *epochs = NULL, *seeds = NULL, *jobs = NULL, *parts = NULL, *configs = NULL, *budget = NULL; /* NULL: not given */
+    full_opts fo = {.epochs = 0, .seeds = 3, .jobs = 1, .parts = "mnist-fcn,mnist-cnn,fashion-fcn", .configs = "configs/paper",
+                   .out = "out/reproduce-full"};
     const arg_extra extra[] = {
         {"quick", ARG_FLAG, &quick, NULL, "the least-squares presets (the default)"},
         {"full", ARG_FLAG, &full, NULL, "the Figure 5 table: networks on MNIST / Fashion-MNIST (hours)"},
@@ -175,6 +176,8 @@ int cmd_reproduce(int argc, char **argv)
         {"jobs", ARG_STRING, &jobs, "N", "--full: runs at a time, one process each, 1..256 (default 1)"},
         {"parts", ARG_STRING, &parts, "LIST", "--full: mnist-fcn,mnist-cnn,fashion-fcn (default all)"},
         {"configs", ARG_STRING, &configs, "DIR", "--full: folder of the paper's configs (default configs/paper)"},
+        {"budget", ARG_STRING, &budget, "B", "--full: epochs (80 passes over each set: the default) or paper (the paper's "
+                                             "updates: epochs of 60,000 samples, configs/paper-budget)"},
         {NULL, 0, NULL, NULL, NULL}};
     cli_args a;
     char err[1024];
@@ -187,12 +190,17 @@ int cmd_reproduce(int argc, char **argv)
                             : seeds ? "seeds"
                             : jobs  ? "jobs"
                             : parts ? "parts"
-                            : configs ? "configs" : NULL;
+                            : configs ? "configs"
+                            : budget  ? "budget" : NULL;
     if (!full && full_only) return cli_error("reproduce", "--%s applies to --full only", full_only), EXIT_USAGE;
     if (int_flag("epochs", epochs, 1, REPRO_MAX_EPOCHS, &fo.epochs) ||
         int_flag("seeds", seeds, 1, REPRO_MAX_SEEDS, &fo.seeds) || int_flag("jobs", jobs, 1, REPRO_MAX_JOBS, &fo.jobs))
         return EXIT_USAGE;
     if (parts) fo.parts = parts;
+    if (budget && strcmp(budget, "epochs") && strcmp(budget, "paper"))
+        return cli_error("reproduce", "--budget %s: must be epochs or paper", budget), EXIT_USAGE;
+    if (budget && configs) return cli_error("reproduce", "--budget and --configs: choose one"), EXIT_USAGE;
+    if (budget && !strcmp(budget, "paper")) fo.configs = "configs/paper-budget", fo.out = "out/reproduce-paper-budget";
     if (configs) fo.configs = configs;
     if (a.threads > 0) xbar_set_threads(a.threads);
     if (full) return reproduce_full(&a, &fo);

@@ -357,7 +357,7 @@ int reproduce_full(const cli_args *a, const full_opts *fo)
         if (!ok) return cli_error("reproduce", "--parts %s: expected a comma list of mnist-fcn, mnist-cnn, fashion-fcn", fo->parts), EXIT_USAGE;
         s += len + (s[len] == ',');
     }
-    const char *dir = a->out ? a->out : "out/reproduce-full";
+    const char *dir = a->out ? a->out : fo->out;
     out_lock lk;
     if (out_check(dir, OUT_MAY_EXIST, err, sizeof err) || check_configs(fo, err, sizeof err) ||
         out_lock_take(dir, &lk, err, sizeof err))

@@ -26,6 +26,7 @@ typedef struct {
     int jobs;            /* runs at a time, each in its own process (results do not depend on it) */
     const char *parts;   /* comma list of mnist-fcn, mnist-cnn, fashion-fcn */
     const char *configs; /* folder of the paper's configs */
+    const char *out;     /* the output folder without --out */
 } full_opts;
 
 /** Returns the exit code (0 all claims hold, 1 a run failed or a claim fails, 2 bad input: the options, or a
