@@ -13,10 +13,15 @@
  * (bench_best_each), so that the thread speedup compares calls made under the
  * same load of the host.
  *
- *   bench_ctx b = ...;                 // settings, json root, table copy
+ * aihwkit figures come only from a file of times measured alongside on the
+ * same machine (--aihwkit FILE, see cmd_bench.c): a part that has a case of
+ * the same name there (bench_aihwkit_find) prints and records the ratio
+ * (bench_aihwkit_row), which also adds a row to the summary (7).
+ *
+ *   bench_ref r; bench_aihwkit_load(&r, path, err, n);  // optional, before any timing
+ *   bench_ctx b = {..., .aihwkit = &r};   // settings, json root, table copy
  *   bench_ceilings(&b);                // (1) fills b.sgemm_gflops, ...
  *   bench_reads(&b); bench_updates(&b); bench_train(&b); bench_memory(&b);
- *   bench_versus_aihwkit(&b);          // summary of the issue-4 table
  */
 #ifndef XBAR_CLI_BENCH_PARTS_H
 #define XBAR_CLI_BENCH_PARTS_H
@@ -28,6 +33,22 @@
 #define BENCH_KMAX 64    /* most calls per timed case */
 #define BENCH_KMIN 3     /* fewest calls of a case whose call takes under BENCH_KMIN_S */
 #define BENCH_KMIN_S 0.5 /* seconds */
+
+/* One aihwkit case of the --aihwkit file: its name, the fastest of its calls. */
+typedef struct {
+    char *name;   /* e.g. "update dense softbounds 512x512 b64" */
+    double min_s; /* min of its "s" */
+    int calls;    /* number of times in "s" */
+    int used;     /* matched by a case of this run */
+} bench_ref_case;
+
+/* The --aihwkit file. */
+typedef struct {
+    const char *path;
+    int threads; /* aihwkit's thread count ("threads") */
+    int n;
+    bench_ref_case *cases;
+} bench_ref;
 
 typedef struct {
     int quick, quiet;
@@ -41,6 +62,7 @@ typedef struct {
     double sgemm_gflops[2], copy_GBps[2], znormals_per_s[2], normals_per_s[2];
     cJSON *json;      /* bench.json root */
     cJSON *summary;   /* array: one object per row of the aihwkit comparison */
+    bench_ref *aihwkit; /* times measured alongside (--aihwkit), or NULL: no aihwkit figure */
     FILE *copy;       /* copy of stdout (bench.txt), may be NULL */
     int note_shown;   /* a progress line is on a terminal's stderr */
 } bench_ctx;
@@ -75,9 +97,24 @@ void bench_note(bench_ctx *b, const char *fmt, ...) __attribute__((format(printf
 const char *bench_fmt_time(double s, char buf[16]);
 /** obj[name] = [v[0], ..., v[b->nth - 1]]. */
 void bench_json_pair(const bench_ctx *b, cJSON *obj, const char *name, const double *v);
-/** One row of the aihwkit comparison: xbar's seconds per thread setting
- *  against aihwkit's, and the issue's target as text. */
-void bench_versus(bench_ctx *b, const char *what, double aihwkit_s, const double *xbar_s, const char *target);
+
+/* --------------------------------------------------- bench_aihwkit.c */
+/** Read the --aihwkit file (src/util's regular-file reader, cJSON): {"threads": T, "results":
+ *  [{"case": NAME, "s": [seconds, ...]}, ...]}. Refused (-1, err "--aihwkit PATH: WHAT"): an
+ *  unreadable file, not JSON, no positive integer "threads", no non-empty "results", an entry
+ *  without a "case" name, without times or with a time that is not a positive number, a case
+ *  listed twice. r->path points to path. */
+int bench_aihwkit_load(bench_ref *r, const char *path, char *err, size_t errlen);
+void bench_aihwkit_free(bench_ref *r);
+/** The file's case called name (and marks it used), or NULL (no file, no such case). Names:
+ *  "read fwd+bwd NxN bB", "update REGIME DEVICE NxN bB" (REGIME dense or mnist; DEVICE
+ *  ald_ideal, softbounds, tikitaka), "fcn epoch OPTIMIZER" (digital, analog_sgd, tiki_taka). */
+const bench_ref_case *bench_aihwkit_find(const bench_ctx *b, const char *name);
+/** Print " | aihwkit TIME (min of N): R1x R2x" (R = c's min / xbar_s[k]), add aihwkit_seconds,
+ *  aihwkit_source ("PATH (min of N calls)") and vs_aihwkit to the part's row o, and a row
+ *  (what, target: the issue's target as text) to the summary (7). */
+void bench_aihwkit_row(bench_ctx *b, cJSON *o, const bench_ref_case *c, const double *xbar_s, const char *what,
+                       const char *target);
 
 /* ------------------------------------------------------ the parts */
 /** (1) sgemm, copy bandwidth, normals per second, at each thread setting. */

@@ -5,16 +5,14 @@
  * Weights ~ U(-1/sqrt(N), 1/sqrt(N)) (PyTorch's initialisation), inputs
  * ~ U(-1, 1). Sizes 256, 512, 1024, 4096 at batch 1, 16, 64 (quick: 256 and
  * 512 at batch 64). Reported: time, GFLOP/s (4 N^2 B / time), % of the sgemm
- * pair's speed, the 1 -> N thread speedup, and at 512 x 512, batch 64, the
- * speedup over aihwkit's 2.6 ms (1.3 ms forward + 1.3 ms backward). */
+ * pair's speed, the 1 -> N thread speedup, and with --aihwkit, where the file
+ * has the case "read fwd+bwd NxN bB", the speedup over aihwkit's time. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "bench_parts.h"
 #include "xbar.h"
-
-#define AIHWKIT_READ_512_B64 2.6e-3
 
 typedef struct {
     xbar_tile *t;
@@ -48,9 +46,9 @@ static bench_time sgemm_call(void *p)
 /* One row: tile and sgemm pair at each thread setting. */
 static void read_case(bench_ctx *b, read_arg *a, cJSON *rows)
 {
-    double t[2], s[2], gf[2], pct[2], vs[2];
+    double t[2], s[2], gf[2], pct[2];
     bench_time bt[2], bs[2];
-    char tb[16];
+    char tb[16], name[64], what[80];
     bench_note(b, "(2) read %dx%d, batch %d", a->N, a->N, a->B);
     for (int k = 0; k < b->nth; k++) { /* warm-up: work buffers, BLAS threads */
         xbar_set_threads(b->threads[k]);
@@ -62,17 +60,12 @@ static void read_case(bench_ctx *b, read_arg *a, cJSON *rows)
         t[k] = bt[k].s, s[k] = bs[k].s;
         gf[k] = 4.0 * a->N * (double)a->N * a->B / t[k] / 1e9;
         pct[k] = 100 * s[k] / t[k];
-        vs[k] = AIHWKIT_READ_512_B64 / t[k];
     }
-    int ref = a->N == 512 && a->B == 64;
+    snprintf(name, sizeof name, "read fwd+bwd %dx%d b%d", a->N, a->N, a->B);
+    const bench_ref_case *ref = bench_aihwkit_find(b, name);
     bench_out(b, "  %5d %5d |", a->N, a->B);
     for (int k = 0; k < b->nth; k++) bench_out(b, " %9s %7.1f %5.0f%% |", bench_fmt_time(t[k], tb), gf[k], pct[k]);
     bench_out(b, " %6.2f", t[0] / t[b->nth - 1]);
-    if (ref) {
-        bench_out(b, " | aihwkit %s:", bench_fmt_time(AIHWKIT_READ_512_B64, tb));
-        for (int k = 0; k < b->nth; k++) bench_out(b, " %.2fx", vs[k]);
-    }
-    bench_out(b, "\n");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "size", a->N);
     cJSON_AddNumberToObject(o, "batch", a->B);
@@ -82,11 +75,10 @@ static void read_case(bench_ctx *b, read_arg *a, cJSON *rows)
     bench_json_pair(b, o, "pct_of_sgemm", pct);
     cJSON_AddNumberToObject(o, "thread_speedup", t[0] / t[b->nth - 1]);
     if (ref) {
-        cJSON_AddNumberToObject(o, "aihwkit_seconds", AIHWKIT_READ_512_B64);
-        bench_json_pair(b, o, "vs_aihwkit", vs);
-        bench_versus(b, "forward+backward, default IO, 512x512, batch 64", AIHWKIT_READ_512_B64, t,
-                     ">= 2x, and >= 50% of sgemm");
+        snprintf(what, sizeof what, "forward+backward, default IO, %dx%d, batch %d", a->N, a->N, a->B);
+        bench_aihwkit_row(b, o, ref, t, what, a->N == 512 && a->B == 64 ? ">= 2x, and >= 50% of sgemm" : "-");
     }
+    bench_out(b, "\n");
     cJSON_AddItemToArray(rows, o);
 }
 

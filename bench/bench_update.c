@@ -17,6 +17,9 @@
  *              2 (read + write) * bench_update_bytes_per_device() * (N^2, +N
  *              for the column of C) + 4 * B * 2N (the inputs)
  *   x perfect  time / perfect
+ * and with --aihwkit, where the file has the case "update REGIME DEVICE NxN bB"
+ * (REGIME dense or mnist; DEVICE ald_ideal, softbounds, tikitaka), the speedup
+ * over aihwkit's time.
  * A case whose time, estimated from the last case of its (regime, device)
  * (or from one batch-1 call), exceeds b->cap (4096: b->cap_4096) is skipped
  * and listed as such. */
@@ -28,6 +31,7 @@
 
 enum { DEV_ALD, DEV_SOFT, DEV_TT, NDEV };
 static const char *const dev_names[NDEV] = {"ald_ideal", "soft_bounds", "tiki_taka"};
+static const char *const aihwkit_dev[NDEV] = {"ald_ideal", "softbounds", "tikitaka"}; /* bench_pair.py's */
 
 typedef struct {
     xbar_tile *t;
@@ -64,19 +68,12 @@ static int build(upd_arg *u, int dev, int dense, size_t N)
     return (u->aw = xbar_aw_new(&o, &c)) ? 0 : -1;
 }
 
-/* aihwkit's time for this case (issue 4's table), or 0. */
-static double aihwkit_s(int dense, int dev, size_t N, size_t B, const char **what, const char **target)
+/* Issue 4's target for a case ("-": none). */
+static const char *target_of(int dense, int dev, size_t N, size_t B)
 {
-    static const double ref[2][NDEV] = {{0, 8e-3, 0.69}, {3.4, 3.5, 4.1}};
-    static const char *const whats[2][NDEV] = {
-        {"", "update MNIST-like, soft bounds, 512x512, b 64", "update MNIST-like, Tiki-Taka pair, 512x512, b 64"},
-        {"update dense, ALD vs constant step, 512x512, b 64", "update dense, soft bounds, 512x512, b 64",
-         "update dense, Tiki-Taka pair, 512x512, b 64"}};
-    static const char *const targets[2][NDEV] = {{"", ">= 3x (2 threads)", ">= 10x (2 threads)"},
+    static const char *const targets[2][NDEV] = {{"-", ">= 3x (2 threads)", ">= 10x (2 threads)"},
                                                  {"-", ">= 15x (1 thread), >= 25x (2)", ">= 15x (2 threads)"}};
-    if (N != 512 || B != 64) return 0;
-    *what = whats[dense][dev], *target = targets[dense][dev];
-    return ref[dense][dev];
+    return N == 512 && B == 64 ? targets[dense][dev] : "-";
 }
 
 static void report(bench_ctx *b, cJSON *rows, int dense, int dev, size_t N, size_t B, const bench_time *m)
@@ -84,8 +81,8 @@ static void report(bench_ctx *b, cJSON *rows, int dense, int dev, size_t N, size
     const double slots = (double)N * N * B;
     const double bytes = 2.0 * (double)bench_update_bytes_per_device() * ((double)N * N + (dev == DEV_TT ? N : 0)) +
                          4.0 * B * 2.0 * N;
-    double t[2], sps[2], pps[2], perfect[2], ratio[2], pulses[2], vs[2], med[2], calls[2];
-    char tb[16], pb[16];
+    double t[2], sps[2], pps[2], perfect[2], ratio[2], pulses[2], med[2], calls[2];
+    char tb[16], pb[16], name[96], what[96];
     bench_out(b, "  %-6s %-11s %5zu %5zu |", dense ? "dense" : "mnist", dev_names[dev], N, B);
     for (int k = 0; k < b->nth; k++) {
         t[k] = m[k].s, pulses[k] = m[k].pulses, med[k] = m[k].med, calls[k] = m[k].calls;
@@ -96,14 +93,6 @@ static void report(bench_ctx *b, cJSON *rows, int dense, int dev, size_t N, size
                   bench_fmt_time(perfect[k], pb), ratio[k]);
     }
     bench_out(b, " %6.2f", t[0] / t[b->nth - 1]);
-    const char *what = "", *target = "";
-    double ref = aihwkit_s(dense, dev, N, B, &what, &target);
-    if (ref > 0) {
-        bench_out(b, " | aihwkit %s:", bench_fmt_time(ref, tb));
-        for (int k = 0; k < b->nth; k++) bench_out(b, " %.2fx", vs[k] = ref / t[k]);
-        bench_versus(b, what, ref, t, target);
-    }
-    bench_out(b, "\n");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "regime", dense ? "dense" : "mnist_like");
     cJSON_AddStringToObject(o, "device", dev_names[dev]);
@@ -119,7 +108,14 @@ static void report(bench_ctx *b, cJSON *rows, int dense, int dev, size_t N, size
     bench_json_pair(b, o, "vs_perfect", ratio);
     cJSON_AddNumberToObject(o, "bytes_touched", bytes);
     cJSON_AddNumberToObject(o, "thread_speedup", t[0] / t[b->nth - 1]);
-    if (ref > 0) cJSON_AddNumberToObject(o, "aihwkit_seconds", ref), bench_json_pair(b, o, "vs_aihwkit", vs);
+    snprintf(name, sizeof name, "update %s %s %zux%zu b%zu", dense ? "dense" : "mnist", aihwkit_dev[dev], N, N, B);
+    const bench_ref_case *ref = bench_aihwkit_find(b, name);
+    if (ref) {
+        snprintf(what, sizeof what, "update %s, %s, %zux%zu, b %zu", dense ? "dense" : "MNIST-like", dev_names[dev], N,
+                 N, B);
+        bench_aihwkit_row(b, o, ref, t, what, target_of(dense, dev, N, B));
+    }
+    bench_out(b, "\n");
     cJSON_AddItemToArray(rows, o);
 }
 

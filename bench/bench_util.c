@@ -163,16 +163,3 @@ void bench_json_pair(const bench_ctx *b, cJSON *obj, const char *name, const dou
 {
     cJSON_AddItemToObject(obj, name, cJSON_CreateDoubleArray(v, b->nth));
 }
-
-void bench_versus(bench_ctx *b, const char *what, double aihwkit_s, const double *xbar_s, const char *target)
-{
-    cJSON *o = cJSON_CreateObject();
-    double speedup[2];
-    for (int k = 0; k < b->nth; k++) speedup[k] = aihwkit_s / xbar_s[k];
-    cJSON_AddStringToObject(o, "case", what);
-    cJSON_AddNumberToObject(o, "aihwkit_seconds", aihwkit_s);
-    bench_json_pair(b, o, "seconds", xbar_s);
-    bench_json_pair(b, o, "speedup", speedup);
-    cJSON_AddStringToObject(o, "target", target);
-    cJSON_AddItemToArray(b->summary, o);
-}

@@ -2,7 +2,8 @@
  * bit-identical metrics.csv with 1 and 2 threads and when re-run from the
  * written config.ini; bad input gives one clear line, exit code 2 and no
  * output directory; `xbar bench --quick` writes a bench.json whose figures
- * are positive and finite. */
+ * are positive and finite, and compares with aihwkit only the cases of its
+ * --aihwkit file, at the min of their calls; a bad --aihwkit file is refused. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,27 @@ static void check_bench(const char *path)
     check_rows(root, "update", upd, 6);
     check_rows(root, "train", train, 6);
     check_rows(root, "versus_aihwkit", vs, 1);
+    /* the fabricated aihwkit read 512x512 b64 (calls of 4, 2, 3 ms: min 2 ms); none for 256x256 */
+    const cJSON *reads = cJSON_GetObjectItemCaseSensitive(root, "read"), *r, *hit = NULL;
+    cJSON_ArrayForEach(r, reads)
+    {
+        if (cJSON_GetObjectItemCaseSensitive(r, "size")->valuedouble == 512) hit = r;
+    }
+    const cJSON *as = cJSON_GetObjectItemCaseSensitive(hit, "aihwkit_seconds");
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(hit, "aihwkit_source");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(hit, "seconds");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(hit, "vs_aihwkit");
+    CHECK(cJSON_IsNumber(as) && as->valuedouble == 2e-3, "bench.json read 512: aihwkit_seconds is not the min, 2 ms");
+    CHECK(cJSON_IsString(src) && strstr(src->valuestring, "aihwkit.json (min of 3 calls)"),
+          "bench.json read 512: aihwkit_source");
+    for (int k = 0; k < cJSON_GetArraySize(t); k++) {
+        const double want = 2e-3 / cJSON_GetArrayItem(t, k)->valuedouble;
+        const cJSON *got = cJSON_GetArrayItem(v, k);
+        CHECK(cJSON_IsNumber(got) && fabs(got->valuedouble - want) <= 1e-12 * want,
+              "bench.json read 512: vs_aihwkit[%d] is not 2 ms / xbar's time", k);
+    }
+    CHECK(!cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(reads, 0), "aihwkit_seconds"),
+          "bench.json read 256: an aihwkit figure with no case in the file");
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "memory");
     const cJSON *bpd = cJSON_GetObjectItemCaseSensitive(m, "tile_bytes_per_device");
     CHECK(cJSON_IsNumber(bpd) && bpd->valuedouble > 0, "bench.json memory.tile_bytes_per_device");
@@ -137,11 +159,30 @@ int main(int argc, char **argv)
     xt_bad(a, "exists", "--force", NULL);
     CHECK(xt_same_file(p1, p1), "t1 was damaged");
 
-    /* xbar bench --quick: bench.json with every figure positive and finite */
-    snprintf(a, sizeof a, "bench --quick --quiet --out %s/bench", tmp);
+    /* xbar bench --quick --aihwkit: bench.json with every figure positive and finite, aihwkit's from the file */
+    snprintf(p3, sizeof p3, "%s/aihwkit.json", tmp);
+    f = fopen(p3, "w");
+    fprintf(f, "{\"threads\": 1, \"results\": [{\"case\": \"read fwd+bwd 512x512 b64\", \"s\": [0.004, 0.002, 0.003]},"
+               "\n {\"case\": \"update mnist softbounds 512x512 b64\", \"s\": [0.01, 0.005]}]}\n");
+    fclose(f);
+    snprintf(a, sizeof a, "bench --quick --quiet --aihwkit %s --out %s/bench", p3, tmp);
     CHECK(xt_run(a) == 0, "xbar %s failed", a);
     snprintf(p2, sizeof p2, "%s/bench/bench.json", tmp);
     check_bench(p2);
+    snprintf(p2, sizeof p2, "%s/bench/bench.txt", tmp);
+    char *txt = xt_slurp(p2, NULL);
+    CHECK(txt && strstr(txt, "| aihwkit 2 ms (min of 3):"), "bench.txt: no \"aihwkit 2 ms (min of 3)\" on read 512");
+    free(txt);
+    /* a malformed or time-less --aihwkit file: exit 2 before anything is timed */
+    f = fopen(p3, "w");
+    fprintf(f, "{\"threads\": 1, \"results\": [");
+    fclose(f);
+    snprintf(a, sizeof a, "bench --quick --aihwkit %s --out %s", p3, d1);
+    xt_bad(a, "aihwkit.json", "not JSON", d1);
+    f = fopen(p3, "w");
+    fprintf(f, "{\"threads\": 1, \"results\": [{\"case\": \"read fwd+bwd 512x512 b64\", \"s\": []}]}");
+    fclose(f);
+    xt_bad(a, "aihwkit.json", "no times", d1);
     snprintf(a, sizeof a, "bench --quick --threads 0 --out %s", d1);
     xt_bad(a, "--threads", "0", d1);
 
