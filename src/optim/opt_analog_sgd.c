@@ -1,6 +1,6 @@
 /* opt_analog_sgd.c - ANALOG_SGD: one tile holds W and is updated through
  * device pulses (paper eq. 3 at the chosen pulse fidelity). Checkpoint
- * payload: the tile's "XBTL" record; it keeps no header counters (writes 0, 0). */
+ * payload: the tile's "XBTL" record; it keeps no header counters (no counters op: 0, 0). */
 #include "ckpt.h"
 #include "optim_ops.h"
 
@@ -65,12 +65,6 @@ static const float *array(const xbar_aw *a, size_t k, const char **what, size_t 
     return xbar_tile_weights(ST(a)->A);
 }
 
-static void counters(const xbar_aw *a, uint64_t c[2])
-{
-    (void)a;
-    c[0] = c[1] = 0;
-}
-
 static xbar_status save(const xbar_aw *a, FILE *f) { return xbar_tile_save(ST(a)->A, f); }
 
 static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
@@ -96,7 +90,6 @@ const xbar_opt_ops xbar_opt_analog_sgd_ops = {
     .slow_tile = tile,
     .pulse_count = pulse_count,
     .array = array,
-    .counters = counters,
     .save = save,
     .load = load,
 };

@@ -1,6 +1,6 @@
 /* opt_digital.c - DIGITAL: float weights learned by plain SGD, W -= lr * grad
  * (the reference every analog optimizer is compared with). Checkpoint
- * payload: f32 w[rows*cols]; it keeps no header counters (writes 0, 0). */
+ * payload: f32 w[rows*cols]; it keeps no header counters (no counters op: 0, 0). */
 #include <string.h>
 
 #include "ckpt.h"
@@ -70,12 +70,6 @@ static const float *array(const xbar_aw *a, size_t k, const char **what, size_t 
     return ST(a)->w;
 }
 
-static void counters(const xbar_aw *a, uint64_t c[2])
-{
-    (void)a;
-    c[0] = c[1] = 0;
-}
-
 static xbar_status save(const xbar_aw *a, FILE *f) { return xbar_ck_put_f32s(f, ST(a)->w, a->rows * a->cols); }
 
 static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
@@ -108,7 +102,6 @@ const xbar_opt_ops xbar_opt_digital_ops = {
     .mvm = mvm,
     .float_weights = float_weights,
     .array = array,
-    .counters = counters,
     .save = save,
     .load = load,
 };

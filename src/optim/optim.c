@@ -204,8 +204,8 @@ xbar_status xbar_aw_save(const xbar_aw *a, FILE *f)
 {
     XBAR_NONNULL(a);
     XBAR_NONNULL(f);
-    uint64_t c[2];
-    a->ops->counters(a, c);
+    uint64_t c[2] = {0, 0};
+    if (a->ops->counters) a->ops->counters(a, c);
     XBAR_CK_TRY(xbar_ck_put_tag(f, "XBAW"));
     XBAR_CK_TRY(xbar_ck_put_u32(f, (uint32_t)a->o.kind));
     XBAR_CK_TRY(xbar_ck_put_u64(f, a->rows));
@@ -234,6 +234,9 @@ xbar_status xbar_aw_load(xbar_aw *a, FILE *f)
     if (rows != a->rows || cols != a->cols)
         return xbar_fail(XBAR_EFORMAT, "checkpoint: optimizer size %llux%llu, expected %zux%zu",
                          (unsigned long long)rows, (unsigned long long)cols, a->rows, a->cols);
+    if (!a->ops->counters && (c[0] || c[1])) /* what it would not save back: refused, not dropped */
+        return xbar_fail(XBAR_EFORMAT, "checkpoint: optimizer %s keeps no update counters; the record has %llu, %llu",
+                         a->ops->name, (unsigned long long)c[0], (unsigned long long)c[1]);
     if (c[1] >= a->cols)
         return xbar_fail(XBAR_EFORMAT, "checkpoint: optimizer transfer column %llu >= %zu", (unsigned long long)c[1],
                          a->cols);

@@ -74,8 +74,10 @@ struct xbar_opt_ops {
     const float *(*array)(const xbar_aw *a, size_t k, const char **what, size_t *n);
 
     /* Checkpoint (the "XBAW" record, ckpt.h): the two u64 header counters it
-     * keeps (n_updates, next_col; 0 when it has none), then its payload after
-     * the header. load gets the counters read and checked (next_col < cols). */
+     * keeps (n_updates, next_col), then its payload after the header. load gets
+     * the counters read and checked (next_col < cols). counters NULL: it keeps
+     * none; they are written as 0, 0, and a record with others is refused (a
+     * load must save back to the same bytes). */
     void (*counters)(const xbar_aw *a, uint64_t c[2]);
     xbar_status (*save)(const xbar_aw *a, FILE *f);
     xbar_status (*load)(xbar_aw *a, FILE *f, const uint64_t c[2]);
