@@ -9,9 +9,27 @@
 
 #include "nn_internal.h"
 
-#define PAR_MIN 4096  /* elements below which loops stay serial */
+#define PAR_MIN 4096 /* elements below which loops stay serial */
 
 /* ---- im2col / col2im ------------------------------------------------------ */
+
+/* dst[0..k) = src[0..k) (add: +=), with the common kernel sizes as constants, so that the
+ * copy is a few moves instead of a library call. */
+static inline __attribute__((always_inline)) void span_k(float *dst, const float *src, size_t k, int add)
+{
+    if (add)
+        for (size_t i = 0; i < k; i++) dst[i] += src[i];
+    else
+        for (size_t i = 0; i < k; i++) dst[i] = src[i];
+}
+static inline void span(float *dst, const float *src, size_t k, int add)
+{
+    switch (k) {
+    case 3: span_k(dst, src, 3, add); break;
+    case 5: span_k(dst, src, 5, add); break;
+    default: span_k(dst, src, k, add); break;
+    }
+}
 
 /* Row (b*P + oy*ow + ox) of xc: input patch in (c, ky, kx) order, zero padded. */
 static void im2col(const nn_layer *L, float *xc, const float *in, size_t batch)
@@ -24,6 +42,13 @@ static void im2col(const nn_layer *L, float *xc, const float *in, size_t batch)
         const size_t b = r / L->oh, oy = r % L->oh;
         const float *x = in + b * L->in_size;
         float *row = xc + r * OW * cols;
+        if (!pad) { /* every patch inside the input: k contiguous floats per (c, ky) */
+            for (size_t ox = 0; ox < OW; ox++)
+                for (size_t c = 0; c < C; c++)
+                    for (size_t ky = 0; ky < k; ky++, row += k)
+                        span(row, x + (c * (size_t)H + oy * st + ky) * (size_t)W + ox * st, k, 0);
+            continue;
+        }
         for (size_t ox = 0; ox < OW; ox++)
             for (size_t c = 0; c < C; c++)
                 for (size_t ky = 0; ky < k; ky++) {
@@ -41,11 +66,19 @@ static void col2im(const nn_layer *L, float *din, const float *dxc, size_t batch
 {
     const size_t k = L->s.kernel, st = L->s.stride, C = L->ic, P = L->P, cols = L->cols;
     const ptrdiff_t pad = (ptrdiff_t)L->s.padding, H = (ptrdiff_t)L->ih, W = (ptrdiff_t)L->iw;
-#pragma omp parallel for schedule(static) XBAR_PAR(batch * P * cols > PAR_MIN)
+#pragma omp parallel for schedule(static) XBAR_PAR(batch *P *cols > PAR_MIN)
     for (size_t b = 0; b < batch; b++) {
         float *x = din + b * L->in_size;
         memset(x, 0, L->in_size * sizeof(float));
         const float *row = dxc + b * P * cols;
+        if (!pad) { /* the same sums in the same order, without the bounds tests */
+            for (size_t oy = 0; oy < L->oh; oy++)
+                for (size_t ox = 0; ox < L->ow; ox++)
+                    for (size_t c = 0; c < C; c++)
+                        for (size_t ky = 0; ky < k; ky++, row += k)
+                            span(x + (c * (size_t)H + oy * st + ky) * (size_t)W + ox * st, row, k, 1);
+            continue;
+        }
         for (size_t oy = 0; oy < L->oh; oy++)
             for (size_t ox = 0; ox < L->ow; ox++)
                 for (size_t c = 0; c < C; c++)
@@ -74,7 +107,7 @@ static xbar_status weight_forward(nn_layer *L, const float *in, size_t batch)
     const float sc = L->scale;
     /* out[b][o][p] = scale * prod[b*P + p][o] + bias[o] */
     if (P == 1) { /* LINEAR: out and prod share the layout [b][o] */
-#pragma omp parallel for schedule(static) XBAR_PAR(n * m > PAR_MIN)
+#pragma omp parallel for schedule(static) XBAR_PAR(n *m > PAR_MIN)
         for (size_t b = 0; b < batch; b++) {
             float *y = L->out + b * m;
             const float *pr = L->prod + b * m;
@@ -85,7 +118,7 @@ static xbar_status weight_forward(nn_layer *L, const float *in, size_t batch)
         }
         return XBAR_OK;
     }
-#pragma omp parallel for schedule(static) XBAR_PAR(n * m > PAR_MIN)
+#pragma omp parallel for schedule(static) XBAR_PAR(n *m > PAR_MIN)
     for (size_t bo = 0; bo < batch * m; bo++) {
         const size_t b = bo / m, o = bo % m;
         const float bias = L->b ? L->b[o] : 0.0f;
@@ -115,21 +148,21 @@ static xbar_status weight_backward(nn_layer *L, const float *in, float *din, siz
             }
         }
     } else
-#pragma omp parallel for schedule(static) XBAR_PAR(n * m > PAR_MIN)
-    for (size_t o = 0; o < m; o++) {
-        double sb = 0.0, ss = 0.0;
-        for (size_t b = 0; b < batch; b++) {
-            const float *g = L->g + (b * m + o) * P;
-            const size_t r0 = b * P * m + o;
-            for (size_t p = 0; p < P; p++) {
-                L->d[r0 + p * m] = sc * g[p];
-                sb += g[p];
-                ss += (double)g[p] * L->prod[r0 + p * m];
+#pragma omp parallel for schedule(static) XBAR_PAR(n *m > PAR_MIN)
+        for (size_t o = 0; o < m; o++) {
+            double sb = 0.0, ss = 0.0;
+            for (size_t b = 0; b < batch; b++) {
+                const float *g = L->g + (b * m + o) * P;
+                const size_t r0 = b * P * m + o;
+                for (size_t p = 0; p < P; p++) {
+                    L->d[r0 + p * m] = sc * g[p];
+                    sb += g[p];
+                    ss += (double)g[p] * L->prod[r0 + p * m];
+                }
             }
+            L->acc[o] = sb;
+            L->acc[m + o] = ss;
         }
-        L->acc[o] = sb;
-        L->acc[m + o] = ss;
-    }
     if (L->gb)
         for (size_t o = 0; o < m; o++) L->gb[o] = (float)L->acc[o];
     if (L->has_scale) {
@@ -139,8 +172,7 @@ static xbar_status weight_backward(nn_layer *L, const float *in, float *din, siz
     }
     const int conv = L->s.kind == XBAR_LAYER_CONV2D;
     const float *xc = conv ? L->xc : in;
-    if (L->gw)
-        xbar_sgemm(1, 0, m, L->cols, n, 1.0f, L->d, m, xc, L->cols, 0.0f, L->gw, L->cols);
+    if (L->gw) xbar_sgemm(1, 0, m, L->cols, n, 1.0f, L->d, m, xc, L->cols, 0.0f, L->gw, L->cols);
     if (!din) return XBAR_OK;
     xbar_status s = xbar_aw_backward(L->aw, conv ? L->dxc : din, L->d, n);
     if (s) return s;
