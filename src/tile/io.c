@@ -204,6 +204,17 @@ static const float *normals(const io_ctx *c, float *z, size_t n, size_t b, unsig
     return z + (k0 & 3);
 }
 
+/* The normals of (kind, pass) of samples [b0, b1), n each, in one fill into z ((b1 - b0) n + 3
+ * floats): the same numbers as normals() per sample, as element k = b n + i of the span is lane
+ * k & 3 of block base | (k >> 2) either way. Returns where sample b0's start. */
+static const float *normals_span(const io_ctx *c, float *z, size_t n, size_t b0, size_t b1, unsigned kind,
+                                 unsigned pass)
+{
+    const uint64_t k0 = (uint64_t)b0 * n, base = ((uint64_t)kind << 56) | ((uint64_t)pass << 48);
+    xbar_rng_znormal_fill(z, (size_t)(k0 & 3) + (b1 - b0) * n, c->r->seed, c->r->stream, base | (k0 >> 2));
+    return z + (k0 & 3);
+}
+
 /* clip(u, ±lim), written as min then max so that it compiles to minps / maxps
  * (same result as xbar_clampf, NaN kept). */
 static inline float clip(float u, float lim)
@@ -285,9 +296,11 @@ static inline int adc_loop(float *restrict y, const float *restrict xi, float sd
 }
 
 /* Array noise and ADC of one pass of sample b: y += w_noise ||v||_2 ξ (weight
- * noise), then the output noise, ADC and rescale by g (1: rescaled later) in one
- * loop. Returns 1 if some output was beyond ±out_bound before the clip. */
-static int adc(const io_ctx *c, float *y, const float *v, size_t b, unsigned pass, float g, float *z)
+ * noise), then the output noise (xo: its normals drawn already, or NULL), ADC and
+ * rescale by g (1: rescaled later) in one loop. Returns 1 if some output was beyond
+ * ±out_bound before the clip. */
+static int adc(const io_ctx *c, float *y, const float *v, size_t b, unsigned pass, float g, float *z,
+               const float *xo)
 {
     const xbar_io_params *io = c->io;
     const size_t n = c->n_out;
@@ -301,7 +314,7 @@ static int adc(const io_ctx *c, float *y, const float *v, size_t b, unsigned pas
         }
     }
     const float q = c->q_out, lim = c->out_bound, sd = io->out_noise;
-    const float *xi = sd > 0.0f ? normals(c, z, n, b, KIND_OUT, pass) : NULL;
+    const float *xi = sd > 0.0f ? (xo ? xo : normals(c, z, n, b, KIND_OUT, pass)) : NULL;
     if (q > 0.0f && xi) return adc_loop(y, xi, sd, n, q, lim, g, 1, 1);
     if (q > 0.0f) return adc_loop(y, xi, sd, n, q, lim, g, 0, 1);
     if (xi) return adc_loop(y, xi, sd, n, q, lim, g, 1, 0);
@@ -331,8 +344,14 @@ static size_t z_stride(const io_ctx *c)
     return (n + 3 + 15) / 16 * 16;
 }
 
-static xbar_status work_grow(xbar_io_work *ws, size_t batch, size_t n_v, size_t n_z)
+static xbar_status work_grow(xbar_io_work *ws, size_t batch, size_t n_v, size_t n_z, size_t n_zo)
 {
+    if (n_zo > ws->zo_cap) {
+        float *zo = realloc(ws->zo, n_zo * sizeof *zo);
+        if (!zo) return XBAR_ENOMEM;
+        ws->zo = zo;
+        ws->zo_cap = n_zo;
+    }
     if (n_v > ws->v_cap) {
         float *v = realloc(ws->v, n_v * sizeof *v);
         if (!v) return XBAR_ENOMEM;
@@ -360,6 +379,7 @@ void xbar_io_work_free(xbar_io_work *ws)
 {
     free(ws->v);
     free(ws->z);
+    free(ws->zo);
     free(ws->nm);
     free(ws->state);
     memset(ws, 0, sizeof *ws);
@@ -394,18 +414,22 @@ static const float *input_stage(const io_ctx *c, xbar_io_work *ws, const float *
  * is left for (d) and every other one is rescaled here. */
 static void output_stage(const io_ctx *c, xbar_io_work *ws, float *out, const float *V, size_t batch)
 {
-    const size_t zs = z_stride(c), nt = c->nt;
+    const size_t zs = z_stride(c), nt = c->nt, n = c->n_out;
+    const int noisy = c->io->out_noise > 0.0f;
 #pragma omp parallel for schedule(static) XBAR_PAR(batch * c->n_out > IO_PAR_MIN)
     for (size_t t = 0; t < nt; t++) {
         float *z = ws->z + t * zs;
-        for (size_t b = CHUNK_LO(t, nt, batch); b < CHUNK_LO(t + 1, nt, batch); b++) {
-            float *y = out + b * c->n_out;
+        const size_t lo = CHUNK_LO(t, nt, batch), hi = CHUNK_LO(t + 1, nt, batch);
+        /* the chunk's output normals in one fill (those of zero samples too: cheaper than gaps) */
+        const float *xo = noisy && hi > lo ? normals_span(c, ws->zo + lo * n + 4 * t, n, lo, hi, KIND_OUT, 0) : NULL;
+        for (size_t b = lo; b < hi; b++) {
+            float *y = out + b * n;
             if (ws->state[b] == IO_ZERO) {
-                memset(y, 0, c->n_out * sizeof(float));
+                memset(y, 0, n * sizeof(float));
                 continue;
             }
             const float g = c->bm ? 1.0f : out_factor(c, ws->nm[b], 1.0f);
-            const int clipped = adc(c, y, V + b * c->n_in, b, 0, g, z);
+            const int clipped = adc(c, y, V + b * c->n_in, b, 0, g, z, xo ? xo + (b - lo) * n : NULL);
             ws->state[b] = clipped && may_double(c, 1.0f) ? IO_RERUN : IO_DONE;
             if (c->bm && ws->state[b] == IO_DONE) rescale(c, y, ws->nm[b], 1.0f);
         }
@@ -426,7 +450,7 @@ static void rerun_stage(const io_ctx *c, xbar_io_work *ws, float *out, const flo
             pass++;
             dac(c, v, in + b * c->n_in, b, ws->nm[b], f, pass, ws->z);
             gemv(c->r, y, v);
-            clipped = adc(c, y, v, b, pass, 1.0f, ws->z);
+            clipped = adc(c, y, v, b, pass, 1.0f, ws->z, NULL);
         } while (clipped && may_double(c, f));
         rescale(c, y, ws->nm[b], f);
         ws->state[b] = IO_DONE;
@@ -443,7 +467,8 @@ xbar_status xbar_io_mvm(xbar_io_work *ws, const xbar_io_read *r, const xbar_io_p
     }
     io_ctx c;
     ctx_init(&c, io, r);
-    if (work_grow(ws, batch, c.identity_in ? 0 : batch * c.n_in, c.nt * z_stride(&c)) != XBAR_OK)
+    if (work_grow(ws, batch, c.identity_in ? 0 : batch * c.n_in, c.nt * z_stride(&c),
+                  io->out_noise > 0.0f ? batch * c.n_out + 4 * c.nt : 0) != XBAR_OK)
         return xbar_fail(XBAR_ENOMEM, "read: out of memory (batch %zu)", batch);
     const float *V = input_stage(&c, ws, in, batch);
     gemm(r, out, V, batch);

@@ -10,9 +10,11 @@
 typedef struct {
     float *v;             /* batch*n_in: DAC outputs (the inputs as the array sees them) */
     float *z;             /* threads x (max(n_in, n_out) + 3, padded): one sample's normals per thread */
+    float *zo;            /* batch*n_out + 4*threads: the output normals of the first pass, one fill
+                             per thread's chunk of samples */
     float *nm;            /* batch: noise-management value max|x| of each sample */
     unsigned char *state; /* batch: IO_DONE, IO_RERUN or IO_ZERO (see io.c) */
-    size_t v_cap, z_cap, b_cap;
+    size_t v_cap, z_cap, zo_cap, b_cap;
 } xbar_io_work;
 
 /* One read of a weight matrix. */
