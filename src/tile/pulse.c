@@ -239,6 +239,49 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
     }
 }
 
+/* sample_bits for one bit per line (bl = 1, one word per line), the most common case of small
+ * updates under update management, with `mask` as fired_lines would make it: the same bits
+ * from the same uniforms, the mask taken from the compares (four lines per SSE2 movemask). */
+static void sample_bits1(uint64_t *bits, uint64_t *mask, const float *p, size_t lines, uint64_t seed,
+                         uint64_t stream, size_t s)
+{
+    enum { RUN = 512 }; /* a multiple of 64: a chunk's mask is whole words */
+    float u[RUN + 8];
+    for (size_t l = 0; l < lines; l += RUN) {
+        const size_t c = lines - l < RUN ? lines - l : RUN;
+        uint32_t draw = 0; /* some line with 0 < |p| < 1 (as in sample_bits) */
+        for (size_t r = 0; r < c; r++) {
+            uint32_t a;
+            memcpy(&a, &p[l + r], sizeof a);
+            draw |= (a & 0x7fffffffu) - 1u < 0x3f7fffffu;
+        }
+        const float *v = u;
+        if (draw) {
+            const size_t off = (size_t)(l & 3u);
+            xbar_rng_uniform_fill(u, off + c, seed, stream, XBAR_BITS_COUNTER(s, (uint64_t)l));
+            v = u + off;
+        } else { /* |p| > 0.5 is |p| >= 1 here: every line is at 0, at 1 and above, or NaN */
+            for (size_t r = 0; r < c; r++) u[r] = 0.5f;
+        }
+        for (size_t r0 = 0; r0 < c; r0 += 64) {
+            const size_t e = c - r0 < 64 ? c - r0 : 64;
+            uint64_t mk = 0;
+            size_t r = 0;
+#if defined(__SSE2__)
+            const __m128 sgn = _mm_set1_ps(-0.0f);
+            for (; r + 4 <= e; r += 4) {
+                const __m128 a = _mm_andnot_ps(sgn, _mm_loadu_ps(p + l + r0 + r));
+                mk |= (uint64_t)(unsigned)_mm_movemask_ps(_mm_cmpgt_ps(a, _mm_loadu_ps(v + r0 + r))) << r;
+            }
+#endif
+            for (; r < e; r++) mk |= (uint64_t)(fabsf(p[l + r0 + r]) > v[r0 + r]) << r;
+            mask[(l + r0) >> 6] = mk;
+            uint64_t *w = bits + l + r0;
+            for (r = 0; r < e; r++) w[r] = (mk >> r) & 1u;
+        }
+    }
+}
+
 /* Rows walk every column (no list) when at least 7/8 of them are active. */
 static inline int most_active(size_t na, size_t n) { return na * 8 >= n * 7; }
 
@@ -507,12 +550,17 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         for (size_t i = 0; i < m; i++) pd[i] = A * dd[i];
         if (implicit) continue;
         uint64_t *xbits = t->bits + s * n * words;
-        sample_bits(xbits, words, um.bl, px, n, seed, xs, s);
         uint64_t *dbits = t->bits + (batch * n + s * m) * words, *sm = t->smask + s * sstride;
-        sample_bits(dbits, words, um.bl, pd, m, seed, ds, s);
-        fired_lines(sm, dbits, m, words);
+        if (um.bl == 1 && words == 1) {
+            sample_bits1(xbits, sm + 2 * mr, px, n, seed, xs, s);
+            sample_bits1(dbits, sm, pd, m, seed, ds, s);
+        } else {
+            sample_bits(xbits, words, um.bl, px, n, seed, xs, s);
+            sample_bits(dbits, words, um.bl, pd, m, seed, ds, s);
+            fired_lines(sm, dbits, m, words);
+            fired_lines(sm + 2 * mr, xbits, n, words);
+        }
         negative_lines(sm + mr, pd, m);
-        fired_lines(sm + 2 * mr, xbits, n, words);
         t->nact[s] = active_columns(t->act + s * n, sm + 2 * mr, n);
         t->xsign[s] = line_sign(px, n);
     }
