@@ -138,6 +138,18 @@ static inline int xbar_name_index(const char *const *names, int n, const char *n
     return -1;
 }
 
+/* ---- float math (xmath.c) ---- */
+
+/** tanh of a float, without libm: within 1 ulp of the correctly rounded tanh (0.52 ulp
+ *  measured over every float), odd (tanh(-x) = -tanh(x) bit for bit), monotone
+ *  non-decreasing; tanh(+-0) = +-0, +-1 from |x| = 9.0109 on (as the correctly rounded tanh)
+ *  and for +-inf, NaN for NaN. The same bits on every x86-64 machine (no FMA, no libm). */
+float xbar_tanhf(float x);
+/** y[i] = xbar_tanhf(x[i]) for i < n, bit for bit, vectorised (SSE2; AVX2 where the CPU has
+ *  it: ~1.5 ns an element, ~9x faster than a glibc tanhf loop). In place (y == x) is
+ *  allowed; other overlap is not. */
+void xbar_tanh_fill(float *y, const float *x, size_t n);
+
 static inline float xbar_clampf(float w, float lo, float hi) { return w < lo ? lo : (w > hi ? hi : w); }
 
 #endif
