@@ -162,6 +162,7 @@ enum {
     XBAR_RNG_ROUND = 5,     /* stochastic rounding of pulse counts */
     XBAR_RNG_READ = 6,      /* read noise in forward / backward / transfer */
     XBAR_RNG_C2C_EACH = 7,  /* c2c noise of pulses 2..n of a slot applied one by one */
+    XBAR_RNG_CHOP = 8,      /* random chopper flips of c_ttv2 / agad (object: the fast tile's id) */
     XBAR_RNG_USER = 128
 };
 
@@ -711,6 +712,38 @@ typedef struct {
                                   (exact); aihwkit's: xbar_io_defaults() with NM and BM off */
     float gamma;               /* visible weight W = C + gamma*A. Default 0 */
     xbar_update_params transfer_update; /* how C is written. Default xbar_update_defaults() */
+    /* The Tiki-Taka successors (ttv2, c_ttv2, agad: aihwkit's Buffered, Chopped and
+     * DynamicTransferCompound; docs/algorithms.md). They read fast_lr, transfer_lr,
+     * transfer_every, transfer_io, gamma and transfer_update above. A value of -1 in a
+     * field marked "kind default" takes the aihwkit default of the optimizer's kind. */
+    int slow_device_own;       /* 1: the slow tile C has the device slow_device; 0: A's device. Default 0 */
+    xbar_device_params slow_device; /* C's device when slow_device_own. Default: A's defaults */
+    int units_in_mbatch;       /* transfer_every counts mini-batches (1) or vector updates (0: samples,
+                                  for a conv layer samples x output pixels). Kind default: ttv2 1,
+                                  c_ttv2 / agad 0 */
+    float thres_scale;         /* ttv2: write threshold in units of dw_min(C). Default 1 */
+    float write_step;          /* transfer write lr = write_step * dw_min(C) (aihwkit `step`). Default 1 */
+    float momentum;            /* buffer fraction kept after a write. Kind default: ttv2 0.1, else 0 */
+    int forget_buffer;         /* 1: H = momentum*omega after a write; 0: H -= (1-momentum)*n*threshold.
+                                  Default 1 */
+    float buffer_granularity;  /* c_ttv2 / agad: threshold in units of dw_min(A). Default 1 */
+    float auto_granularity;    /* c_ttv2 / agad: > 0 scales the threshold by
+                                  auto_granularity / (cols * transfer_every). Default 0 (off) */
+    int auto_scale;            /* c_ttv2 / agad: A's lr = fast_lr * BL * dw_min(A) / (m_x m_d), EMAs of
+                                  max|x|, max|d|. Default 0 */
+    float auto_momentum;       /* EMA momentum of auto_scale (tau = (1 - m) / batch). Default 0.99 */
+    int no_buffer;             /* c_ttv2 / agad: 1 = no buffer (TT-v1 with thresholded writes). Default 0 */
+    float in_chop_prob;        /* c_ttv2 / agad: column chopper flip probability per read (random) or
+                                  1 / period in sweeps (regular). Default 0.1 */
+    int in_chop_random;        /* 1 random flips, 0 regular period. Kind default: c_ttv2 1, agad 0 */
+    float out_chop_prob;       /* c_ttv2: row chopper flip probability per sweep. Default 0 */
+    float tail_weightening;    /* agad: running-mean weight q = min(tail_weightening / N_s, 1). Default 5 */
+    float buffer_cap;          /* agad: |H| <= buffer_cap * BL_t when forget_buffer = 0 (0 = none).
+                                  Default 0 */
+    /* mixed_precision (aihwkit MixedPrecisionCompound): chi += lr d x^T; every
+     * transfer_every updates, mp_rows rows: n = trunc(chi/eps), chi -= n eps, pulse n. */
+    int mp_rows;               /* rows per transfer, cyclic (-1 = all). Default -1 */
+    float mp_granularity;      /* eps (weight units); 0 = the device's dw_min. Default 0 */
 } xbar_opt_params;
 
 xbar_opt_params xbar_opt_defaults(xbar_opt_kind kind);
@@ -769,6 +802,18 @@ xbar_tile *xbar_aw_fast_tile(xbar_aw *a);
 xbar_tile *xbar_aw_slow_tile(xbar_aw *a);
 /** Device pulses fired on every tile of a (0 for DIGITAL or a NULL). */
 uint64_t xbar_aw_pulse_count(const xbar_aw *a);
+/** Pulses and events by phase (spec successors §10 T15). */
+typedef struct {
+    uint64_t grad_pulses;     /* pulses of gradient updates: on A (transfer family), on the only tile
+                                 (analog_sgd), 0 for mixed_precision (its gradient is digital) */
+    uint64_t transfer_pulses; /* pulses writing transfers: on C, or mixed_precision's row writes */
+    uint64_t reads;           /* column / row reads of a transfer */
+    uint64_t writes;          /* transfer writes (column or row updates) that fired at least one pulse */
+    uint64_t calib_pulses;    /* calibration pulses (0 today) */
+} xbar_pulse_counts;
+/** The counts of a (all 0 for DIGITAL); XBAR_EINVAL if a or pc is NULL. The sum of the
+ *  pulse fields is xbar_aw_pulse_count(a). */
+xbar_status xbar_aw_pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc);
 /** The stored float weights (rows x cols, row-major) of a DIGITAL optimizer, to
  *  read and write in place; NULL for an analog one (weights live on tiles) or a NULL a. */
 float *xbar_aw_digital_weights(xbar_aw *a);
@@ -940,6 +985,9 @@ xbar_status xbar_net_param(xbar_net *net, size_t l, xbar_param_kind which, float
 xbar_aw *xbar_net_layer_aw(xbar_net *net, size_t l);
 /** Device pulses of every analog layer (0 for a NULL net). */
 uint64_t xbar_net_pulse_count(const xbar_net *net);
+/** Pulses and events of every analog layer by phase (xbar_aw_pulse_counts, summed);
+ *  XBAR_EINVAL if net or pc is NULL. */
+xbar_status xbar_net_pulse_counts(const xbar_net *net, xbar_pulse_counts *pc);
 
 /** Where a network holds a non-finite value (see xbar_net_find_nonfinite). */
 typedef struct {

@@ -347,6 +347,20 @@ uint64_t xbar_net_pulse_count(const xbar_net *net)
     return p;
 }
 
+xbar_status xbar_net_pulse_counts(const xbar_net *net, xbar_pulse_counts *pc)
+{
+    XBAR_NONNULL(net);
+    XBAR_NONNULL(pc);
+    memset(pc, 0, sizeof *pc);
+    for (size_t l = 0; l < net->n; l++) {
+        xbar_pulse_counts c;
+        if (!net->L[l].analog || xbar_aw_pulse_counts(net->L[l].aw, &c)) continue;
+        pc->grad_pulses += c.grad_pulses, pc->transfer_pulses += c.transfer_pulses;
+        pc->reads += c.reads, pc->writes += c.writes, pc->calib_pulses += c.calib_pulses;
+    }
+    return XBAR_OK;
+}
+
 int xbar_net_find_nonfinite(const xbar_net *net, unsigned which, xbar_nonfinite *where)
 {
     XBAR_NONNULL_OR(0, net);

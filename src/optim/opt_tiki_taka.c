@@ -240,6 +240,15 @@ static uint64_t pulse_count(const xbar_aw *a)
     return xbar_tile_pulse_count(ST(a)->A) + xbar_tile_pulse_count(ST(a)->C);
 }
 
+/* Reads and writes follow from the schedule: k columns (whole transfer: all) per transfer. */
+static void pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
+{
+    const size_t k = whole_transfer(&a->o, a->cols) ? a->cols : transfer_k(&a->o, a->cols);
+    pc->grad_pulses = xbar_tile_pulse_count(ST(a)->A);
+    pc->transfer_pulses = xbar_tile_pulse_count(ST(a)->C);
+    pc->reads = pc->writes = ST(a)->n_updates / (uint64_t)a->o.transfer_every * k;
+}
+
 static const float *array(const xbar_aw *a, size_t k, const char **what, size_t *n)
 {
     if (k > 1) return NULL;
@@ -286,6 +295,7 @@ const xbar_opt_ops xbar_opt_tiki_taka_ops = {
     .fast_tile = fast_tile,
     .slow_tile = slow_tile,
     .pulse_count = pulse_count,
+    .pulse_counts = pulse_counts,
     .array = array,
     .counters = counters,
     .save = save,

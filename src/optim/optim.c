@@ -96,6 +96,16 @@ uint64_t xbar_aw_pulse_count(const xbar_aw *a)
     return a->ops->pulse_count(a);
 }
 
+xbar_status xbar_aw_pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
+{
+    XBAR_NONNULL(a);
+    XBAR_NONNULL(pc);
+    memset(pc, 0, sizeof *pc);
+    if (a->ops->pulse_counts) a->ops->pulse_counts(a, pc);
+    else pc->grad_pulses = xbar_aw_pulse_count(a);
+    return XBAR_OK;
+}
+
 float *xbar_aw_digital_weights(xbar_aw *a)
 {
     if (!a) return NULL;

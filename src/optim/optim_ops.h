@@ -68,6 +68,9 @@ struct xbar_opt_ops {
     xbar_tile *(*slow_tile)(const xbar_aw *a);
     /* Device pulses fired on its tiles. May be NULL (0). */
     uint64_t (*pulse_count)(const xbar_aw *a);
+    /* The counts by phase into pc (zeroed before the call). May be NULL: every pulse of
+     * pulse_count is counted as a gradient pulse. */
+    void (*pulse_counts)(const xbar_aw *a, xbar_pulse_counts *pc);
 
     /* Stored array k (k = 0, 1, ... until NULL) for a non-finite scan, the visible
      * weights first: its name ("weights", "fast tile A") and length. */

@@ -137,6 +137,8 @@ static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *p
     double t0 = now(), loss_sum = 0;
     size_t correct = 0;
     uint64_t p0 = xbar_net_pulse_count(r->net);
+    xbar_pulse_counts c0, c1;
+    xbar_net_pulse_counts(r->net, &c0);
     for (size_t s = 0; s < S; s += B) {
         size_t bs = S - s < B ? S - s : B;
         for (size_t k = 0; k < bs; k++) {
@@ -191,18 +193,25 @@ static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *p
     h->seconds[e] = c->timings ? now() - t0 : 0;
     h->samples_per_s[e] = c->timings && t_train > 0 ? (double)S / t_train : 0;
     h->pulses[e] = (double)(xbar_net_pulse_count(r->net) - p0);
+    xbar_net_pulse_counts(r->net, &c1);
+    h->grad_pulses[e] = (double)(c1.grad_pulses - c0.grad_pulses);
+    h->transfer_pulses[e] = (double)(c1.transfer_pulses - c0.transfer_pulses);
+    h->reads[e] = (double)(c1.reads - c0.reads);
+    h->writes[e] = (double)(c1.writes - c0.writes);
     return 0;
 }
 
 static int write_metrics(const train_history *h, const char *path, char *err, size_t n)
 {
     static const char *const cols[] = {"epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc",
-                                       "seconds", "samples_per_s", "pulses", NULL};
+                                       "seconds", "samples_per_s", "pulses", "grad_pulses",
+                                       "transfer_pulses", "reads", "writes", NULL};
     csv_writer *w = csv_open(path, cols, err, n);
     if (!w) return -1;
     for (int e = 0; e < h->epochs; e++) {
         double v[] = {e + 1, h->lr[e], h->train_loss[e], h->train_acc[e], h->test_loss[e], h->test_acc[e],
-                      h->seconds[e], h->samples_per_s[e], h->pulses[e]};
+                      h->seconds[e], h->samples_per_s[e], h->pulses[e], h->grad_pulses[e],
+                      h->transfer_pulses[e], h->reads[e], h->writes[e]};
         csv_row(w, v);
     }
     return csv_close(w, err, n);
@@ -263,6 +272,14 @@ static int write_summary(const run_ctx *r, const train_outcome *o, const char *p
     double pulses = 0;
     for (int e = 0; e < h->epochs; e++) pulses += h->pulses[e];
     cJSON_AddNumberToObject(s, "pulses", pulses);
+    xbar_pulse_counts pc; /* by phase, whole run: the network's counters (kept in checkpoints) */
+    xbar_net_pulse_counts(r->net, &pc);
+    cJSON *ph = cJSON_AddObjectToObject(s, "pulses_by_phase");
+    cJSON_AddNumberToObject(ph, "gradient", (double)pc.grad_pulses);
+    cJSON_AddNumberToObject(ph, "transfer", (double)pc.transfer_pulses);
+    cJSON_AddNumberToObject(ph, "calibration", (double)pc.calib_pulses);
+    cJSON_AddNumberToObject(ph, "reads", (double)pc.reads);
+    cJSON_AddNumberToObject(ph, "writes", (double)pc.writes);
     char crc[16];
     snprintf(crc, sizeof crc, "%08x", (unsigned)o->state_crc32);
     cJSON_AddStringToObject(s, "state_crc32", crc);

@@ -47,6 +47,9 @@ typedef struct {
     int epochs; /* epochs recorded */
     double *train_loss, *train_acc, *test_loss, *test_acc; /* acc in percent */
     double *lr, *seconds, *samples_per_s, *pulses;
+    /* pulses and events by phase (xbar_pulse_counts): 0 in the epochs of a checkpoint of
+       format 2, which did not record them */
+    double *grad_pulses, *transfer_pulses, *reads, *writes;
 } train_history;
 
 typedef struct {
