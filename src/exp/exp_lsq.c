@@ -247,6 +247,10 @@ static xbar_status setup_optimizer(lsq_state *q, const xbar_lsq_setup *s, const 
     const xbar_lsq_kind kind = q->kind;
     xbar_opt_params o = s->opt;
     o.kind = kind == XBAR_LSQ_DIGITAL ? XBAR_OPT_DIGITAL : is_tt(kind) ? XBAR_OPT_TIKI_TAKA : XBAR_OPT_ANALOG_SGD;
+    /* tt_pulse runs optimizer.kind when that names a transfer optimizer (a successor of
+     * Tiki-Taka: anything but digital and analog_sgd), else Tiki-Taka */
+    if (kind == XBAR_LSQ_TT_PULSE && s->opt.kind != XBAR_OPT_DIGITAL && s->opt.kind != XBAR_OPT_ANALOG_SGD)
+        o.kind = s->opt.kind;
     if (kind == XBAR_LSQ_TT_DYNAMIC) { /* the paper's analysed TT: whole P every step, same scheme */
         o.transfer_columns = 0;
         o.transfer_every = 1;
@@ -323,7 +327,7 @@ static void record(lsq_state *q, const xbar_lsq_setup *s, int k, xbar_lsq_result
     for (int j = 0; j < p->n_par; j++) wi = fmax(wi, fabs((double)w[j]));
     wi /= q->tau;
     double pi = 0;
-    if (is_tt(q->kind)) {
+    if (is_tt(q->kind) && xbar_aw_fast_tile(q->aw) != xbar_aw_slow_tile(q->aw)) { /* a fast tile of its own */
         const float *wa = xbar_tile_weights(xbar_aw_fast_tile(q->aw));
         for (int j = 0; j < p->n_par; j++) pi = fmax(pi, fabs((double)wa[j]));
         pi /= q->tau;

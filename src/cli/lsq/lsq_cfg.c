@@ -15,7 +15,9 @@ static const char *const problems[] = {"lsq", "thm3", NULL};
 static const cfg_key own_keys[] = {
     {"lsq", "preset", CFG_STRING, offsetof(lsq_cfg, preset), .doc = "preset this configuration started from (informational)"},
     {"lsq", "kinds", CFG_STRING, offsetof(lsq_cfg, kinds), .flags = CFG_NONEMPTY,
-     .doc = "curves: comma list of digital, analog_dynamic, analog_pulse, tt_dynamic, tt_pulse"},
+     .doc = "curves: comma list of digital, analog_dynamic, analog_pulse, tt_dynamic, tt_pulse (tt_pulse: the "
+            "transfer optimizer optimizer.kind, Tiki-Taka unless it names another: ttv2, c_ttv2, agad, "
+            "mixed_precision)"},
     {"lsq", "sweep_key", CFG_STRING, offsetof(lsq_cfg, sweep_key), .doc = "section.key varied across curves (empty: none)"},
     {"lsq", "sweep_values", CFG_STRING, offsetof(lsq_cfg, sweep_values), .doc = "comma list of values of sweep_key"},
     {"lsq", "ema", CFG_DOUBLE, offsetof(lsq_cfg, ema), .min = 0, .max = 1, .flags = CFG_MIN | CFG_MAX_EXCL,
@@ -51,9 +53,9 @@ const cfg_key *lsq_keys(void)
     hw_keys_own(&t, own_keys);
     hw_keys_add(&t, xbar_device_keys(), 0, HW_ALL, "device", offsetof(lsq_cfg, s.device));
     hw_keys_add(&t, xbar_update_keys(), 0, HW_ALL, "update", offsetof(lsq_cfg, s.update));
-    /* the curve sets the optimizer's kind: its row is left out */
-    hw_keys_add(&t, opt, xbar_key_find(opt, "optimizer", "kind") == opt, HW_ALL, "optimizer",
-                offsetof(lsq_cfg, s.opt));
+    /* each curve sets the optimizer's kind; optimizer.kind picks the transfer optimizer of
+     * the tt_pulse curves (xbar_lsq_run) */
+    hw_keys_add(&t, opt, 0, HW_ALL, "optimizer", offsetof(lsq_cfg, s.opt));
     hw_keys_add(&t, xbar_update_keys(), 0, 5, "transfer", offsetof(lsq_cfg, s.opt.transfer_update));
     return t.k;
 }
