@@ -6,12 +6,14 @@
  * exit code 2 and no output directory. */
 #define _POSIX_C_SOURCE 200809L
 #include <cjson/cJSON.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cli_util.h"
 #include "util.h"
@@ -31,6 +33,33 @@ static void summary_field(const char *dir, const char *key, char *buf, size_t ca
     free(s);
     cJSON_Delete(j);
     free(text);
+}
+
+/* Rewrite the training checkpoint at path (format 3) as format 2 would have written it: the
+ * history without its last four records per epoch (the pulses by phase), version 2, the
+ * length and CRC made right. 0 on success. */
+static int to_format2(const char *path)
+{
+    size_t n = 0;
+    unsigned char *b = (unsigned char *)xt_slurp(path, &n);
+    if (!b || n < 64 + 16) return free(b), -1;
+    uint32_t epochs = 0;
+    for (int i = 0; i < 4; i++) epochs |= (uint32_t)b[48 + i] << (8 * i);
+    const size_t hist3 = (size_t)epochs * 12 * 8, hist2 = (size_t)epochs * 8 * 8, m = n - (hist3 - hist2);
+    unsigned char *o = malloc(m);
+    if (!o) return free(b), -1;
+    memcpy(o, b, 64);
+    for (uint32_t e = 0; e < epochs; e++) memcpy(o + 64 + e * 64, b + 64 + e * 96, 64);
+    memcpy(o + 64 + hist2, b + 64 + hist3, n - 64 - hist3 - 4);
+    o[8] = 2, o[9] = o[10] = o[11] = 0;
+    for (int i = 0; i < 8; i++) o[16 + i] = (unsigned char)((uint64_t)m >> (8 * i));
+    const uLong c = crc32(0L, o, (uInt)(m - 4));
+    for (int i = 0; i < 4; i++) o[m - 4 + (size_t)i] = (unsigned char)(c >> (8 * i));
+    FILE *f = fopen(path, "wb");
+    const int ok = f && fwrite(o, 1, m, f) == m;
+    if (f) fclose(f);
+    free(o), free(b);
+    return ok ? 0 : -1;
 }
 
 /* train.epoch_samples: epochs of S samples from consecutive shuffled passes. With S = one pass
@@ -137,6 +166,33 @@ int main(int argc, char **argv)
     summary_field(d, "test_acc", acc3, sizeof acc3);
     CHECK(crc1[0] && !strcmp(crc1, crc3), "resumed run ends in another state: %s vs %s", crc3, crc1);
     CHECK(!strcmp(acc1, acc3), "resumed run has other test accuracies: %s vs %s", acc3, acc1);
+    /* pulses by phase: Tiki-Taka's gradient (A) and transfer (C) pulses add up to the pulses,
+     * per epoch and in total; a checkpoint of format 2 (no pulses by phase) still resumes to the
+     * same bits, its epochs' by-phase columns 0 */
+    char tot[64], ph[256];
+    summary_field(d, "pulses", tot, sizeof tot);
+    summary_field(d, "pulses_by_phase", ph, sizeof ph);
+    cJSON *pj = cJSON_Parse(ph);
+    const double g = cJSON_GetNumberValue(cJSON_GetObjectItem(pj, "gradient")),
+                 t = cJSON_GetNumberValue(cJSON_GetObjectItem(pj, "transfer")),
+                 rd = cJSON_GetNumberValue(cJSON_GetObjectItem(pj, "reads"));
+    cJSON_Delete(pj);
+    CHECK(g > 0 && t > 0 && g + t == atof(tot), "pulses_by_phase %s: gradient + transfer != pulses %s", ph, tot);
+    CHECK(rd > 0, "pulses_by_phase %s: Tiki-Taka with no reads", ph);
+    snprintf(a, sizeof a, "%s --stop-after 1 --out %s/r7", tt, tmp);
+    CHECK(xt_run(a) == 0, "--stop-after run failed");
+    snprintf(d, sizeof d, "%s/r7.run/checkpoint.xbc", tmp);
+    CHECK(to_format2(d) == 0, "cannot rewrite %s as format 2", d);
+    snprintf(a, sizeof a, "train --quiet --resume --out %s/r7", tmp);
+    CHECK(xt_run(a) == 0, "--resume from a format-2 checkpoint failed");
+    snprintf(d, sizeof d, "%s/r7", tmp);
+    summary_field(d, "state_crc32", crc3, sizeof crc3);
+    CHECK(crc1[0] && !strcmp(crc1, crc3), "run resumed from format 2 ends in another state: %s vs %s", crc3, crc1);
+    snprintf(d, sizeof d, "%s/r7/metrics.csv", tmp);
+    char *csv = xt_slurp(d, NULL), *l2 = csv ? strchr(csv, '\n') : NULL, *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
+    CHECK(l2 && l3 && !strncmp(l3 - 8, ",0,0,0,0", 8), "metrics.csv epoch 1 (from format 2): by-phase columns not 0");
+    CHECK(l3 && strstr(l3 + 1, ",0,0,0,0\n") == NULL, "metrics.csv epochs after the resume: by-phase columns 0");
+    free(csv);
 
     /* digital FCN from a config file with --set on top */
     snprintf(d, sizeof d, "%s/digital.ini", tmp);

@@ -61,11 +61,14 @@ static void put_f32(unsigned char *b, float v) { uint32_t u; memcpy(&u, &v, 4); 
 uint64_t ckpt_config_hash(const train_cfg *c)
 {
     uint64_t h = 14695981039346656037ull;
-    char line[CFG_STR_MAX + 1200], val[1024];
+    char line[CFG_STR_MAX + 1200], val[1024], dval[1024];
+    const train_cfg def = train_cfg_defaults();
     for (const cfg_key *k = train_keys(); k->section; k++) {
         if (!strcmp(k->section, "train") && (!strcmp(k->key, "memory_budget_mib") || !strcmp(k->key, "epochs")))
             continue; /* neither changes the state reached after a given epoch */
         cfg_format_value(k, c, val, sizeof val);
+        cfg_format_value(k, &def, dval, sizeof dval);
+        if (!strcmp(val, dval)) continue; /* at its default: a key added by a later xbar leaves the hash alone */
         int len = snprintf(line, sizeof line, "%s.%s=%s\n", k->section, k->key, val);
         for (int i = 0; i < len && i < (int)sizeof line; i++) h = (h ^ (unsigned char)line[i]) * 1099511628211ull;
     }

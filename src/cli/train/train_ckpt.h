@@ -64,10 +64,13 @@ void history_free(train_history *h);
 
 /**
  * FNV-1a 64 of the resolved configuration: one "section.key=value\n" line per
- * key of train_keys in table order (values as config.ini writes them), except
- * train.memory_budget_mib and train.epochs, which do not change the state
- * reached after a given epoch (so `reproduce --full --epochs` may extend an
- * interrupted run). Never 0.
+ * key of train_keys in table order (values as config.ini writes them) whose value
+ * is not its default, except train.memory_budget_mib and train.epochs, which do
+ * not change the state reached after a given epoch (so `reproduce --full
+ * --epochs` may extend an interrupted run). Keys at their defaults are left out
+ * so that a key added by a later xbar (with a default that keeps the old
+ * behaviour) does not orphan a run's checkpoints; the price: a later change of
+ * a default is not detected. Never 0.
  */
 uint64_t ckpt_config_hash(const train_cfg *c);
 
