@@ -376,6 +376,11 @@ typedef struct {
                                        piecewise_n / _up / _down by xbar_device_load_nodes.
                                        Default "" (the tables above) */
     uint64_t construction_seed;     /* seed of the device-to-device draws. Default 0 */
+    float ref_std;                  /* SOFT_BOUNDS_REF, ALD: device-to-device std of the reference offset,
+                                       weight units (aihwkit reference_std): device i works on
+                                       g = w + r_i, r_i = reference_mean + ref_std ξ_i (ALD: symmetric
+                                       point sym_point + ref_std ξ_i, r_i = -that); see xbar_devices.
+                                       >= 0. Default 0 (every device at the mean) */
 } xbar_device_params;
 
 /** Defaults of a model: aihwkit 0.9.0's for the aihwkit models (variation on),
@@ -402,7 +407,8 @@ const char *xbar_device_model_summary(xbar_device_model m);
  * tau, sym_point, dw_min, w_max, w_min, up_down, the four dtod spreads, dw_min_std,
  * mult_noise), then the models' own keys (gamma_up, gamma_down, pow_gamma, pow_up_down,
  * gamma_res, reference_mean), construction_seed, then the keys added since, in model
- * order (mean_bound_reference, exp_A_up, exp_A_down, exp_a, exp_b, piecewise_file).
+ * order (mean_bound_reference, exp_A_up, exp_A_down, exp_a, exp_b, piecewise_file),
+ * then the shared keys added since (ref_std).
  * device.model is XBAR_KEY_ENUM with choices xbar_device_model_names(). Each model
  * reads only some keys (xbar_device_uses_key).
  */
@@ -442,6 +448,17 @@ xbar_status xbar_device_load_nodes(xbar_device_params *p);
  *   b_max = w_max(1 + w_max_dtod ξ), b_min = w_min(1 + w_min_dtod ξ),
  *   gain = 1 + dw_min_dtod ξ, r = up_down_dtod ξ,
  *   s_up = (min(up_down,0) + gain + r) dw_min, s_dn = (-max(up_down,0) + gain - r) dw_min.
+ * A per-device reference (device.ref_std > 0; SOFT_BOUNDS_REF and ALD): device i works
+ * on g = w + r_i, r_i = ref + δ_i, δ_i = ref_std ξ_i (ALD: -ref_std ξ_i, so that its
+ * symmetric point is sym_point + ref_std ξ_i), ξ_i lane i%4 of block i/4 of
+ * xbar_rng_normal4(construction_seed, xbar_stream(XBAR_RNG_DTOD, object, 1)) (the
+ * draws above are index 0: they do not change). Where that is exact and well
+ * conditioned (noise-free or multiplicative c2c noise, and every |δ_i| at most half
+ * the bound it moves towards) δ_i is folded into the arrays, which then bound and step
+ * g = w + ref: b -> b - δ_i, s -> s (1 - δ_i/b) (the step s (1 - g/b) at g = w + ref + δ_i);
+ * otherwise (additive c2c noise, whose size s σ the fold would scale by 1 - δ_i/b, or
+ * a large δ_i) the arrays stay as drawn and ref_dev holds every r_i.
+ * docs/algorithms/reference_offsets.md.
  */
 typedef struct {
     xbar_device_params p; /* the configuration they were drawn from */
@@ -451,8 +468,10 @@ typedef struct {
     float *a_up, *a_dn;   /* model-specific: slopes (LINEAR_STEP, SOFT_BOUNDS), exponents
                              (POW_STEP, EXP_PAPER); unused otherwise */
     float ref;            /* g = w + ref for every device: SOFT_BOUNDS_REF reference_mean,
-                             ALD -sym_point, else 0 */
+                             ALD -sym_point, else 0 (ref_dev NULL) */
     float granularity;    /* weight granularity used by update management */
+    float *ref_dev;       /* NULL, or per-device references r_i (g = w + r_i) replacing ref:
+                             a per-device reference not folded into the arrays (above) */
 } xbar_devices;
 
 /** Draw n devices (n > 0) from p with stream `object` of seed p->construction_seed.
@@ -491,7 +510,8 @@ xbar_status xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_u
 /** F(w) = (q- + q+)/2 and G(w) = (q- - q+)/2 of device i. Either output may be
  *  NULL. @return XBAR_OK or XBAR_EINVAL. */
 xbar_status xbar_device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G);
-/** Symmetric point of device i (G = 0), by closed form or bisection. */
+/** Symmetric point of device i (G = 0), by closed form or bisection; with a per-device
+ *  reference r_i (device.ref_std) that of device i's own reference. */
 double xbar_device_symmetric_point(const xbar_devices *d, size_t i);
 /** Clip w to the bounds of device i. */
 float xbar_device_clip(const xbar_devices *d, size_t i, float w);
@@ -689,7 +709,11 @@ xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xm
 #define XBAR_OPTIMIZERS(X)                                                                                       \
     X(DIGITAL, digital)       /* float weights, W -= lr * grad */                                                \
     X(ANALOG_SGD, analog_sgd) /* one tile, W updated through pulses */                                           \
-    X(TIKI_TAKA, tiki_taka)   /* fast tile A + slow tile C, transfer A -> C */
+    X(TIKI_TAKA, tiki_taka)   /* fast tile A + slow tile C, transfer A -> C */                                   \
+    X(TTV2, ttv2)             /* Tiki-Taka v2: A, digital buffer H, thresholded writes to C */                   \
+    X(C_TTV2, c_ttv2)         /* chopped TTv2: TTv2 with sign choppers (in_chop_prob 0: aihwkit's "ttv2") */     \
+    X(AGAD, agad)             /* c-TTv2 with a dynamic digital reference (running mean M, phase mean R) */       \
+    X(MIXED_PRECISION, mixed_precision) /* digital accumulator chi, thresholded row writes to one tile */
 
 typedef enum {
 #define XBAR_OPT_ENUM_(E, name) XBAR_OPT_##E,
@@ -723,6 +747,10 @@ typedef struct {
                                   c_ttv2 / agad 0 */
     float thres_scale;         /* ttv2: write threshold in units of dw_min(C). Default 1 */
     float write_step;          /* transfer write lr = write_step * dw_min(C) (aihwkit `step`). Default 1 */
+    int write_bl;              /* most pulses per row and column write, |n| <= write_bl (aihwkit's
+                                  transfer_update.desired_bl of these compounds); the write runs with
+                                  that fixed bit length and no update management, the pulse scheme of
+                                  transfer_update. Default 1 */
     float momentum;            /* buffer fraction kept after a write. Kind default: ttv2 0.1, else 0 */
     int forget_buffer;         /* 1: H = momentum*omega after a write; 0: H -= (1-momentum)*n*threshold.
                                   Default 1 */
@@ -740,10 +768,13 @@ typedef struct {
     float tail_weightening;    /* agad: running-mean weight q = min(tail_weightening / N_s, 1). Default 5 */
     float buffer_cap;          /* agad: |H| <= buffer_cap * BL_t when forget_buffer = 0 (0 = none).
                                   Default 0 */
-    /* mixed_precision (aihwkit MixedPrecisionCompound): chi += lr d x^T; every
-     * transfer_every updates, mp_rows rows: n = trunc(chi/eps), chi -= n eps, pulse n. */
-    int mp_rows;               /* rows per transfer, cyclic (-1 = all). Default -1 */
-    float mp_granularity;      /* eps (weight units); 0 = the device's dw_min. Default 0 */
+    /* mixed_precision (aihwkit MixedPrecisionCompound): chi += lr d x^T per sample; every
+     * transfer_every mini-batches (transfer_every*batch vector updates), mp_rows rows:
+     * n = trunc(chi/eps), chi -= n eps, pulse -eps*transfer_lr*n into the row.
+     * It reads transfer_lr and transfer_every above. */
+    int mp_rows;               /* rows per transfer, cyclic (-1 = all; 0 is refused). Default -1 */
+    float mp_granularity;      /* eps (weight units); 0 = the device's weight granularity
+                                  (xbar_devices.granularity: dw_min for most models). Default 0 */
 } xbar_opt_params;
 
 xbar_opt_params xbar_opt_defaults(xbar_opt_kind kind);

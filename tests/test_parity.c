@@ -14,6 +14,10 @@ int parity_case2(const char *dir);
 int parity_case3(const char *dir);
 int parity_case4(const char *dir);
 int parity_case5(const char *dir);
+int parity_case6(const char *dir);
+int parity_case7(const char *dir);
+int parity_case8(const char *dir);
+int parity_case9(const char *dir);
 
 static const struct {
     const char *name;
@@ -24,6 +28,10 @@ static const struct {
     {"case3_pulsed_update", parity_case3},
     {"case4_forward", parity_case4},
     {"case5_tiki_taka", parity_case5},
+    {"case6_buffered_transfer", parity_case6},
+    {"case7_chopped_transfer", parity_case7},
+    {"case8_dynamic_transfer", parity_case8},
+    {"case9_mixed_precision", parity_case9},
 };
 
 int main(int argc, char **argv)

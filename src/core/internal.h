@@ -86,6 +86,10 @@ void xbar_tile_set_weights_unchecked(xbar_tile *t, const float *W, size_t ldw);
 /* Those of the four below that take lr expect it checked (>= 0 and finite) by the caller. */
 xbar_status xbar_tile_update_unchecked(xbar_tile *t, const float *X, const float *D, size_t batch, float lr);
 xbar_status xbar_tile_apply_delta_unchecked(xbar_tile *t, const float *dW);
+/* The granularity update management uses for t's per-sample schemes (STOCHASTIC, IMPLICIT):
+ * g > 0 replaces the device's (aihwkit's compound granularity, the mean of its devices'; set by the
+ * transfer family on its fast tile A), 0 restores it. Not saved: configuration, set at creation. */
+void xbar_tile_set_um_granularity(xbar_tile *t, float g);
 xbar_status xbar_aw_update_unchecked(xbar_aw *a, const float *X, const float *D, size_t batch, float lr);
 xbar_status xbar_aw_step_dense_unchecked(xbar_aw *a, const float *G, float lr);
 

@@ -198,6 +198,38 @@ static const slots_fn slots_table[3][3][3][3] = {
     {SLOTS_ROW(uquiet), SLOTS_ROW(uadd), SLOTS_ROW(umult)},
     {SLOTS_ROW(cquiet), SLOTS_ROW(cadd), SLOTS_ROW(cmult)}};
 
+/* A set with per-device references (d->ref_dev: device.ref_std where device.c could not fold
+ * them into the arrays). The kernels take one scalar ref, so each chunk of slots is gathered in
+ * g coordinates, w + r_k, with the device's arrays, into contiguous copies for the contiguous
+ * instance with ref 0; a taken slot's result g' becomes g' - r_k, an untaken one keeps w. That is
+ * xbar_device_pulse_with's arithmetic with r = r_k (g = w + r, step, clip, g - r), so a slot gets
+ * the bits a set with the scalar ref = r_k would give it. */
+enum { GATHER = 128 };
+static int32_t slots_ref_dev(slots_fn fn, const xbar_devices *d, size_t base, const float *w, size_t q,
+                             const int32_t *col, const int32_t *up, const int32_t *cnt, const float *xi, float *out,
+                             float *ok, float sigma)
+{
+    float W[GATHER], SU[GATHER], SD[GATHER], AU[GATHER], AD[GATHER], BX[GATHER], BN[GATHER];
+    const float *r = d->ref_dev + base;
+    int32_t taken = 0;
+    for (size_t o0 = 0; o0 < q; o0 += GATHER) {
+        const size_t m = q - o0 < GATHER ? q - o0 : GATHER;
+        for (size_t t = 0; t < m; t++) {
+            const size_t j = col ? (size_t)col[o0 + t] : o0 + t, k = base + j;
+            W[t] = w[j] + r[j];
+            SU[t] = d->s_up[k], SD[t] = d->s_dn[k], AU[t] = d->a_up[k], AD[t] = d->a_dn[k];
+            BX[t] = d->b_max[k], BN[t] = d->b_min[k];
+        }
+        taken += fn(m, sigma, 0.0f, NULL, up + o0, cnt + o0, xi ? xi + o0 : NULL, W, SU, SD, AU, AD, BX, BN, out + o0,
+                    ok + o0);
+        for (size_t t = 0; t < m; t++) {
+            const size_t j = col ? (size_t)col[o0 + t] : o0 + t;
+            out[o0 + t] = ok[o0 + t] != 0.0f ? out[o0 + t] - r[j] : w[j];
+        }
+    }
+    return taken;
+}
+
 int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_t q, const int32_t *col,
                        const int32_t *up, const int32_t *cnt, const float *xi, float *out, float *ok, int32_t most,
                        int dir)
@@ -217,6 +249,9 @@ int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_
         for (size_t o = 0; o < q; o++) any_up |= up[o], all_up &= up[o];
     }
     const int counts = !many ? 0 : (!more ? 1 : 2);
+    if (d->ref_dev)
+        return slots_ref_dev(slots_table[2][kind][counts][amode], d, base, w, q, col, up, cnt, xi, out, ok,
+                             xi ? d->p.dw_min_std : 0.0f);
     const float *sup = d->s_up + base, *sdn = d->s_dn + base, *aup = d->a_up + base, *adn = d->a_dn + base;
     int shape = col == NULL ? 2 : 0;
     if (!shape && (all_up || !any_up)) { /* one direction (up[o] is 0 or 1) */

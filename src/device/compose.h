@@ -60,7 +60,8 @@ double xbar_powu(double q, unsigned n);
  * any choice gives the same bits. Writes ok[o] = 1 where a pulsed slot (cnt[o] > 0) took the
  * composed form, and out[o]: its new weight there, the current weight w[col[o]] everywhere
  * else. Returns the number of slots with ok[o] = 1, or -1, writing nothing, if the model is
- * not linear. */
+ * not linear. A set with per-device references (d->ref_dev) is run through gathered copies
+ * in g = w + r coordinates, with the bits of a scalar ref = r per slot. */
 int xbar_compose_slots(const xbar_devices *d, size_t base, const float *w, size_t q, const int32_t *col,
                        const int32_t *up, const int32_t *cnt, const float *xi, float *out, float *ok, int32_t most,
                        int dir);

@@ -1,5 +1,6 @@
 /* dev_ald.c - the paper's asymmetric linear device (ALD): soft bounds on
- * g = w - sym_point at +-tau, q± = 1 ∓ (w - sym_point)/tau (paper.md §2). */
+ * g = w - sym_point at +-tau, q± = 1 ∓ (w - sym_point)/tau (paper.md §2);
+ * device.ref_std: per-device symmetric points sym_point + ref_std xi. */
 #include "device_ops.h"
 
 static void defaults(xbar_device_params *p) { p->mult_noise = 0; /* additive c2c, as aihwkit */ }
@@ -30,4 +31,5 @@ const xbar_device_ops xbar_device_ops_ald = {
     .slope = XBAR_SLOPE_BOUND,
     .shape = "its slope follows from device.tau",
     .instead = instead,
+    .ref_sign = -1, /* w⋄_i = sym_point + ref_std xi_i = -r_i */
 };

@@ -1,6 +1,7 @@
 /* dev_soft_bounds.c - aihwkit SoftBoundsDevice (the paper's soft-bounds device,
  * App. C: q+ = 1 - w/b_max, q- = 1 - w/b_min) and SoftBoundsReferenceDevice
- * (the same on g = w + reference_mean, additive c2c by default). */
+ * (the same on g = w + reference_mean, additive c2c by default; device.ref_std:
+ * per-device references reference_mean + ref_std xi, aihwkit reference_std). */
 #include "device_ops.h"
 
 /* soft_bounds: step = s (1 - w / b) = s + a w, a = -s / b */
@@ -54,4 +55,5 @@ const xbar_device_ops xbar_device_ops_soft_bounds_ref = {
     .slope = XBAR_SLOPE_BOUND,
     .keys = ref_keys,
     .shape = "its slope follows from device.w_max / device.w_min",
+    .ref_sign = 1, /* r_i = reference_mean + ref_std xi_i (aihwkit w_reference_) */
 };

@@ -10,6 +10,12 @@
  * response curves reproduce aihwkit's to the last bit. Every model works on
  * g = w + ref (ref = 0 except SOFT_BOUNDS_REF and the ALD, whose bounds are
  * given in g), so b_max / b_min bound g; xbar_device_clip() bounds w.
+ *
+ * A per-device reference (device.ref_std > 0, the models whose record has a
+ * ref_sign) is drawn after the four normals, from its own stream (index 1), so
+ * that no other draw changes: r_i = ref + δ_i. It is folded into the arrays
+ * where that is exact (spread_reference below), else kept in ref_dev, which the
+ * pulse arithmetic then reads instead of ref (xbar_device_ref_at).
  */
 #include <math.h>
 #include <stddef.h>
@@ -115,6 +121,62 @@ xbar_status xbar_devices_init(xbar_devices *d, const xbar_device_params *p, size
     return xbar_devices_init_unchecked(d, p, n, object);
 }
 
+/* The per-device reference offsets δ_i = ref_sign ref_std ξ_i (xbar.h, xbar_devices), four per
+ * block of stream (XBAR_RNG_DTOD, object, 1). */
+typedef struct {
+    uint64_t seed, stream;
+    float sd, z[4];
+} ref_draws;
+
+static float ref_delta(ref_draws *r, size_t i)
+{
+    if ((i & 3) == 0) xbar_rng_normal4(r->z, r->seed, r->stream, i >> 2);
+    return r->sd * r->z[i & 3];
+}
+
+/* The per-device reference of a set drawn with ref_std > 0 (a model with a ref_sign).
+ *
+ * Fold: a BOUND model steps g = w + ref + δ by s (1 - g/b) (1 + σξ) (multiplicative) or s (1 - g/b)
+ * (noise-free); with g' = w + ref that is s' (1 - g'/b') (1 + σξ), s' = s (1 - δ/b), b' = b - δ, and
+ * the clip to [b_min, b_max] in g is the clip to [b_min', b_max'] in g': the same device in real
+ * arithmetic, in the six arrays, so the kernels, the checkpoint check and the symmetric point need
+ * nothing new. Additive noise, s (1 - g/b + σξ), would become s' (1 - g'/b' + σξ): its size s σ
+ * scaled by 1 - δ/b, which no choice of the arrays undoes (the constant and the noise of the step
+ * share s); there, and where some |δ_i| exceeds half the bound it moves towards (b' near 0: the
+ * fold loses precision and b_min' <= 0 <= b_max' could fail), the arrays stay as drawn and ref_dev
+ * holds r_i = ref + δ_i (aihwkit's reference array: g = w + r_i, step, clip, g - r_i). */
+static xbar_status spread_reference(xbar_devices *d, const xbar_device_ops *o, uint32_t object)
+{
+    const size_t n = d->n;
+    const xbar_device_params *q = &d->p;
+    ref_draws rd = {q->construction_seed, xbar_stream(XBAR_RNG_DTOD, object, 1), (float)o->ref_sign * q->ref_std, {0}};
+    int fold = o->slope == XBAR_SLOPE_BOUND && (q->dw_min_std == 0.0f || q->mult_noise);
+    for (size_t i = 0; i < n && fold; i++) {
+        const float dl = ref_delta(&rd, i);
+        fold = dl == 0.0f || (dl >= 0.5f * d->b_min[i] && dl <= 0.5f * d->b_max[i]);
+    }
+    if (fold) {
+        for (size_t i = 0; i < n; i++) {
+            const float dl = ref_delta(&rd, i), bx = d->b_max[i], bn = d->b_min[i];
+            if (dl == 0.0f) continue; /* the device as drawn, to the bit */
+            d->s_up[i] *= 1.0f - dl / bx;
+            d->s_dn[i] *= 1.0f - dl / bn;
+            d->b_max[i] = bx - dl;
+            d->b_min[i] = bn - dl;
+        }
+        return XBAR_OK;
+    }
+    float *blk = n <= SIZE_MAX / (7 * sizeof(float)) ? realloc(d->b_max, 7 * n * sizeof(float)) : NULL;
+    if (!blk) {
+        xbar_devices_free(d);
+        return xbar_fail(XBAR_ENOMEM, "devices: cannot allocate the references of %zu devices", n);
+    }
+    float **arrays[7] = {&d->b_max, &d->b_min, &d->s_up, &d->s_dn, &d->a_up, &d->a_dn, &d->ref_dev};
+    for (int k = 0; k < 7; k++) *arrays[k] = blk + (size_t)k * n;
+    for (size_t i = 0; i < n; i++) d->ref_dev[i] = d->ref + ref_delta(&rd, i);
+    return XBAR_OK;
+}
+
 xbar_status xbar_devices_init_unchecked(xbar_devices *d, const xbar_device_params *p, size_t n, uint32_t object)
 {
     memset(d, 0, sizeof *d);
@@ -160,6 +222,7 @@ xbar_status xbar_devices_init_unchecked(xbar_devices *d, const xbar_device_param
     }
     d->ref = ref;
     d->granularity = granularity(o, q);
+    if (o->ref_sign && q->ref_std > 0.0f) return spread_reference(d, o, object);
     return XBAR_OK;
 }
 
@@ -181,7 +244,7 @@ float xbar_device_pulse_unchecked(const xbar_devices *d, size_t i, float w, int 
 
 float xbar_device_clip_unchecked(const xbar_devices *d, size_t i, float w)
 {
-    const float r = d->ref, g = w + r;
+    const float r = xbar_device_ref_at(d, i), g = w + r;
     return g > d->b_max[i] ? d->b_max[i] - r : (g < d->b_min[i] ? d->b_min[i] - r : w);
 }
 
@@ -210,7 +273,7 @@ float xbar_device_pulses_unchecked(const xbar_devices *d, size_t i, float w, int
     if (xbar_linear_step(d, i, up, &s, &a)) {
         /* g' = g + sg (s + a g) = f g + sg s: geometric towards the fixed point -s/a,
          * e.g. ALD: tau - w_n = (1 - dw/tau)^n (tau - w_0). Monotone, so clip once. */
-        const double sg = up ? 1.0 : -1.0, f = 1.0 + sg * a, r = d->ref;
+        const double sg = up ? 1.0 : -1.0, f = 1.0 + sg * a, r = xbar_device_ref_at(d, i);
         double g = (double)w + r;
         if (f >= 0.0) {
             if (a == 0.0) g += sg * s * n;
@@ -233,7 +296,7 @@ int xbar_device_pulses_composed_unchecked(const xbar_devices *d, size_t i, float
 void xbar_device_q_unchecked(const xbar_devices *d, size_t i, double w, double *q_up, double *q_dn)
 {
     const xbar_device_step_fn step = xbar_device_ops_of(d->p.model)->step;
-    const float g = (float)(w + d->ref);
+    const float g = (float)(w + xbar_device_ref_at(d, i));
     *q_up = step(d, i, g, 1, 0.0f) / (double)d->granularity;
     *q_dn = step(d, i, g, 0, 0.0f) / (double)d->granularity;
 }
@@ -248,7 +311,7 @@ static void device_FG(const xbar_devices *d, size_t i, double w, double *F, doub
 
 static double symmetric_point(const xbar_devices *d, size_t i)
 {
-    const double r = d->ref, lo = d->b_min[i] - r, hi = d->b_max[i] - r;
+    const double r = xbar_device_ref_at(d, i), lo = d->b_min[i] - r, hi = d->b_max[i] - r;
     double su, au, sd, ad, F, G;
     if (xbar_linear_step(d, i, 1, &su, &au) && xbar_linear_step(d, i, 0, &sd, &ad)) {
         /* G = 0 where su + au g = sd + ad g; G increases with w (ad >= 0 >= au). */

@@ -38,6 +38,15 @@ static const xbar_key head[] = {
             "(always multiplicative)"},
 };
 #define NHEAD (sizeof head / sizeof head[0])
+/* Rows every model could have, added since the models' own rows: they follow those (the
+ * order of xbar_device_keys' list). ref_std: the models with a reference offset (ref_sign). */
+static const xbar_key tail[] = {
+    {"device", "ref_std", XBAR_KEY_FLOAT, DV(ref_std), .flags = XBAR_KEY_NONNEG,
+     .doc = "soft_bounds_ref / ald only: device-to-device std of the reference offset (weight units): device i "
+            "has reference reference_mean + ref_std*xi_i (soft_bounds_ref, aihwkit reference_std), symmetric point "
+            "sym_point + ref_std*xi_i (ald)"},
+};
+#define NTAIL (sizeof tail / sizeof tail[0])
 static const xbar_key seed_row = {"device", "construction_seed", XBAR_KEY_U64, DV(construction_seed),
                                   .doc = "seed of device-to-device draws"};
 
@@ -81,6 +90,7 @@ static void build(void)
     for (int m = 0; m < XBAR_DEV_COUNT_; m++)
         for (const xbar_key *const *k = xbar_device_table[m]->keys; k && *k; k++)
             if (!have(n, (*k)->key) && n < MAX_ROWS) rows[n++] = **k;
+    for (size_t j = 0; j < NTAIL && n < MAX_ROWS; j++) rows[n++] = tail[j];
     memset(&rows[n], 0, sizeof rows[n]); /* the end row */
 }
 
@@ -121,6 +131,7 @@ static int uses(xbar_device_model m, const char *key)
     if (!strcmp(key, "tau") || !strcmp(key, "sym_point")) return tau;
     if (!strcmp(key, "w_max") || !strcmp(key, "w_min")) return !tau;
     if (!strcmp(key, "mult_noise")) return !(o->flags & XBAR_DEVF_MULT_ONLY);
+    if (!strcmp(key, "ref_std")) return o->ref_sign != 0;
     for (size_t j = 0; j < NHEAD; j++)
         if (!strcmp(head[j].key, key)) return 1;
     if (!strcmp(seed_row.key, key)) return 1;
@@ -174,6 +185,8 @@ const char *xbar_device_key_unused(xbar_device_model m, const char *key)
     else if (!strcmp(key, "mult_noise"))
         instead = "its cycle-to-cycle noise is always multiplicative, step*(1 + dw_min_std*xi): set its size with "
                   "device.dw_min_std";
+    else if (!strcmp(key, "ref_std"))
+        instead = "its response has no reference offset to spread";
     else
         for (const char *const *p = o->instead; p && p[0]; p += 2)
             if (!strcmp(p[0], key)) instead = p[1];

@@ -74,6 +74,11 @@ typedef struct {
     const char *shape;
     /* pairs {key, text} replacing `shape` for those keys, NULL-terminated; NULL: none */
     const char *const *instead;
+    /* reads device.ref_std: the reference of device i is r_i = ref + ref_sign ref_std xi_i
+     * (1: the reference itself, soft_bounds_ref; -1: the symmetric point -ref, ald); 0: the
+     * model has no reference offset (device.c folds it into the arrays for XBAR_SLOPE_BOUND
+     * models, else keeps xbar_devices.ref_dev) */
+    int ref_sign;
 } xbar_device_ops;
 
 /** The records, indexed by model (device_table.c). */
@@ -82,12 +87,15 @@ extern const xbar_device_ops *const xbar_device_table[XBAR_DEV_COUNT_];
 /** The record of a valid model. */
 static inline const xbar_device_ops *xbar_device_ops_of(xbar_device_model m) { return xbar_device_table[m]; }
 
+/** The reference r of device i (g = w + r): its own where the set keeps one per device. */
+static inline float xbar_device_ref_at(const xbar_devices *d, size_t i) { return d->ref_dev ? d->ref_dev[i] : d->ref; }
+
 /** One pulse on device i at weight w with the model's step (fetched once by callers that
  *  loop): the new weight, clipped. As xbar_device_pulse_unchecked. */
 static inline float xbar_device_pulse_with(xbar_device_step_fn step, const xbar_devices *d, size_t i, float w, int up,
                                            float xi)
 {
-    const float nz = d->p.dw_min_std != 0.0f ? d->p.dw_min_std * xi : 0.0f, r = d->ref;
+    const float nz = d->p.dw_min_std != 0.0f ? d->p.dw_min_std * xi : 0.0f, r = xbar_device_ref_at(d, i);
     float g = w + r;
     const float dg = step(d, i, g, up != 0, nz);
     g = up ? g + dg : g - dg;

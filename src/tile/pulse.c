@@ -141,6 +141,8 @@ xbar_status xbar_pulse_dense(struct xbar_tile *t, const float *dW, xbar_scheme s
     return XBAR_OK;
 }
 
+void xbar_tile_set_um_granularity(xbar_tile *t, float g) { t->um_granularity = g > 0.0f ? g : 0.0f; }
+
 /* ---- per-sample (rank-1) schemes ----------------------------------------- */
 
 /* Index of the lowest set bit of v != 0. */
@@ -534,6 +536,8 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (batch %zu)", batch);
     t->pd = t->px + batch * n;
 
+    /* update management's granularity: the device's, or the override (xbar_tile_set_um_granularity) */
+    const double um_g = t->um_granularity > 0.0f ? t->um_granularity : t->dev.granularity;
     /* 1.-2. per sample (samples in parallel): update management, line probabilities (signed),
      * the bit streams of every line, and the active columns (x lines that fired) */
     const uint64_t xs = xbar_stream(XBAR_RNG_BITS_X, t->c.id, step);
@@ -541,8 +545,7 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
 #pragma omp parallel for schedule(static) XBAR_PAR(batch > 1 && batch * (m + n) > 4096)
     for (size_t s = 0; s < batch; s++) {
         const float *x = X + s * n, *dd = D + s * m;
-        xbar_um um = xbar_update_management_unchecked(u, lr, xbar_abs_max(x, n), xbar_abs_max(dd, m),
-                                                     t->dev.granularity);
+        xbar_um um = xbar_update_management_unchecked(u, lr, xbar_abs_max(x, n), xbar_abs_max(dd, m), um_g);
         t->bl[s] = um.bl;
         const float A = (float)um.A, B = (float)um.B;
         float *px = t->px + s * n, *pd = t->pd + s * m;

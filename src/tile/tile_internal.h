@@ -21,6 +21,8 @@ typedef struct {
 struct xbar_tile {
     xbar_tile_config c;
     xbar_devices dev;
+    float um_granularity; /* > 0: the granularity update management uses in the per-sample schemes (a
+                             compound's, set by the transfer family); 0: the device's own */
     float *w;             /* rows*cols weights, row-major */
     float *scratch;       /* grown on demand: summed desired increment (rows*cols, dense updates),
                              one-hot input (cols, read_col_io) */
