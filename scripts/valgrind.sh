@@ -45,5 +45,12 @@ vg train-stop "${cnn[@]}" --stop-after 1 --out "$tmp/cnn"
 vg train-resume train --resume --out "$tmp/cnn"
 vg train-digital train --set data.dir="$tmp/data" --set 'model.layers=linear:16 sigmoid linear:10' \
   --set optimizer.kind=digital --set train.epochs=1 --out "$tmp/fcn"
+# the Tiki-Taka successors (chopped, dynamic, buffered transfer; mixed precision) on a conv layer:
+# per-vector transfers, choppers, buffers, checkpoints
+for k in c_ttv2 agad ttv2 mixed_precision; do
+  vg "train-$k" train --set data.dir="$tmp/data" --set 'model.layers=conv:2:3 tanh maxpool:2 linear:10' \
+    --set model.digital_layers=3 --set train.epochs=1 --set train.batch=8 --set train.eval_batch=8 \
+    --set optimizer.kind=$k --set data.train_limit=16 --out "$tmp/$k"
+done
 [[ -f $tmp/cnn/checkpoint.xbc && -f $tmp/fcn/checkpoint.xbc ]] || { echo "valgrind: a train run wrote no checkpoint" >&2; failed=1; }
 exit $failed
