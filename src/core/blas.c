@@ -19,11 +19,11 @@ void xbar_sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float al
 {
     const size_t blocks = (N + XBAR_GEMM_NB - 1) / XBAR_GEMM_NB;
     const CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans, tb = trans_b ? CblasTrans : CblasNoTrans;
-#pragma omp parallel for schedule(static) XBAR_PAR(blocks > 1 && M * N * K >= (1u << 18))
-    for (size_t b = 0; b < blocks; b++) {
-        const size_t j0 = b * XBAR_GEMM_NB, w = N - j0 < XBAR_GEMM_NB ? N - j0 : XBAR_GEMM_NB;
-        const float *Bb = trans_b ? B + j0 * ldb : B + j0; /* columns j0.. of op(B) */
-        cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)w, (int)K, alpha, A, (int)lda, Bb, (int)ldb, beta, C + j0,
-                    (int)ldc);
-    }
+    XBAR_PAR_FOR(
+        blocks > 1 && M * N * K >= (1u << 18), schedule(static), for (size_t b = 0; b < blocks; b++) {
+            const size_t j0 = b * XBAR_GEMM_NB, w = N - j0 < XBAR_GEMM_NB ? N - j0 : XBAR_GEMM_NB;
+            const float *Bb = trans_b ? B + j0 * ldb : B + j0; /* columns j0.. of op(B) */
+            cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)w, (int)K, alpha, A, (int)lda, Bb, (int)ldb, beta, C + j0,
+                        (int)ldc);
+        });
 }

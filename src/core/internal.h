@@ -93,9 +93,30 @@ void xbar_tile_set_um_granularity(xbar_tile *t, float g);
 xbar_status xbar_aw_update_unchecked(xbar_aw *a, const float *X, const float *D, size_t batch, float lr);
 xbar_status xbar_aw_step_dense_unchecked(xbar_aw *a, const float *G, float lr);
 
-/* OpenMP clause of every parallel loop: the library's thread count
- * (xbar_set_threads), and serial unless it is > 1 and `cond` holds (enough work). */
-#define XBAR_PAR(cond) num_threads(xbar_get_threads()) if (xbar_get_threads() > 1 && (cond))
+/* Every parallel loop of the library: XBAR_PAR_FOR(cond, clauses, for (...) body) runs the
+ * for statement as an OpenMP `parallel for` with `clauses` (e.g. schedule(static)
+ * reduction(+ : n)) on the library's thread count (xbar_set_threads) when that is > 1 and
+ * `cond` holds (enough work), else as plain serial code, without entering the OpenMP runtime:
+ * a parallel region costs a futex system call even with one thread (libgomp's team barrier;
+ * about 5 us on a VM, 66 of them per batch of the paper's CNN). The loop may not contain
+ * preprocessor directives (it is a macro argument). */
+#define XBAR_PRAGMA_(x) _Pragma(#x)
+#ifdef XBAR_HAVE_OPENMP
+#define XBAR_PAR_FOR(cond, clauses, ...)                                                                         \
+    do {                                                                                                         \
+        if (xbar_get_threads() > 1 && (cond)) {                                                                  \
+            XBAR_PRAGMA_(omp parallel for clauses num_threads(xbar_get_threads()))                               \
+            __VA_ARGS__                                                                                          \
+        } else {                                                                                                 \
+            __VA_ARGS__                                                                                          \
+        }                                                                                                        \
+    } while (0)
+#else
+#define XBAR_PAR_FOR(cond, clauses, ...)                                                                         \
+    do {                                                                                                         \
+        __VA_ARGS__                                                                                              \
+    } while (0)
+#endif
 
 /** z[0] of xbar_rng_normal4 (same bits), for callers that need one normal. */
 float xbar_rng_normal_first(uint64_t seed, uint64_t stream, uint64_t counter);

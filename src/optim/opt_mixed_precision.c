@@ -6,7 +6,7 @@
  * State: the tile W (built from the tile config given to xbar_aw_new, with update management
  * and BL management forced on, see below), chi (zero at the start), the update index k
  * (vector updates so far), the row pointer r (next row to transfer) and the count of row
- * writes that fired a pulse.
+ * writes (rows with some n != 0).
  *
  * One call update(X, D, batch, lr): m_batch = batch vector updates (one per sample; a conv
  * layer passes batch x output pixels), period P = transfer_every * batch. For each vector
@@ -25,8 +25,11 @@
  *   W[i,:] moves by -eps*transfer_lr*n in expectation (W follows -lr sum d x^T).
  *   eps = mp_granularity, or the weight granularity of W's devices when 0 (dw_min for most
  *   models; what aihwkit's getWeightGranularity gives).
- * The write goes through the library's tile update (xbar_tile_update_unchecked, batch 1),
- * so the pulse scheme and the device model are the library's. aihwkit writes with the main
+ * The write goes through the library's tile update (xbar_tile_update_unchecked), so the
+ * pulse scheme and the device model are the library's: up to MP_CHUNK (64) rows of one
+ * transfer per call, as its samples (x = n, d = e_i). Each sample touches its own row, so
+ * this is aihwkit's row-by-row write with other random draws (the same bits for IMPLICIT),
+ * at a 64th of the calls. aihwkit writes with the main
  * update parameters with update management and BL management forced on (setUpPar); W is
  * written by nothing else, so its tile is simply built with those two switched on: BL =
  * min(ceil(transfer_lr * max|n|), desired_bl) (eps = granularity), p_d = 1 and p_x[j] =
@@ -44,8 +47,8 @@
  * Forward / backward: reads of W through the tile's IO. set_weights: W = the given weights
  * (clipped), chi = 0, k = 0, r = 0 (aihwkit onSetWeights); the write counter is kept (as the
  * tile's pulse count). Pulse counts: grad_pulses 0 (the gradient is digital),
- * transfer_pulses = W's pulses, reads 0, writes = row writes that fired at least one pulse
- * (dense schemes, which fire no observable pulses per row: row writes with some n_j != 0).
+ * transfer_pulses = W's pulses, reads 0, writes = row writes: the rows of a transfer with
+ * some n_j != 0 (aihwkit writes those and only those).
  *
  * Checkpoint: header counters n_updates = k and next_col = 0 (a record with another value
  * is refused); payload u64 row pointer r (< rows), u64 writes, rows*cols f32 chi (finite),
@@ -60,16 +63,17 @@
 typedef struct {
     xbar_tile *W;
     float *chi;      /* rows*cols digital accumulator */
-    float *nrow;     /* cols + rows: a row of counts n, then the one-hot d = e_i */
+    float *nrow;     /* MP_CHUNK x (cols + rows): rows of counts n, then their one-hot d = e_i */
     float *dense;    /* rows*cols: the transfer increment of a dense scheme (allocated at create) */
     float eps;       /* transfer granularity (weight units) */
     uint64_t k;      /* vector updates so far (the transfer schedule) */
     size_t next_row; /* next row to transfer */
-    uint64_t writes; /* row writes that fired at least one pulse */
+    uint64_t writes; /* row writes (rows of a transfer with some n != 0) */
     int fma;         /* the CPU has FMA: the vectorised accumulation */
 } mixed_precision;
 
 #define ST(a) ((mixed_precision *)(a)->st)
+enum { MP_CHUNK = 64 }; /* rows of a transfer written by one pulsed update of W */
 
 #define OFF(f) offsetof(xbar_opt_params, f)
 static const xbar_key keys[] = {
@@ -121,7 +125,7 @@ static xbar_status create(xbar_aw *a, const xbar_tile_config *tc)
     if (!s) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
     a->st = s;
     s->chi = calloc(a->rows * a->cols, sizeof(float));
-    s->nrow = calloc(a->rows + a->cols, sizeof(float));
+    s->nrow = calloc((size_t)MP_CHUNK * (a->rows + a->cols), sizeof(float));
     if (!s->chi || !s->nrow) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
     const xbar_tile_config wc = w_config(tc);
     if (!(s->W = xbar_tile_new(&wc))) return XBAR_EINVAL;
@@ -154,7 +158,7 @@ static size_t memory(const xbar_opt_params *o, const xbar_tile_config *tc)
      * which the tile's bytes count and which is never allocated (W's update path is not taken) */
     const xbar_tile_config wc = w_config(tc);
     return sizeof(mixed_precision) + xbar_tile_memory_bytes(&wc) +
-           (tc->rows * tc->cols + tc->rows + tc->cols) * sizeof(float);
+           (tc->rows * tc->cols + (size_t)MP_CHUNK * (tc->rows + tc->cols)) * sizeof(float);
 }
 
 /* ---- accumulation: c[j] = fmaf(s, x[j], c[j]) ---- */
@@ -187,14 +191,14 @@ static void accumulate(xbar_aw *a, const float *X, const float *D, size_t nb, fl
     const size_t m = a->rows, n = a->cols;
     const int fma = st->fma;
     const size_t nt = (size_t)xbar_get_threads(), per = (m + nt - 1) / nt, work = nb * m * n;
-#pragma omp parallel for schedule(static) XBAR_PAR(work > 65536 && m > 1)
-    for (size_t t = 0; t < nt; t++) {
-        const size_t i0 = t * per, i1 = i0 + per < m ? i0 + per : m;
-        for (size_t b = 0; b < nb; b++) {
-            const float *x = X + b * n, *d = D + b * m;
-            for (size_t i = i0; i < i1; i++) AXPY(fma, st->chi + i * n, lr * d[i], x, n);
-        }
-    }
+    XBAR_PAR_FOR(
+        work > 65536 && m > 1, schedule(static), for (size_t t = 0; t < nt; t++) {
+            const size_t i0 = t * per, i1 = i0 + per < m ? i0 + per : m;
+            for (size_t b = 0; b < nb; b++) {
+                const float *x = X + b * n, *d = D + b * m;
+                for (size_t i = i0; i < i1; i++) AXPY(fma, st->chi + i * n, lr * d[i], x, n);
+            }
+        });
 }
 
 /* ---- transfer ---- */
@@ -229,7 +233,7 @@ static xbar_status transfer(xbar_aw *a)
     if (!(wlr <= FLT_MAX))
         return xbar_fail(XBAR_EINVAL, "optimizer.transfer_lr = %g: eps*transfer_lr overflows",
                          (double)a->o.transfer_lr);
-    float *cnt = st->nrow, *e = st->nrow + n;
+    float *cnt = st->nrow, *e = st->nrow + (size_t)MP_CHUNK * n;
     if (dense_scheme(a)) {
         float *buf = st->dense;
         memset(buf, 0, m * n * sizeof(float));
@@ -241,17 +245,25 @@ static xbar_status transfer(xbar_aw *a)
         }
         return xbar_tile_apply_delta_unchecked(st->W, buf);
     }
+    /* the rows with some n != 0, up to MP_CHUNK per pulsed update of W as its samples (x = n,
+     * d = e_i): each sample touches its own row, so this is aihwkit's row-by-row write with
+     * other random draws (the same bits for the deterministic schemes), at a fraction of the
+     * calls */
+    size_t q = 0;
     for (size_t c = 0; c < k; c++) {
         const size_t i = st->next_row;
         st->next_row = (i + 1) % m;
-        if (!take_counts(st, i, n, cnt)) continue;
-        const uint64_t before = xbar_tile_pulse_count(st->W);
-        e[i] = 1.0f;
-        xbar_status s = xbar_tile_update_unchecked(st->W, cnt, e, 1, wlr);
-        e[i] = 0.0f;
-        if (s) return s;
-        st->writes += xbar_tile_pulse_count(st->W) != before;
+        if (!take_counts(st, i, n, cnt + q * n)) continue;
+        memset(e + q * m, 0, m * sizeof(float));
+        e[q * m + i] = 1.0f;
+        st->writes++;
+        if (++q == MP_CHUNK || c + 1 == k) {
+            xbar_status s = xbar_tile_update_unchecked(st->W, cnt, e, q, wlr);
+            if (s) return s;
+            q = 0;
+        }
     }
+    if (q) return xbar_tile_update_unchecked(st->W, cnt, e, q, wlr);
     return XBAR_OK;
 }
 

@@ -40,7 +40,8 @@ enum { IO_DONE = 0, IO_RERUN = 1, IO_ZERO = 2 }; /* per-sample state */
 enum { KIND_W = 0, KIND_OUT = 1, KIND_IN = 2 };  /* draw kinds (counter top byte) */
 
 #define IO_MAX_BM_FACTOR 2147483648.0f /* 2^31: aihwkit's max_bm_factor is an int */
-#define IO_PAR_MIN 8192                /* elements below which loops stay serial (and with
+#define IO_PAR_MIN                                                                                                     \
+    8192 /* elements below which loops stay serial (and with
                                           xbar_get_threads() = 1: no OpenMP region at all) */
 
 /* ---- parameters ------------------------------------------------------------ */
@@ -273,16 +274,20 @@ static void dac(const io_ctx *c, float *v, const float *x, size_t b, float nm, f
     const float q = c->q_in, lim = c->in_bound, sd = c->io->inp_noise;
     const size_t n = c->n_in;
     const float *xi = sd > 0.0f ? normals(c, z, n, b, KIND_IN, pass) : NULL;
-    if (q > 0.0f && xi) dac_loop(v, x, s, n, q, lim, xi, sd, 1, 1);
-    else if (q > 0.0f) dac_loop(v, x, s, n, q, lim, xi, sd, 1, 0);
-    else if (xi) dac_loop(v, x, s, n, q, lim, xi, sd, 0, 1);
-    else dac_loop(v, x, s, n, q, lim, xi, sd, 0, 0);
+    if (q > 0.0f && xi)
+        dac_loop(v, x, s, n, q, lim, xi, sd, 1, 1);
+    else if (q > 0.0f)
+        dac_loop(v, x, s, n, q, lim, xi, sd, 1, 0);
+    else if (xi)
+        dac_loop(v, x, s, n, q, lim, xi, sd, 0, 1);
+    else
+        dac_loop(v, x, s, n, q, lim, xi, sd, 0, 0);
 }
 
 /* The ADC loop, y = clip(rint((y + sd xi) / q) q, ±lim) g; 1 if some value was beyond
  * ±lim before the clip. `noisy` and `quant` are constants at each call (adc below). */
-static inline int adc_loop(float *restrict y, const float *restrict xi, float sd, size_t n, float q, float lim,
-                           float g, int noisy, int quant)
+static inline int adc_loop(float *restrict y, const float *restrict xi, float sd, size_t n, float q, float lim, float g,
+                           int noisy, int quant)
 {
     int clipped = 0;
     for (size_t i = 0; i < n; i++) {
@@ -299,8 +304,7 @@ static inline int adc_loop(float *restrict y, const float *restrict xi, float sd
  * noise), then the output noise (xo: its normals drawn already, or NULL), ADC and
  * rescale by g (1: rescaled later) in one loop. Returns 1 if some output was beyond
  * ±out_bound before the clip. */
-static int adc(const io_ctx *c, float *y, const float *v, size_t b, unsigned pass, float g, float *z,
-               const float *xo)
+static int adc(const io_ctx *c, float *y, const float *v, size_t b, unsigned pass, float g, float *z, const float *xo)
 {
     const xbar_io_params *io = c->io;
     const size_t n = c->n_out;
@@ -393,19 +397,21 @@ static const float *input_stage(const io_ctx *c, xbar_io_work *ws, const float *
 {
     const size_t n = c->n_in, zs = z_stride(c), nt = c->nt;
     const int back = c->r->backward, in_noise = c->io->inp_noise > 0.0f;
-#pragma omp parallel for schedule(static) XBAR_PAR(batch * n > IO_PAR_MIN)
-    for (size_t t = 0; t < nt; t++) {
-        float *z = ws->z + t * zs;
-        for (size_t b = CHUNK_LO(t, nt, batch); b < CHUNK_LO(t + 1, nt, batch); b++) {
-            const float *x = in + b * n;
-            ws->nm[b] = c->nm ? xbar_abs_max(x, n) : 0.0f;
-            /* aihwkit: max|x| = 0 gives an exact 0 (forward: unless there is input noise) */
-            ws->state[b] = c->nm && !(ws->nm[b] > 0.0f) && (back || !in_noise) ? IO_ZERO : IO_DONE;
-            if (c->identity_in) continue;
-            if (ws->state[b] == IO_ZERO) memset(ws->v + b * n, 0, n * sizeof(float));
-            else dac(c, ws->v + b * n, x, b, ws->nm[b], 1.0f, 0, z);
-        }
-    }
+    XBAR_PAR_FOR(
+        batch * n > IO_PAR_MIN, schedule(static), for (size_t t = 0; t < nt; t++) {
+            float *z = ws->z + t * zs;
+            for (size_t b = CHUNK_LO(t, nt, batch); b < CHUNK_LO(t + 1, nt, batch); b++) {
+                const float *x = in + b * n;
+                ws->nm[b] = c->nm ? xbar_abs_max(x, n) : 0.0f;
+                /* aihwkit: max|x| = 0 gives an exact 0 (forward: unless there is input noise) */
+                ws->state[b] = c->nm && !(ws->nm[b] > 0.0f) && (back || !in_noise) ? IO_ZERO : IO_DONE;
+                if (c->identity_in) continue;
+                if (ws->state[b] == IO_ZERO)
+                    memset(ws->v + b * n, 0, n * sizeof(float));
+                else
+                    dac(c, ws->v + b * n, x, b, ws->nm[b], 1.0f, 0, z);
+            }
+        });
     return c->identity_in ? in : ws->v;
 }
 
@@ -416,24 +422,25 @@ static void output_stage(const io_ctx *c, xbar_io_work *ws, float *out, const fl
 {
     const size_t zs = z_stride(c), nt = c->nt, n = c->n_out;
     const int noisy = c->io->out_noise > 0.0f;
-#pragma omp parallel for schedule(static) XBAR_PAR(batch * c->n_out > IO_PAR_MIN)
-    for (size_t t = 0; t < nt; t++) {
-        float *z = ws->z + t * zs;
-        const size_t lo = CHUNK_LO(t, nt, batch), hi = CHUNK_LO(t + 1, nt, batch);
-        /* the chunk's output normals in one fill (those of zero samples too: cheaper than gaps) */
-        const float *xo = noisy && hi > lo ? normals_span(c, ws->zo + lo * n + 4 * t, n, lo, hi, KIND_OUT, 0) : NULL;
-        for (size_t b = lo; b < hi; b++) {
-            float *y = out + b * n;
-            if (ws->state[b] == IO_ZERO) {
-                memset(y, 0, n * sizeof(float));
-                continue;
+    XBAR_PAR_FOR(
+        batch * c->n_out > IO_PAR_MIN, schedule(static), for (size_t t = 0; t < nt; t++) {
+            float *z = ws->z + t * zs;
+            const size_t lo = CHUNK_LO(t, nt, batch), hi = CHUNK_LO(t + 1, nt, batch);
+            /* the chunk's output normals in one fill (those of zero samples too: cheaper than gaps) */
+            const float *xo =
+                noisy && hi > lo ? normals_span(c, ws->zo + lo * n + 4 * t, n, lo, hi, KIND_OUT, 0) : NULL;
+            for (size_t b = lo; b < hi; b++) {
+                float *y = out + b * n;
+                if (ws->state[b] == IO_ZERO) {
+                    memset(y, 0, n * sizeof(float));
+                    continue;
+                }
+                const float g = c->bm ? 1.0f : out_factor(c, ws->nm[b], 1.0f);
+                const int clipped = adc(c, y, V + b * c->n_in, b, 0, g, z, xo ? xo + (b - lo) * n : NULL);
+                ws->state[b] = clipped && may_double(c, 1.0f) ? IO_RERUN : IO_DONE;
+                if (c->bm && ws->state[b] == IO_DONE) rescale(c, y, ws->nm[b], 1.0f);
             }
-            const float g = c->bm ? 1.0f : out_factor(c, ws->nm[b], 1.0f);
-            const int clipped = adc(c, y, V + b * c->n_in, b, 0, g, z, xo ? xo + (b - lo) * n : NULL);
-            ws->state[b] = clipped && may_double(c, 1.0f) ? IO_RERUN : IO_DONE;
-            if (c->bm && ws->state[b] == IO_DONE) rescale(c, y, ws->nm[b], 1.0f);
-        }
-    }
+        });
 }
 
 /* (d) bound management: re-run only the samples that clipped, f *= 2 per pass,
@@ -457,8 +464,8 @@ static void rerun_stage(const io_ctx *c, xbar_io_work *ws, float *out, const flo
     }
 }
 
-xbar_status xbar_io_mvm(xbar_io_work *ws, const xbar_io_read *r, const xbar_io_params *io, float *out,
-                        const float *in, size_t batch)
+xbar_status xbar_io_mvm(xbar_io_work *ws, const xbar_io_read *r, const xbar_io_params *io, float *out, const float *in,
+                        size_t batch)
 {
     if (batch == 0) return XBAR_OK;
     if (io->perfect) {

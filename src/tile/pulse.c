@@ -21,9 +21,7 @@
 #include <omp.h>
 #endif
 
-
-xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xmax, double dmax,
-                               double granularity)
+xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xmax, double dmax, double granularity)
 {
     const xbar_um skip = {0, 0.0, 0.0};
     XBAR_NONNULL_OR(skip, u);
@@ -32,8 +30,8 @@ xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xm
         return skip;
     }
     if (!(granularity > 0.0) || !isfinite(granularity) || isinf(lr) || isinf(xmax) || isinf(dmax)) {
-        xbar_fail(XBAR_EINVAL, "%s: lr %g, xmax %g, dmax %g, granularity %g: must be finite, granularity > 0",
-                  __func__, lr, xmax, dmax, granularity);
+        xbar_fail(XBAR_EINVAL, "%s: lr %g, xmax %g, dmax %g, granularity %g: must be finite, granularity > 0", __func__,
+                  lr, xmax, dmax, granularity);
         return skip;
     }
     return xbar_update_management_unchecked(u, lr, xmax, dmax, granularity);
@@ -119,8 +117,8 @@ xbar_status xbar_pulse_dense(struct xbar_tile *t, const float *dW, xbar_scheme s
         const uint64_t es = xbar_stream(XBAR_RNG_C2C_EACH, t->c.id, step);
         const int noisy = d->p.dw_min_std != 0.0f;
         const size_t blocks = (n + 3) / 4;
-#pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(n > 4096)
-        for (size_t b = 0; b < blocks; b++) {
+        XBAR_PAR_FOR(n > 4096, schedule(static) reduction(+ : pulses),
+for (size_t b = 0; b < blocks; b++) {
             float z[4] = {0, 0, 0, 0};
             int drawn = 0;
             for (size_t k = 4 * b; k < 4 * b + 4 && k < n; k++) {
@@ -134,7 +132,7 @@ xbar_status xbar_pulse_dense(struct xbar_tile *t, const float *dW, xbar_scheme s
                                                 (uint64_t)k << XBAR_SLOT_SHIFT);
                 pulses += cnt;
             }
-        }
+        });
     }
     t->n_pulses += pulses;
     t->n_updates++;
@@ -196,7 +194,7 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
 {
     enum { RUN = 512 }; /* a multiple of 64: pieces of a long line are whole words */
     float u[RUN + 8];   /* 3 of alignment offset, 4 read past the last line by line_word */
-    if (bl <= 0) { /* a sample that does not update (all-zero x or d): no bits */
+    if (bl <= 0) {      /* a sample that does not update (all-zero x or d): no bits */
         memset(bits, 0, lines * words * sizeof *bits);
         return;
     }
@@ -211,7 +209,7 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
             draw |= (a & 0x7fffffffu) - 1u < 0x3f7fffffu;
         }
         uint64_t *w = bits + l * words; /* every word of the chunk's lines is written once */
-        if (!draw) { /* every line at 0 (no bits) or at 1 and above (every bit) */
+        if (!draw) {                    /* every line at 0 (no bits) or at 1 and above (every bit) */
             for (size_t r = 0; r < c; r++)
                 for (size_t b0w = 0; b0w < per; b0w += 64) {
                     const size_t e = per - b0w < 64 ? per - b0w : 64;
@@ -244,8 +242,8 @@ static void sample_bits(uint64_t *bits, size_t words, int bl, const float *p, si
 /* sample_bits for one bit per line (bl = 1, one word per line), the most common case of small
  * updates under update management, with `mask` as fired_lines would make it: the same bits
  * from the same uniforms, the mask taken from the compares (four lines per SSE2 movemask). */
-static void sample_bits1(uint64_t *bits, uint64_t *mask, const float *p, size_t lines, uint64_t seed,
-                         uint64_t stream, size_t s)
+static void sample_bits1(uint64_t *bits, uint64_t *mask, const float *p, size_t lines, uint64_t seed, uint64_t stream,
+                         size_t s)
 {
     enum { RUN = 512 }; /* a multiple of 64: a chunk's mask is whole words */
     float u[RUN + 8];
@@ -369,6 +367,11 @@ static void transpose64(uint64_t a[64])
 static void row_masks(uint64_t *rm, const uint64_t *sm, size_t stride, size_t m, size_t batch)
 {
     const size_t mw = (batch + 63) / 64, mr = (m + 63) / 64;
+    if (batch == 1) { /* one sample (a transfer's column write): bit i of its mask is row i's word */
+        for (size_t kind = 0; kind < 2; kind++)
+            for (size_t i = 0; i < m; i++) rm[i * 2 + kind] = (sm[kind * mr + i / 64] >> (i % 64)) & 1u;
+        return;
+    }
     uint64_t a[64];
     for (size_t kind = 0; kind < 2; kind++)
         for (size_t r = 0; r < mr; r++)
@@ -434,8 +437,8 @@ static int row_work(struct xbar_tile *t, int threads, size_t n)
  * closed form of every slot in one vectorised kernel, a select that keeps the weights of
  * unpulsed slots; only pulsed slots where the closed form does not apply (near a bound, or no
  * closed form at all) are stepped one by one. Returns the pulses. */
-static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s, size_t i, size_t batch,
-                               size_t words, int dneg, uint64_t cs, uint64_t es)
+static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s, size_t i, size_t batch, size_t words,
+                               int dneg, uint64_t cs, uint64_t es)
 {
     const size_t m = t->c.rows, n = t->c.cols;
     const uint64_t *dbits = t->bits + (batch * n + s * m + i) * words;
@@ -481,8 +484,8 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
         for (size_t c = 0; c < na; c++) rw->up[c] = (px[act[c]] < 0.0f) != dneg;
     else
         for (size_t c = 0; c < na; c++) rw->up[c] = (px[c] < 0.0f) != dneg;
-    size_t left = q; /* pulsed slots still to step */
-    int taken = -1; /* slots the kernel stepped (ok[c] = 1); -1: it did not run */
+    size_t left = q;     /* pulsed slots still to step */
+    int taken = -1;      /* slots the kernel stepped (ok[c] = 1); -1: it did not run */
     const float *xi = z; /* the normal of each slot: z itself when every slot is pulsed */
     if (!noisy || t->c.update.compose_pulses) {
         if (noisy && q < na) { /* z has room for eight past the last pulsed slot, which expand reads */
@@ -490,8 +493,8 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
             xi = rw->zc;
             xbar_row_expand(rw->zc, z, C, na);
         }
-        taken = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, up, C, noisy ? xi : NULL, rw->wc,
-                                   rw->ok, most, dir);
+        taken = xbar_compose_slots(d, i * n, wrow, na, (const int32_t *)act, up, C, noisy ? xi : NULL, rw->wc, rw->ok,
+                                   most, dir);
     }
     const int closed = taken >= 0;
     if (closed) { /* wc holds every active column's weight, new or kept */
@@ -542,39 +545,39 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
      * the bit streams of every line, and the active columns (x lines that fired) */
     const uint64_t xs = xbar_stream(XBAR_RNG_BITS_X, t->c.id, step);
     const uint64_t ds = xbar_stream(XBAR_RNG_BITS_D, t->c.id, step);
-#pragma omp parallel for schedule(static) XBAR_PAR(batch > 1 && batch * (m + n) > 4096)
-    for (size_t s = 0; s < batch; s++) {
-        const float *x = X + s * n, *dd = D + s * m;
-        xbar_um um = xbar_update_management_unchecked(u, lr, xbar_abs_max(x, n), xbar_abs_max(dd, m), um_g);
-        t->bl[s] = um.bl;
-        const float A = (float)um.A, B = (float)um.B;
-        float *px = t->px + s * n, *pd = t->pd + s * m;
-        for (size_t j = 0; j < n; j++) px[j] = B * x[j];
-        for (size_t i = 0; i < m; i++) pd[i] = A * dd[i];
-        if (implicit) continue;
-        uint64_t *xbits = t->bits + s * n * words;
-        uint64_t *dbits = t->bits + (batch * n + s * m) * words, *sm = t->smask + s * sstride;
-        if (um.bl == 1 && words == 1) {
-            sample_bits1(xbits, sm + 2 * mr, px, n, seed, xs, s);
-            sample_bits1(dbits, sm, pd, m, seed, ds, s);
-        } else {
-            sample_bits(xbits, words, um.bl, px, n, seed, xs, s);
-            sample_bits(dbits, words, um.bl, pd, m, seed, ds, s);
-            fired_lines(sm, dbits, m, words);
-            fired_lines(sm + 2 * mr, xbits, n, words);
-        }
-        negative_lines(sm + mr, pd, m);
-        t->nact[s] = active_columns(t->act + s * n, sm + 2 * mr, n);
-        t->xsign[s] = line_sign(px, n);
-    }
+    XBAR_PAR_FOR(
+        batch > 1 && batch * (m + n) > 4096, schedule(static), for (size_t s = 0; s < batch; s++) {
+            const float *x = X + s * n, *dd = D + s * m;
+            xbar_um um = xbar_update_management_unchecked(u, lr, xbar_abs_max(x, n), xbar_abs_max(dd, m), um_g);
+            t->bl[s] = um.bl;
+            const float A = (float)um.A, B = (float)um.B;
+            float *px = t->px + s * n, *pd = t->pd + s * m;
+            for (size_t j = 0; j < n; j++) px[j] = B * x[j];
+            for (size_t i = 0; i < m; i++) pd[i] = A * dd[i];
+            if (implicit) continue;
+            uint64_t *xbits = t->bits + s * n * words;
+            uint64_t *dbits = t->bits + (batch * n + s * m) * words, *sm = t->smask + s * sstride;
+            if (um.bl == 1 && words == 1) {
+                sample_bits1(xbits, sm + 2 * mr, px, n, seed, xs, s);
+                sample_bits1(dbits, sm, pd, m, seed, ds, s);
+            } else {
+                sample_bits(xbits, words, um.bl, px, n, seed, xs, s);
+                sample_bits(dbits, words, um.bl, pd, m, seed, ds, s);
+                fired_lines(sm, dbits, m, words);
+                fired_lines(sm + 2 * mr, xbits, n, words);
+            }
+            negative_lines(sm + mr, pd, m);
+            t->nact[s] = active_columns(t->act + s * n, sm + 2 * mr, n);
+            t->xsign[s] = line_sign(px, n);
+        });
     /* 3. element-outer, sample-inner: rows in parallel */
     const uint64_t cs = xbar_stream(XBAR_RNG_C2C, t->c.id, step);
     const uint64_t es = xbar_stream(XBAR_RNG_C2C_EACH, t->c.id, step);
     const int noisy = t->dev.p.dw_min_std != 0.0f;
     uint64_t pulses = 0;
     if (implicit) {
-#pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(m * n * batch > 65536)
-        for (size_t i = 0; i < m; i++) {
+        XBAR_PAR_FOR(m * n * batch > 65536, schedule(static) reduction(+ : pulses),
+for (size_t i = 0; i < m; i++) {
             for (size_t s = 0; s < batch; s++) {
                 const int bl = t->bl[s];
                 const float pd = t->pd[s * m + i];
@@ -592,7 +595,7 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
                     pulses += (uint64_t)cnt;
                 }
             }
-        }
+        });
     } else {
         if (row_work(t, xbar_get_threads(), n))
             return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (%zu columns)", n);
@@ -602,8 +605,8 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
         const size_t mw = (batch + 63) / 64;
         uint64_t *rm = t->rmask;
         row_masks(rm, t->smask, sstride, m, batch);
-#pragma omp parallel for schedule(static) reduction(+ : pulses) XBAR_PAR(m * n * batch > 65536)
-        for (size_t i = 0; i < m; i++) {
+        XBAR_PAR_FOR(m * n * batch > 65536, schedule(static) reduction(+ : pulses),
+for (size_t i = 0; i < m; i++) {
             xbar_row_work *rw = t->rw + thread_index();
             const uint64_t *fired = rm + i * 2 * mw, *neg = fired + mw;
             for (size_t w = 0; w < mw; w++)
@@ -612,7 +615,7 @@ xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D
                     pulses += stochastic_row(t, rw, w * 64 + (size_t)b, i, batch, words, (int)((neg[w] >> b) & 1), cs,
                                              es);
                 }
-        }
+        });
     }
     t->n_pulses += pulses;
     t->n_updates++;
