@@ -5,7 +5,7 @@
 # changed). A target fails if it crashes (memory error, undefined behaviour, leak, abort of a
 # checked property, timeout, out of memory) or runs fewer than XBAR_FUZZ_MIN_EXECS inputs
 # (default 50000: a guard that the target really ran, not a speed test; fuzz_config, whose
-# every input is loaded, written and re-read over some 250 keys, makes about 1,500 a second
+# every input is loaded, written and re-read over about 120 keys, makes about 1,500 a second
 # on a busy 2-core VM, under 100,000 in 60 s). Each crashing input is copied to fuzz/regress/<target>/, where the
 # default test suite replays it from then on (fuzz_replay_* tests); reproduce one with
 #   ./build-fuzz/fuzz/<target> fuzz/regress/<target>/<file>
