@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/mp_parity.h"
 #include "util.h"
 #include "xbar.h"
 
@@ -69,23 +70,6 @@ static xbar_opt_params mp_opt(int every, int rows, float tlr)
     return o;
 }
 
-/* The update index (checkpoint header n_updates, byte 28) and the row pointer (the payload's
- * first u64, byte 44); layout in src/optim/opt_mixed_precision.c. 0 on failure. */
-static int mp_state(const xbar_aw *a, uint64_t *k, uint64_t *row)
-{
-    unsigned char b[52];
-    FILE *f = tmpfile();
-    int ok = f && xbar_aw_save(a, f) == XBAR_OK;
-    if (ok) rewind(f);
-    ok = ok && fread(b, 1, sizeof b, f) == sizeof b && !memcmp(b, "XBAW", 4);
-    if (f) fclose(f);
-    *k = *row = 0;
-    for (int i = 7; ok && i >= 0; i--) {
-        *k = *k << 8 | b[28 + i];
-        *row = *row << 8 | b[44 + i];
-    }
-    return ok;
-}
 
 static const float *chi_of(const xbar_aw *a)
 {

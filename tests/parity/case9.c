@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "parity.h"
+#include "mp_parity.h"
 #include "util.h"
 
 #ifndef CASE9_SEED
@@ -67,22 +68,6 @@ static int config_of(const cJSON *e, size_t m, size_t n, xbar_opt_params *o, xba
     return 1;
 }
 
-/* The update index (header n_updates) and the row pointer from a's checkpoint; 0 on failure. */
-static int mp_state(const xbar_aw *a, uint64_t *k, uint64_t *row)
-{
-    unsigned char b[52];
-    FILE *f = tmpfile();
-    int ok = f && xbar_aw_save(a, f) == XBAR_OK;
-    if (ok) rewind(f);
-    ok = ok && fread(b, 1, sizeof b, f) == sizeof b && !memcmp(b, "XBAW", 4);
-    if (f) fclose(f);
-    *k = *row = 0;
-    for (int i = 7; ok && i >= 0; i--) {
-        *k = *k << 8 | b[28 + i];
-        *row = *row << 8 | b[44 + i];
-    }
-    return ok;
-}
 
 /* Every per-device value aihwkit built (hidden_device_parameters) equals xbar's. */
 static void check_devices(const char *name, const xbar_aw *aw, const cJSON *hp)
