@@ -27,18 +27,34 @@
 typedef struct {
     const char *part, *set, *net; /* "mnist-fcn", "mnist", "fcn" */
     const char *taus[3];
+    /* a part of its own configurations instead of the Figure 5 layout (digital, Analog SGD and
+     * Tiki-Taka at three tau, from --configs): n files DIR/STEM.ini, each titled, no checks */
+    const char *dir;
+    int n;
+    const char *const *stems, *const *titles;
 } part_def;
 
+static const char *const family_stems[] = {"fcn-analog_sgd", "fcn-ttv2", "fcn-c_ttv2", "fcn-agad"};
+static const char *const family_titles[] = {"Analog SGD", "TTv2 (c_ttv2, in_chop_prob 0)", "c-TTv2", "AGAD"};
+
 static const part_def parts[] = {
-    {"mnist-fcn", "mnist", "fcn", {"0.70", "0.78", "0.80"}},
-    {"mnist-cnn", "mnist", "cnn", {"0.6", "0.7", "0.8"}},
-    {"fashion-fcn", "fashion", "fcn", {"0.70", "0.78", "0.80"}},
+    {"mnist-fcn", "mnist", "fcn", {"0.70", "0.78", "0.80"}, NULL, 0, NULL, NULL},
+    {"mnist-cnn", "mnist", "cnn", {"0.6", "0.7", "0.8"}, NULL, 0, NULL, NULL},
+    {"fashion-fcn", "fashion", "fcn", {"0.70", "0.78", "0.80"}, NULL, 0, NULL, NULL},
+    /* spec successors X10, MNIST part: 20 states, reference spread 0.5 (docs/results.md) */
+    {"tt-family", "mnist", "fcn", {"", "", ""}, "configs/tt-family/x10", 4, family_stems, family_titles},
 };
-#define NPARTS 3
+#define NPARTS 4
+#define MAX_CONFIGS 7 /* configurations of a part */
+
+/* Configurations of part p, and the folder of their files. */
+static int n_configs(const part_def *p) { return p->n ? p->n : 7; }
+static const char *config_dir(const full_opts *fo, const part_def *p) { return p->dir ? p->dir : fo->configs; }
 
 typedef struct {
     char name[64];       /* config file stem */
-    int algo;            /* 0 digital, 1 analog SGD, 2 Tiki-Taka */
+    int algo;            /* 0 digital, 1 analog SGD, 2 Tiki-Taka; -1 a part's own configuration */
+    const char *title;   /* its name in the table and the plot */
     int tau;             /* index into taus (-1 digital) */
     int epochs;
     double acc[MAX_EPOCHS], sd[MAX_EPOCHS]; /* per-epoch mean and std over seeds */
@@ -90,7 +106,7 @@ static int run_one(const full_opts *fo, const part_def *p, const char *stem, int
     snprintf(path, sizeof path, "%s/summary.json", out);
     if (access(path, F_OK) == 0) return 0;
     train_cfg c = train_cfg_defaults();
-    snprintf(path, sizeof path, "%s/%s.ini", fo->configs, stem);
+    snprintf(path, sizeof path, "%s/%s.ini", config_dir(fo, p), stem);
     if (cfg_load_file(train_keys(), &c, path, err, n)) return 2;
     c.set = strcmp(p->set, "mnist") ? 1 : 0;
     c.seed = (uint64_t)seed;
@@ -113,9 +129,16 @@ typedef struct {
     pid_t pid;
 } job;
 
-/* Configuration i (0 digital, 1-3 Analog SGD, 4-6 Tiki-Taka) of a part: its algorithm, tau index and file stem. */
+/* Configuration i (0 digital, 1-3 Analog SGD, 4-6 Tiki-Taka; or the part's own i-th) of a part: its
+ * algorithm, tau index, file stem and title. */
 static void config_of(const part_def *p, int i, result *r)
 {
+    if (p->n) {
+        r->algo = -1, r->tau = -1, r->title = p->titles[i];
+        snprintf(r->name, sizeof r->name, "%s", p->stems[i]);
+        return;
+    }
+    r->title = NULL;
     r->algo = i == 0 ? 0 : (i <= 3 ? 1 : 2);
     r->tau = i == 0 ? -1 : (i - 1) % 3;
     if (i == 0) snprintf(r->name, sizeof r->name, "%s-digital", p->net);
@@ -195,6 +218,15 @@ static int collect_config(const full_opts *fo, const char *dir, const part_def *
 /* The checks on one part: digital level, TT near digital, SGD below TT with the largest gap at the smallest tau. */
 static int write_part(FILE *f, const part_def *p, const result *r, int nr, int epochs)
 {
+    if (p->n) { /* a part of its own configurations: the table, no checks */
+        fprintf(f, "\n## %s (%s, %d epochs; configurations: %s/)\n\n| configuration | test accuracy, last 5 epochs "
+                   "(%%) | final epoch (%%) | wall time per run (s) | samples/s |\n|---|---|---|---|---|\n",
+                p->part, p->net, epochs, p->dir);
+        for (int i = 0; i < nr; i++)
+            fprintf(f, "| %s | %.2f ± %.2f | %.2f ± %.2f | %.0f | %.0f |\n", r[i].title, r[i].mean, r[i].pm, r[i].fin,
+                    r[i].fin_sd, r[i].wall, r[i].sps);
+        return 1;
+    }
     const result *dig = &r[0];
     fprintf(f, "\n## %s (%s, %d epochs)\n\n| algorithm | tau | test accuracy, last 5 epochs (%%) | final epoch (%%) "
                "| wall time per run (s) | samples/s |\n|---|---|---|---|---|---|\n", p->part, p->net, epochs);
@@ -231,19 +263,20 @@ static int write_part(FILE *f, const part_def *p, const result *r, int nr, int e
 /* DIR/PART.png: mean test accuracy over seeds per epoch, one curve per configuration (Fig. 5 style). */
 static void plot_part(const char *dir, const part_def *p, const result *r, int nr, FILE *md)
 {
-    char names[7][64], path[OUT_PATH_MAX + 64], title[128], err[512];
-    plot_series s[7];
+    char names[MAX_CONFIGS][64], path[OUT_PATH_MAX + 64], title[128], err[512];
+    plot_series s[MAX_CONFIGS];
     static double epoch[MAX_EPOCHS];
     for (int e = 0; e < MAX_EPOCHS; e++) epoch[e] = e + 1;
-    for (int i = 0; i < nr && i < 7; i++) {
-        if (r[i].tau < 0) snprintf(names[i], sizeof names[i], "%s", algo_titles[r[i].algo]);
+    for (int i = 0; i < nr && i < MAX_CONFIGS; i++) {
+        if (r[i].title) snprintf(names[i], sizeof names[i], "%s", r[i].title);
+        else if (r[i].tau < 0) snprintf(names[i], sizeof names[i], "%s", algo_titles[r[i].algo]);
         else snprintf(names[i], sizeof names[i], "%s, tau %s", algo_titles[r[i].algo], p->taus[r[i].tau]);
         s[i] = (plot_series){names[i], epoch, r[i].acc, (size_t)r[i].epochs};
     }
     snprintf(path, sizeof path, "%.3000s/%s.png", dir, p->part);
     snprintf(title, sizeof title, "%s: test accuracy, mean over seeds", p->part);
     plot_spec ps = {.title = title, .xlabel = "epoch", .ylabel = "test accuracy (%)", .key_outside = 1,
-                    .series = s, .nseries = nr < 7 ? nr : 7};
+                    .series = s, .nseries = nr < MAX_CONFIGS ? nr : MAX_CONFIGS};
     if (!plot_available() || plot_lines(path, &ps, err, sizeof err)) return;
     fprintf(md, "\n![%s](%s.png)\n", p->part, p->part);
 }
@@ -254,12 +287,12 @@ static int check_configs(const full_opts *fo, char *err, size_t n)
 {
     for (int p = 0; p < NPARTS; p++) {
         if (!in_list(fo->parts, parts[p].part)) continue;
-        for (int i = 0; i < 7; i++) {
+        for (int i = 0; i < n_configs(&parts[p]); i++) {
             result r;
             config_of(&parts[p], i, &r);
             train_cfg c = train_cfg_defaults();
             char path[OUT_PATH_MAX + 80];
-            snprintf(path, sizeof path, "%s/%s.ini", fo->configs, r.name);
+            snprintf(path, sizeof path, "%s/%s.ini", config_dir(fo, &parts[p]), r.name);
             if (cfg_load_file(train_keys(), &c, path, err, n)) return -1;
             c.set = strcmp(parts[p].set, "mnist") ? 1 : 0;
             if (fo->epochs > 0) c.epochs = fo->epochs;
@@ -293,14 +326,14 @@ static int run_all(const cli_args *a, const full_opts *fo, const char *dir)
                "of the per-epoch mean over %d seeds, ± the mean over those epochs of the per-epoch std over seeds "
                "(the paper's statistic). Configurations: %s/.\n", fo->seeds, fo->configs);
     int all_ok = 1, rc = 0, nj = 0;
-    job *jobs = calloc((size_t)NPARTS * 7 * (size_t)fo->seeds, sizeof *jobs);
+    job *jobs = calloc((size_t)NPARTS * MAX_CONFIGS * (size_t)fo->seeds, sizeof *jobs);
     if (!jobs) return cli_error("reproduce", "out of memory"), EXIT_RUNTIME;
     for (int p = 0; p < NPARTS; p++) {
         if (!in_list(fo->parts, parts[p].part)) continue;
         char sub[OUT_PATH_MAX + 32];
         snprintf(sub, sizeof sub, "%s/%s", dir, parts[p].part);
         mkdir(sub, 0777);
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < n_configs(&parts[p]); i++)
             for (int s = 1; s <= fo->seeds; s++) {
                 result r;
                 config_of(&parts[p], i, &r);
@@ -315,14 +348,15 @@ static int run_all(const cli_args *a, const full_opts *fo, const char *dir)
     free(jobs);
     for (int p = 0; p < NPARTS && !rc; p++) {
         if (!in_list(fo->parts, parts[p].part)) continue;
-        result *r = calloc(7, sizeof *r);
+        const int nc = n_configs(&parts[p]);
+        result *r = calloc((size_t)nc, sizeof *r);
         if (!r) return cli_error("reproduce", "out of memory"), EXIT_RUNTIME;
-        for (int i = 0; i < 7 && !rc; i++) {
+        for (int i = 0; i < nc && !rc; i++) {
             config_of(&parts[p], i, &r[i]);
             rc = collect_config(fo, dir, &parts[p], &r[i], err, sizeof err);
         }
-        if (!rc) all_ok &= write_part(f, &parts[p], r, 7, r[0].epochs);
-        if (!rc) plot_part(dir, &parts[p], r, 7, f);
+        if (!rc) all_ok &= write_part(f, &parts[p], r, nc, r[0].epochs);
+        if (!rc) plot_part(dir, &parts[p], r, nc, f);
         free(r);
     }
     fclose(f);
@@ -354,7 +388,9 @@ int reproduce_full(const cli_args *a, const full_opts *fo)
         size_t len = strcspn(s, ",");
         int ok = 0;
         for (int p = 0; p < NPARTS; p++) ok |= strlen(parts[p].part) == len && !strncmp(s, parts[p].part, len);
-        if (!ok) return cli_error("reproduce", "--parts %s: expected a comma list of mnist-fcn, mnist-cnn, fashion-fcn", fo->parts), EXIT_USAGE;
+        if (!ok)
+            return cli_error("reproduce", "--parts %s: expected a comma list of mnist-fcn, mnist-cnn, fashion-fcn, tt-family",
+                             fo->parts), EXIT_USAGE;
         s += len + (s[len] == ',');
     }
     const char *dir = a->out ? a->out : fo->out;
