@@ -766,7 +766,7 @@ typedef struct {
     int in_chop_random;        /* 1 random flips, 0 regular period. Kind default: c_ttv2 1, agad 0 */
     float out_chop_prob;       /* c_ttv2: row chopper flip probability per sweep. Default 0 */
     float tail_weightening;    /* agad: running-mean weight q = min(tail_weightening / N_s, 1). Default 5 */
-    float buffer_cap;          /* agad: |H| <= buffer_cap * BL_t when forget_buffer = 0 (0 = none).
+    float buffer_cap;          /* agad: |H| <= buffer_cap * write_bl when forget_buffer = 0 (0 = none).
                                   Default 0 */
     /* mixed_precision (aihwkit MixedPrecisionCompound): chi += lr d x^T per sample; every
      * transfer_every mini-batches (transfer_every*batch vector updates), mp_rows rows:

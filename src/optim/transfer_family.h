@@ -102,7 +102,7 @@
             "max(ceil(1/in_chop_prob), 2). Default 5"}
 #define XBAR_TF_KEY_BUFFER_CAP                                                                                     \
     {"optimizer", "buffer_cap", XBAR_KEY_FLOAT, XBAR_TF_OFF(buffer_cap), .flags = XBAR_KEY_NONNEG,                  \
-     .doc = "agad: with forget_buffer 0, |H| <= buffer_cap*transfer.desired_bl after a write (0 = no cap). "        \
+     .doc = "agad: with forget_buffer 0, |H| <= buffer_cap*write_bl after a write (0 = no cap). "        \
             "Default 0"}
 #define XBAR_TF_KEY_END {NULL, NULL, XBAR_KEY_FLOAT, 0, 0, 0, 0, NULL, 0, NULL}
 /* clang-format on */
