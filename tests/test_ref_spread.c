@@ -34,6 +34,20 @@ static int make(xbar_devices *d, const xbar_device_params *p, size_t n)
     return s == XBAR_OK;
 }
 
+/* d drawn from p, d0 from p with ref_std = 0 (its twin without the spread); 0 (nothing held)
+ * if either cannot be made. */
+static int make_twins(xbar_devices *d, xbar_devices *d0, const xbar_device_params *p, size_t n)
+{
+    xbar_device_params p0 = *p;
+    p0.ref_std = 0.0f;
+    if (!make(d, p, n)) return 0;
+    if (!make(d0, &p0, n)) {
+        xbar_devices_free(d);
+        return 0;
+    }
+    return 1;
+}
+
 /* xi_i of the contract above */
 static float xi_at(size_t i)
 {
@@ -80,14 +94,8 @@ static void test_moments(void)
     const float sd = 0.05f;
     const xbar_device_params ps[] = {sbr(sd, 0, 0.3f), sbr(sd, 1, 0.1f), ald(sd, 0.0f, 0)};
     for (size_t c = 0; c < sizeof ps / sizeof ps[0]; c++) {
-        xbar_device_params p0 = ps[c];
-        p0.ref_std = 0.0f;
         xbar_devices d, d0;
-        if (!make(&d, &ps[c], n)) continue;
-        if (!make(&d0, &p0, n)) {
-            xbar_devices_free(&d);
-            continue;
-        }
+        if (!make_twins(&d, &d0, &ps[c], n)) continue;
         xt_stat st = {0, 0, 0};
         for (size_t i = 0; i < n; i++)
             xt_stat_add(&st, xbar_device_symmetric_point(&d0, i) - xbar_device_symmetric_point(&d, i));
@@ -110,19 +118,13 @@ static void test_symmetric_point(void)
     /* soft_bounds_ref: folded (mult), per-device array (additive) and large offsets (array) */
     const xbar_device_params ps[] = {sbr(0.03f, 1, 0.1f), sbr(0.05f, 0, 0.3f), sbr(0.5f, 1, 0.3f)};
     for (size_t c = 0; c < sizeof ps / sizeof ps[0]; c++) {
-        xbar_device_params p0 = ps[c];
-        p0.ref_std = 0.0f;
         xbar_devices d, d0;
-        if (!make(&d, &ps[c], n)) continue;
-        if (!make(&d0, &p0, n)) {
-            xbar_devices_free(&d);
-            continue;
-        }
+        if (!make_twins(&d, &d0, &ps[c], n)) continue;
         double worst = 0;
         for (size_t i = 0; i < n; i++) {
             /* aihwkit's symmetric point (rpu_softbounds_reference_device.cpp), in g */
             const double su = d0.s_up[i], sdn = d0.s_dn[i], bx = d0.b_max[i], bn = d0.b_min[i];
-            const double r = (double)p0.reference_mean + (double)ps[c].ref_std * xi_at(i);
+            const double r = (double)ps[c].reference_mean + (double)ps[c].ref_std * xi_at(i);
             const double g = (su - sdn) / (su / bx - sdn / bn), want = fmin(fmax(g - r, bn - r), bx - r);
             const double got = xbar_device_symmetric_point(&d, i), tol = 16 * FLT_EPSILON * (bx - bn + fabs(r));
             worst = fmax(worst, fabs(got - want));
@@ -207,14 +209,8 @@ static void test_fold_step(void)
                                      ald(0.12f, 0.3f, 1)};
     const float xis[] = {0.0f, 1.3f, -2.1f};
     for (size_t c = 0; c < sizeof ps / sizeof ps[0]; c++) {
-        xbar_device_params p0 = ps[c];
-        p0.ref_std = 0.0f;
         xbar_devices d, d0;
-        if (!make(&d, &ps[c], n)) continue;
-        if (!make(&d0, &p0, n)) {
-            xbar_devices_free(&d);
-            continue;
-        }
+        if (!make_twins(&d, &d0, &ps[c], n)) continue;
         CHECK(d.ref_dev == NULL, "case %zu: not folded", c);
         const double sg = sign_of(ps[c].model), sigma = ps[c].dw_min_std;
         double worst = 0;
@@ -255,14 +251,8 @@ static void test_noise_size(void)
     /* offsets small enough for the fold's half-bound rule: only the additive noise keeps the array */
     const xbar_device_params ps[] = {sbr(0.04f, 0, 0.1f), ald(0.1f, 0.3f, 0)};
     for (size_t c = 0; c < sizeof ps / sizeof ps[0]; c++) {
-        xbar_device_params p0 = ps[c];
-        p0.ref_std = 0.0f;
         xbar_devices d, d0;
-        if (!make(&d, &ps[c], n)) continue;
-        if (!make(&d0, &p0, n)) {
-            xbar_devices_free(&d);
-            continue;
-        }
+        if (!make_twins(&d, &d0, &ps[c], n)) continue;
         const float xi = 1.5f;
         double worst = 0;
         for (size_t i = 0; i < n; i++) {
