@@ -194,6 +194,25 @@ int main(int argc, char **argv)
     CHECK(l3 && strstr(l3 + 1, ",0,0,0,0\n") == NULL, "metrics.csv epochs after the resume: by-phase columns 0");
     free(csv);
 
+    /* [slow_device]: C's own device (the Tiki-Taka successors); its keys are refused unless
+     * optimizer.slow_device_own, and like [device]'s when its model does not read them */
+    char sd[1200];
+    snprintf(sd, sizeof sd, "%s --set optimizer.kind=c_ttv2 --set train.epochs=1", base);
+    snprintf(a, sizeof a, "%s --set slow_device.dw_min=0.005 --out %s/sd1", sd, tmp);
+    snprintf(d, sizeof d, "%s/sd1", tmp);
+    xt_bad(a, "slow_device.dw_min = 0.005", "slow_device_own is false", d);
+    snprintf(a, sizeof a, "%s --set optimizer.slow_device_own=true --set slow_device.tau=0.5 --out %s/sd1", sd, tmp);
+    xt_bad(a, "slow_device.tau = 0.5", "does not use tau", d);
+    snprintf(a, sizeof a, "%s --set optimizer.slow_device_own=true --set slow_device.dw_min=0.005 --out %s/sd2", sd, tmp);
+    CHECK(xt_run(a) == 0, "c_ttv2 with its own slow device failed: %s", a);
+    snprintf(a, sizeof a, "train --quiet --config %s/sd2/config.ini --out %s/sd3", tmp, tmp);
+    CHECK(xt_run(a) == 0, "the config.ini of a run with [slow_device] does not load back");
+    snprintf(d, sizeof d, "%s/sd2", tmp);
+    summary_field(d, "state_crc32", crc1, sizeof crc1);
+    snprintf(d, sizeof d, "%s/sd3", tmp);
+    summary_field(d, "state_crc32", crc3, sizeof crc3);
+    CHECK(crc1[0] && !strcmp(crc1, crc3), "rerun from config.ini with [slow_device]: %s vs %s", crc3, crc1);
+
     /* digital FCN from a config file with --set on top */
     snprintf(d, sizeof d, "%s/digital.ini", tmp);
     FILE *f = fopen(d, "w");

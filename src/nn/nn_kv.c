@@ -189,6 +189,12 @@ xbar_status xbar_net_config_layers(const xbar_net_config *c, xbar_layer_spec *ou
         if ((st = xbar_device_load_nodes(&d))) return st;
         for (size_t i = 0; i < count; i++)
             if (out[i].kind == XBAR_LAYER_LINEAR || out[i].kind == XBAR_LAYER_CONV2D) out[i].tile.device = d;
+        if (c->opt.slow_device_own) { /* the slow tile's own device (the Tiki-Taka successors) */
+            xbar_device_params sd = c->opt.slow_device;
+            if ((st = xbar_device_load_nodes(&sd))) return st;
+            for (size_t i = 0; i < count; i++)
+                if (out[i].kind == XBAR_LAYER_LINEAR || out[i].kind == XBAR_LAYER_CONV2D) out[i].opt.slow_device = sd;
+        }
     }
     *n = count;
     return XBAR_OK;

@@ -66,11 +66,17 @@ static int is_tau_model(xbar_device_model m)
     return (unsigned)m < XBAR_DEV_COUNT_ && xbar_device_uses_key(m, "tau");
 }
 
-void hw_device_unused_msg(const xbar_device_params *d, const char *key, const char *value, char *err, size_t n)
+static void unused_msg_in(const char *section, const xbar_device_params *d, const char *key, const char *value,
+                          char *err, size_t n)
 {
     const char *tail = xbar_device_key_unused(d->model, key);
-    snprintf(err, n, "device.%s = %s: the %s model does not use %s %s", key, value, model_name(d->model), key,
+    snprintf(err, n, "%s.%s = %s: the %s model does not use %s %s", section, key, value, model_name(d->model), key,
              tail ? tail : "");
+}
+
+void hw_device_unused_msg(const xbar_device_params *d, const char *key, const char *value, char *err, size_t n)
+{
+    unused_msg_in("device", d, key, value, err, n);
 }
 
 /* ---- explicitly given keys ------------------------------------------------------ */
@@ -107,24 +113,35 @@ int hw_keys_mark(const cfg_key *tab, hw_key_marks *m, const char *config, const 
     return 0;
 }
 
+int hw_device_key_used_in(const cfg_key *k, const char *section, xbar_device_model model, char *why, size_t n)
+{
+    if (strcmp(k->section, section) || xbar_device_uses_key(model, k->key)) return 1;
+    snprintf(why, n, "not used by the %s model", model_name(model));
+    return 0;
+}
+
 int hw_device_key_used(const cfg_key *k, xbar_device_model model, char *why, size_t n)
 {
-    if (strcmp(k->section, "device") || xbar_device_uses_key(model, k->key)) return 1;
-    snprintf(why, n, "not used by the %s model", model_name(model));
+    return hw_device_key_used_in(k, "device", model, why, n);
+}
+
+int hw_device_unused_in(const cfg_key *tab, const void *obj, size_t dev, const char *section, const hw_key_marks *m,
+                        char *err, size_t n)
+{
+    const xbar_device_params *d = (const xbar_device_params *)((const char *)obj + dev);
+    for (size_t i = 0; tab[i].section && i < HW_MAX_KEYS; i++) {
+        if (!m->set[i] || strcmp(tab[i].section, section) || xbar_device_uses_key(d->model, tab[i].key)) continue;
+        char val[256];
+        cfg_format_value(&tab[i], obj, val, sizeof val);
+        unused_msg_in(section, d, tab[i].key, val, err, n);
+        return -1;
+    }
     return 0;
 }
 
 int hw_device_unused(const cfg_key *tab, const void *obj, size_t dev, const hw_key_marks *m, char *err, size_t n)
 {
-    const xbar_device_params *d = (const xbar_device_params *)((const char *)obj + dev);
-    for (size_t i = 0; tab[i].section && i < HW_MAX_KEYS; i++) {
-        if (!m->set[i] || strcmp(tab[i].section, "device") || xbar_device_uses_key(d->model, tab[i].key)) continue;
-        char val[256];
-        cfg_format_value(&tab[i], obj, val, sizeof val);
-        hw_device_unused_msg(d, tab[i].key, val, err, n);
-        return -1;
-    }
-    return 0;
+    return hw_device_unused_in(tab, obj, dev, "device", m, err, n);
 }
 
 /* ---- one pulse against the range -------------------------------------------------- */

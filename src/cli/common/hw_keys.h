@@ -89,6 +89,11 @@ int hw_device_key_used(const cfg_key *k, xbar_device_model model, char *why, siz
  * device.w_max / device.w_min".
  */
 int hw_device_unused(const cfg_key *tab, const void *obj, size_t dev, const hw_key_marks *m, char *err, size_t n);
+/** hw_device_key_used and hw_device_unused for the device keys of another section (e.g.
+ *  "slow_device": the slow tile's own device); the messages name that section. */
+int hw_device_key_used_in(const cfg_key *k, const char *section, xbar_device_model model, char *why, size_t n);
+int hw_device_unused_in(const cfg_key *tab, const void *obj, size_t dev, const char *section, const hw_key_marks *m,
+                        char *err, size_t n);
 
 /** The "does not use" message of hw_device_unused for key = value under model d->model:
  *  "device.KEY = VALUE: the MODEL model does not use KEY " and xbar_device_key_unused. */

@@ -70,6 +70,8 @@ const cfg_key *train_keys(void)
     hw_keys_add(&t, xbar_io_keys(), 0, HW_ALL, "forward", T(forward));
     hw_keys_add(&t, xbar_io_keys(), 0, HW_ALL, "backward", T(backward));
     hw_keys_add(&t, xbar_io_keys(), 0, HW_ALL, "transfer_io", T(opt.transfer_io));
+    /* the slow tile's own device (the Tiki-Taka successors, optimizer.slow_device_own) */
+    hw_keys_add(&t, xbar_device_keys(), 0, HW_ALL, "slow_device", T(opt.slow_device));
     return t.k;
 }
 
@@ -96,6 +98,7 @@ train_cfg train_cfg_defaults(void)
     c.device.w_min = -0.78f;
     c.device.dw_min = 0.001f;
     c.device.construction_seed = 10;
+    c.opt.slow_device = c.device; /* [slow_device] starts as [device]'s defaults */
     c.update = xbar_update_defaults();
     c.forward = c.backward = xbar_io_defaults();
     return c;
@@ -135,6 +138,9 @@ int train_cfg_layers(const train_cfg *c, xbar_layer_spec *out, int max, char *er
     }
     if (c->opt.kind != XBAR_OPT_DIGITAL) {
         if (hw_device_check(&c->device, err, n)) return -1;
+        char sw[768];
+        if (c->opt.slow_device_own && hw_device_check(&c->opt.slow_device, sw, sizeof sw))
+            return snprintf(err, n, "slow_device (optimizer.slow_device_own = true): %s", sw), -1;
         const char *why = xbar_opt_check(&c->opt);
         if (!why) why = xbar_io_check(&c->forward, "forward");
         if (!why) why = xbar_io_check(&c->backward, "backward");
@@ -151,10 +157,23 @@ int train_cfg_check_given(const train_cfg *c, const char *config, const char *co
 {
     hw_key_marks m;
     if (hw_keys_mark(train_keys(), &m, config, sets, nsets, err, n)) return -1;
-    return hw_device_unused(train_keys(), c, offsetof(train_cfg, device), &m, err, n);
+    const cfg_key *tab = train_keys();
+    for (size_t i = 0; !c->opt.slow_device_own && tab[i].section && i < HW_MAX_KEYS; i++) {
+        if (!m.set[i] || strcmp(tab[i].section, "slow_device")) continue;
+        char val[256];
+        cfg_format_value(&tab[i], c, val, sizeof val);
+        return snprintf(err, n, "slow_device.%s = %s: optimizer.slow_device_own is false, so the slow tile C uses "
+                        "[device] (set optimizer.slow_device_own = true to give C this device)", tab[i].key, val), -1;
+    }
+    if (hw_device_unused(tab, c, offsetof(train_cfg, device), &m, err, n)) return -1;
+    return hw_device_unused_in(tab, c, offsetof(train_cfg, opt.slow_device), "slow_device", &m, err, n);
 }
 
 int train_cfg_uses(const cfg_key *k, const void *obj, char *why, size_t n)
 {
-    return hw_device_key_used(k, ((const train_cfg *)obj)->device.model, why, n);
+    const train_cfg *c = obj;
+    if (!strcmp(k->section, "slow_device") && !c->opt.slow_device_own)
+        return snprintf(why, n, "optimizer.slow_device_own is false"), 0;
+    return hw_device_key_used(k, c->device.model, why, n) &&
+           hw_device_key_used_in(k, "slow_device", c->opt.slow_device.model, why, n);
 }
