@@ -226,10 +226,8 @@ int parity_case3(const char *dir)
     int rc = parity_load(dir, "case3_pulsed_update.json", &root);
     if (rc != PARITY_PASS) return rc;
     const int fails0 = xt_failures;
-    const cJSON *tol = cJSON_GetObjectItemCaseSensitive(root, "tolerance");
-    const cJSON *tsto = cJSON_GetObjectItemCaseSensitive(tol, "stochastic");
-    const double k_se = parity_num(tsto, "n_se", 4), floor = parity_num(tsto, "abs_floor", 1e-6);
-    const double tol_det = parity_num(cJSON_GetObjectItemCaseSensitive(tol, "deterministic"), "abs", 1e-6);
+    double k_se, floor, tol_det;
+    parity_tolerances(root, &k_se, &floor, &tol_det);
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "entries")) {
         const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "name"));

@@ -322,10 +322,8 @@ int tf_parity_case(const char *dir, const char *file, xbar_opt_kind kind)
     int rc = parity_load(dir, file, &root);
     if (rc != PARITY_PASS) return rc;
     const int fails0 = xt_failures;
-    const cJSON *tol = cJSON_GetObjectItemCaseSensitive(root, "tolerance");
-    const cJSON *tsto = cJSON_GetObjectItemCaseSensitive(tol, "stochastic");
-    const double k_se = parity_num(tsto, "n_se", 4), floor = parity_num(tsto, "abs_floor", 1e-6);
-    const double tol_det = parity_num(cJSON_GetObjectItemCaseSensitive(tol, "deterministic"), "abs", 1e-6);
+    double k_se, floor, tol_det;
+    parity_tolerances(root, &k_se, &floor, &tol_det);
     const cJSON *tile = cJSON_GetObjectItemCaseSensitive(root, "tile");
     static char tag[8];
     snprintf(tag, sizeof tag, "%.5s", file);

@@ -242,10 +242,8 @@ int parity_case9(const char *dir)
     int rc = parity_load(dir, "case9_mixed_precision.json", &root);
     if (rc != PARITY_PASS) return rc;
     const int fails0 = xt_failures;
-    const cJSON *tol = cJSON_GetObjectItemCaseSensitive(root, "tolerance");
-    const cJSON *tsto = cJSON_GetObjectItemCaseSensitive(tol, "stochastic");
-    const double k_se = parity_num(tsto, "n_se", 4), floor = parity_num(tsto, "abs_floor", 1e-6);
-    const double tol_det = parity_num(cJSON_GetObjectItemCaseSensitive(tol, "deterministic"), "abs", 1e-6);
+    double k_se, floor, tol_det;
+    parity_tolerances(root, &k_se, &floor, &tol_det);
     const cJSON *tile = cJSON_GetObjectItemCaseSensitive(root, "tile");
     case9_in in = {.m = (size_t)parity_num(tile, "out_size", 0),
                    .n = (size_t)parity_num(tile, "in_size", 0),

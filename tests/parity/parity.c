@@ -237,3 +237,12 @@ int parity_stat_ok(const parity_stat *impl, const parity_stat *ref, double k, do
     const int s = within(impl->std, impl->se_std, ref->std, ref->se_std, k, floor, zmax);
     return m && s;
 }
+
+void parity_tolerances(const cJSON *root, double *k_se, double *floor, double *tol_det)
+{
+    const cJSON *tol = cJSON_GetObjectItemCaseSensitive(root, "tolerance");
+    const cJSON *tsto = cJSON_GetObjectItemCaseSensitive(tol, "stochastic");
+    *k_se = parity_num(tsto, "n_se", 4);
+    *floor = parity_num(tsto, "abs_floor", 1e-6);
+    *tol_det = parity_num(cJSON_GetObjectItemCaseSensitive(tol, "deterministic"), "abs", 1e-6);
+}

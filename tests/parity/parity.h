@@ -36,6 +36,10 @@ double parity_at(const cJSON *arr, int nidx, const int *idx);
  * (another pulse type, fixed_bl off, res, sto_round, d_sparsity, um_grad_scale != 1). */
 int parity_update(const cJSON *u, xbar_update_params *out, const char **why);
 
+/* The tolerances of a case's JSON root: tolerance.stochastic.n_se (k, default 4) and
+ * .abs_floor (default 1e-6), tolerance.deterministic.abs (default 1e-6). */
+void parity_tolerances(const cJSON *root, double *k_se, double *floor, double *tol_det);
+
 /* ---- Devices ---- */
 
 /* Device parameters from an aihwkit device class name and its JSON fields
