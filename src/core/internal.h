@@ -114,6 +114,7 @@ xbar_status xbar_aw_step_dense_unchecked(xbar_aw *a, const float *G, float lr);
 #else
 #define XBAR_PAR_FOR(cond, clauses, ...)                                                                         \
     do {                                                                                                         \
+        (void)sizeof(cond); /* not evaluated; its variables count as used */                                    \
         __VA_ARGS__                                                                                              \
     } while (0)
 #endif

@@ -180,7 +180,7 @@ __attribute__((target("fma"))) static void axpy_fma(float *restrict c, float s, 
 }
 #define AXPY(fma, c, s, x, n) ((fma) ? axpy_fma(c, s, x, n) : axpy_libm(c, s, x, n))
 #else
-#define AXPY(fma, c, s, x, n) axpy_libm(c, s, x, n)
+#define AXPY(fma, c, s, x, n) ((void)(fma), axpy_libm(c, s, x, n))
 #endif
 
 /* Vector updates 0..nb-1 of (X, D) into chi, in order. Threads take blocks of rows; each
