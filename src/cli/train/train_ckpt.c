@@ -180,6 +180,28 @@ static int write_body(FILE *f, const ckpt_meta *m, const train_history *h, xbar_
     return 0;
 }
 
+/*
+ * Make prev a copy of path's current file without ever leaving path missing:
+ * hard-link it as PREV.tmp and rename that over prev. Where the file system
+ * has no hard links, path is renamed to prev (path is then missing until the
+ * new file is renamed in; ckpt_load_latest falls back to prev). No path yet
+ * is not an error. @return 0 or -1 (errno set).
+ */
+static int keep_as_prev(const char *path, const char *prev)
+{
+    char lnk[OUT_PATH_MAX + 48];
+    snprintf(lnk, sizeof lnk, "%s.tmp", prev);
+    unlink(lnk);
+    if (!link(path, lnk)) {
+        if (!rename(lnk, prev)) return 0;
+        const int e = errno;
+        unlink(lnk);
+        return errno = e, -1;
+    }
+    if (errno == ENOENT) return 0;
+    return rename(path, prev) && errno != ENOENT ? -1 : 0;
+}
+
 int ckpt_write(const char *path, const char *prev, const ckpt_meta *m, const train_history *h, xbar_net *net,
                uint32_t *state_crc, char *err, size_t n)
 {
@@ -211,7 +233,7 @@ int ckpt_write(const char *path, const char *prev, const ckpt_meta *m, const tra
         return -1;
     }
     if (state_crc) *state_crc = part;
-    if ((prev && rename(path, prev) && errno != ENOENT) || rename(tmp, path)) {
+    if ((prev && keep_as_prev(path, prev)) || rename(tmp, path)) {
         snprintf(err, n, "checkpoint %s: cannot rename %s: %s", path, tmp, strerror(errno));
         unlink(tmp);
         return -1;

@@ -35,8 +35,11 @@
  * is refused instead of continuing differently.
  *
  * Writing: the bytes go to PATH.tmp, which is fsynced; then (when rotating)
- * PATH is renamed to PREV, PATH.tmp to PATH, and the directory is fsynced. A
- * kill at any moment leaves the latest complete checkpoint as PATH or PREV.
+ * PATH is hard-linked as PREV.tmp and that renamed over PREV, PATH.tmp is
+ * renamed over PATH, and the directory is fsynced. A kill at any moment leaves
+ * a complete PATH (the latest or the one before it) and PREV. On a file system
+ * without hard links PATH is renamed to PREV instead, and a kill between the
+ * two renames leaves only PREV (a resume falls back to it).
  */
 #ifndef XBAR_CLI_TRAIN_CKPT_H
 #define XBAR_CLI_TRAIN_CKPT_H
