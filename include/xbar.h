@@ -1268,6 +1268,8 @@ typedef struct {
     float *winf;           /* ||W_k||_inf / tau over the analog weights (0 digital) */
     float *pinf;           /* Tiki-Taka: ||P_k||_inf / tau (0 otherwise) */
     double final_error;    /* mean loss over the last 10% of iterations */
+    double w_err;          /* std over the D weights of W - W* (the weight-programming error),
+                              mean over the last 10% of iterations */
     double S_K;            /* mean of (||W||^2/tau^2)/(1 - ||W||^2/tau^2) (thm3: after burn-in) */
     double sigma2;         /* E||eps||^2 of the gradient noise */
     double bound_4sigma2_SK;

@@ -154,6 +154,33 @@ int main(int argc, char **argv)
     snprintf(a, sizeof a, "lsq --config %s --out %s", p3, d1);
     xt_bad(a, "tau", "0", d1);
     xt_bad("frobnicate", "frobnicate", NULL, NULL);
+    /* [slow_device] (the successors' slow tile): refused unless optimizer.slow_device_own, like
+     * [device] when its model does not read a key, and one pulse below its range; when given,
+     * it changes the run */
+    snprintf(a, sizeof a, "%s --set slow_device.dw_min=0.1 --out %s", q, d1);
+    xt_bad(a, "slow_device.dw_min = 0.1", "slow_device_own is false", d1);
+    const char *sq = "lsq --preset tt --quiet --set lsq.kinds=tt_pulse --set lsq.sweep_key= --set lsq.iterations=40 "
+                     "--set optimizer.kind=ttv2 --set optimizer.slow_device_own=true";
+    snprintf(a, sizeof a, "%s --set slow_device.w_max=0.5 --out %s", sq, d1);
+    xt_bad(a, "slow_device.w_max = 0.5", "does not use w_max", d1);
+    snprintf(a, sizeof a, "%s --set slow_device.dw_min=5 --out %s", sq, d1);
+    xt_bad(a, "slow_device", "dw_min = 5", d1);
+    snprintf(a, sizeof a, "%s --out %s/sd1", sq, tmp);
+    CHECK(xt_run(a) == 0, "xbar %s failed", a);
+    snprintf(a, sizeof a, "%s --set slow_device.dw_min=0.01 --out %s/sd2", sq, tmp);
+    CHECK(xt_run(a) == 0, "xbar %s failed", a);
+    snprintf(a, sizeof a, "lsq --quiet --config %s/sd2/config.ini --out %s/sd3", tmp, tmp);
+    CHECK(xt_run(a) == 0, "the config.ini of an lsq run with [slow_device] does not load back");
+    char s1[400], s2[400], s3[400];
+    snprintf(s1, sizeof s1, "%s/sd1/metrics.csv", tmp);
+    snprintf(s2, sizeof s2, "%s/sd2/metrics.csv", tmp);
+    snprintf(s3, sizeof s3, "%s/sd3/metrics.csv", tmp);
+    CHECK(!xt_same_file(s1, s2), "lsq: slow_device.dw_min did not change the run");
+    CHECK(xt_same_file(s2, s3), "lsq: the rerun from config.ini with [slow_device] differs");
+    snprintf(s1, sizeof s1, "%s/sd2/summary.json", tmp);
+    char *sj = xt_slurp(s1, NULL);
+    CHECK(sj && strstr(sj, "\"w_err\""), "lsq summary.json: no w_err");
+    free(sj);
     /* an existing output directory is not overwritten without --force */
     snprintf(a, sizeof a, "%s --out %s/t1", base, tmp);
     xt_bad(a, "exists", "--force", NULL);

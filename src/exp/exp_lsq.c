@@ -310,8 +310,21 @@ static double noise_variance(const lsq_state *q, const xbar_lsq_setup *s, double
 
 /* Sums of the summary metrics over the iterations. */
 typedef struct {
-    double err, sk, g2;
+    double err, sk, g2, werr;
 } lsq_sums;
+
+/* std over j < D of w[j] - wstar[j] */
+static double weight_error(const float *w, const float *wstar, int D)
+{
+    double m = 0, v = 0;
+    for (int j = 0; j < D; j++) m += (double)w[j] - wstar[j];
+    m /= D;
+    for (int j = 0; j < D; j++) {
+        double e = (double)w[j] - wstar[j] - m;
+        v += e * e;
+    }
+    return sqrt(v / D);
+}
 
 /* Iteration k's metrics at the current weights (left in q->w, q->c, q->g for the step). */
 static void record(lsq_state *q, const xbar_lsq_setup *s, int k, xbar_lsq_result *r, lsq_sums *sum)
@@ -337,7 +350,10 @@ static void record(lsq_state *q, const xbar_lsq_setup *s, int k, xbar_lsq_result
     r->winf[k] = (float)wi;
     r->pinf[k] = (float)pi;
     r->winf_max = fmax(r->winf_max, wi);
-    if (k >= tail) sum->err += loss;
+    if (k >= tail) {
+        sum->err += loss;
+        sum->werr += weight_error(w, p->wstar, D);
+    }
     if (k >= burn) {
         double qq = wi * wi;
         sum->sk += qq < 1 ? qq / (1 - qq) : INFINITY;
@@ -410,12 +426,13 @@ xbar_status xbar_lsq_run(const xbar_lsq_setup *s, xbar_lsq_kind kind, xbar_lsq_r
 
     q.nstream = xbar_stream(XBAR_RNG_USER + 3, 0, 0);
     const int burn = K / 5, tail = K - K / 10;
-    lsq_sums sum = {0, 0, 0};
+    lsq_sums sum = {0, 0, 0, 0};
     for (int k = 0; k < K && st == XBAR_OK; k++) {
         record(&q, s, k, r, &sum);
         st = step(&q, s, k);
     }
     r->final_error = sum.err / (K - tail);
+    r->w_err = sum.werr / (K - tail);
     r->S_K = sum.sk / (K - burn);
     r->grad2_mean = sum.g2 / (K - burn);
     r->bound_4sigma2_SK = 4 * r->sigma2 * r->S_K;

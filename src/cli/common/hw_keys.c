@@ -144,6 +144,27 @@ int hw_device_unused(const cfg_key *tab, const void *obj, size_t dev, const hw_k
     return hw_device_unused_in(tab, obj, dev, "device", m, err, n);
 }
 
+int hw_slow_device_given(const cfg_key *tab, const void *obj, size_t dev, int own, const hw_key_marks *m, char *err,
+                         size_t n)
+{
+    for (size_t i = 0; !own && tab[i].section && i < HW_MAX_KEYS; i++) {
+        if (!m->set[i] || strcmp(tab[i].section, "slow_device")) continue;
+        char val[256];
+        cfg_format_value(&tab[i], obj, val, sizeof val);
+        snprintf(err, n, "slow_device.%s = %s: optimizer.slow_device_own is false, so the slow tile C uses [device] "
+                 "(set optimizer.slow_device_own = true to give C this device)", tab[i].key, val);
+        return -1;
+    }
+    return hw_device_unused_in(tab, obj, dev, "slow_device", m, err, n);
+}
+
+int hw_slow_device_key_used(const cfg_key *k, int own, xbar_device_model model, char *why, size_t n)
+{
+    if (strcmp(k->section, "slow_device")) return 1;
+    if (!own) return snprintf(why, n, "optimizer.slow_device_own is false"), 0;
+    return hw_device_key_used_in(k, "slow_device", model, why, n);
+}
+
 /* ---- one pulse against the range -------------------------------------------------- */
 
 int hw_device_check(const xbar_device_params *d, char *err, size_t n)

@@ -95,6 +95,17 @@ int hw_device_key_used_in(const cfg_key *k, const char *section, xbar_device_mod
 int hw_device_unused_in(const cfg_key *tab, const void *obj, size_t dev, const char *section, const hw_key_marks *m,
                         char *err, size_t n);
 
+/**
+ * The [slow_device] section (the slow tile's own device, xbar_opt_params.slow_device) at byte
+ * offset `dev` of obj, used only when `own` (optimizer.slow_device_own). hw_slow_device_given
+ * refuses a marked slow_device key while !own ("slow_device.dw_min = 0.1: optimizer.slow_device_own
+ * is false, so the slow tile C uses [device] (...)") and one its model does not read;
+ * hw_slow_device_key_used is the cfg_used_fn test of its rows (1 for rows of other sections).
+ */
+int hw_slow_device_given(const cfg_key *tab, const void *obj, size_t dev, int own, const hw_key_marks *m, char *err,
+                         size_t n);
+int hw_slow_device_key_used(const cfg_key *k, int own, xbar_device_model model, char *why, size_t n);
+
 /** The "does not use" message of hw_device_unused for key = value under model d->model:
  *  "device.KEY = VALUE: the MODEL model does not use KEY " and xbar_device_key_unused. */
 void hw_device_unused_msg(const xbar_device_params *d, const char *key, const char *value, char *err, size_t n);

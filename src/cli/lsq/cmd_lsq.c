@@ -36,10 +36,10 @@ int cmd_lsq(int argc, char **argv)
     lsq_outcome o;
     int rc = lsq_execute(&c, out, a.force, a.quiet, &o, err, sizeof err);
     if (rc) return cli_error("lsq", "%s", err), rc;
-    printf("%-34s %12s %12s %10s %10s\n", "curve", "final_error", "4sigma2*S_K", "ratio", "seconds");
+    printf("%-34s %12s %12s %10s %10s %10s\n", "curve", "final_error", "4sigma2*S_K", "ratio", "seconds", "w_err");
     for (int i = 0; i < o.n; i++)
-        printf("%-34s %12.4g %12.4g %10.4g %10.2f\n", o.curve[i].name, o.res[i].final_error,
-               o.res[i].bound_4sigma2_SK, o.res[i].ratio, o.res[i].seconds);
+        printf("%-34s %12.4g %12.4g %10.4g %10.2f %10.4g\n", o.curve[i].name, o.res[i].final_error,
+               o.res[i].bound_4sigma2_SK, o.res[i].ratio, o.res[i].seconds, o.res[i].w_err);
     printf("wrote %s\n", path_show(out));
     lsq_outcome_free(&o);
     return EXIT_OK;

@@ -57,6 +57,8 @@ const cfg_key *lsq_keys(void)
      * the tt_pulse curves (xbar_lsq_run) */
     hw_keys_add(&t, opt, 0, HW_ALL, "optimizer", offsetof(lsq_cfg, s.opt));
     hw_keys_add(&t, xbar_update_keys(), 0, 5, "transfer", offsetof(lsq_cfg, s.opt.transfer_update));
+    /* the slow tile's own device (the Tiki-Taka successors, optimizer.slow_device_own) */
+    hw_keys_add(&t, xbar_device_keys(), 0, HW_ALL, "slow_device", offsetof(lsq_cfg, s.opt.slow_device));
     return t.k;
 }
 
@@ -67,6 +69,7 @@ lsq_cfg lsq_cfg_defaults(void)
     strcpy(c.kinds, "digital,analog_pulse");
     c.ema = 0.0;
     c.s = xbar_lsq_setup_defaults();
+    c.s.opt.slow_device = c.s.device; /* [slow_device] starts as [device]'s defaults */
     return c;
 }
 
@@ -178,6 +181,8 @@ static int only_model(unsigned models)
 int lsq_cfg_uses(const cfg_key *k, const void *obj, char *why, size_t n)
 {
     const lsq_cfg *c = obj;
+    if (!strcmp(k->section, "slow_device"))
+        return hw_slow_device_key_used(k, c->s.opt.slow_device_own, c->s.opt.slow_device.model, why, n);
     if (strcmp(k->section, "device")) return 1;
     int dw_min;
     const unsigned models = curves_read(c, &dw_min);
@@ -200,7 +205,7 @@ static int check_marked(const lsq_cfg *c, const hw_key_marks *m, char *err, size
     for (size_t i = 0; keys[i].section && i < HW_MAX_KEYS; i++) {
         const cfg_key *k = &keys[i];
         char why[CFG_STR_MAX + 80], val[64];
-        if (!m->set[i] || lsq_cfg_uses(k, c, why, sizeof why)) continue;
+        if (!m->set[i] || !strcmp(k->section, "slow_device") || lsq_cfg_uses(k, c, why, sizeof why)) continue;
         cfg_format_value(k, c, val, sizeof val);
         int dw_min;
         const int one = only_model(curves_read(c, &dw_min));
@@ -219,7 +224,7 @@ static int check_marked(const lsq_cfg *c, const hw_key_marks *m, char *err, size
                      "= %s)", k->key, val, k->key, c->sweep_key, c->sweep_values);
         return -1;
     }
-    return 0;
+    return hw_slow_device_given(keys, c, offsetof(lsq_cfg, s.opt.slow_device), c->s.opt.slow_device_own, m, err, n);
 }
 
 int lsq_cfg_check_given(const lsq_cfg *c, const char *config, const char *const *sets, int nsets, char *err, size_t n)
@@ -303,9 +308,9 @@ int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t 
                 snprintf(cv->value, sizeof cv->value, "%s", val);
             }
             cv->s = tmp.s;
+            char msg[768];
             const char *dev_key = sweep && !strncmp(c->sweep_key, "device.", 7) ? c->sweep_key + 7 : NULL;
             if (dev_key && !xbar_device_uses_key(cv->s.device.model, dev_key)) {
-                char msg[768];
                 hw_device_unused_msg(&cv->s.device, dev_key, val, msg, sizeof msg);
                 snprintf(err, n, "lsq.sweep_key = %s: %s", c->sweep_key, msg);
                 return -1;
@@ -318,6 +323,11 @@ int lsq_cfg_curves(const lsq_cfg *c, lsq_curve *out, int max, char *err, size_t 
             /* one pulse below the model's range (lsq.states > 0: dw_min = tau/states, xbar_lsq_setup_check) */
             if (cv->s.states == 0 && hw_device_check(&cv->s.device, err, n)) {
                 if (have) snprintf(err + strlen(err), n - strlen(err), " (curve %s)", val);
+                return -1;
+            }
+            if (cv->s.opt.slow_device_own && hw_device_check(&cv->s.opt.slow_device, msg, sizeof msg)) {
+                snprintf(err, n, "slow_device (optimizer.slow_device_own = true): %s%s%s%s", msg,
+                         have ? " (curve " : "", have ? val : "", have ? ")" : "");
                 return -1;
             }
             const char *bad = xbar_lsq_setup_check(&cv->s, cv->kind);

@@ -56,6 +56,7 @@ static int write_summary(const lsq_cfg *c, const lsq_outcome *o, const char *pat
         cJSON_AddStringToObject(e, "kind", xbar_lsq_kind_name(o->curve[i].kind));
         cJSON_AddStringToObject(e, "value", o->curve[i].value);
         cJSON_AddNumberToObject(e, "final_error", r->final_error);
+        cJSON_AddNumberToObject(e, "w_err", r->w_err);
         cJSON_AddNumberToObject(e, "S_K", r->S_K);
         cJSON_AddNumberToObject(e, "sigma2", r->sigma2);
         cJSON_AddNumberToObject(e, "bound_4sigma2_SK", r->bound_4sigma2_SK);

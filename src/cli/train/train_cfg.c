@@ -158,22 +158,13 @@ int train_cfg_check_given(const train_cfg *c, const char *config, const char *co
     hw_key_marks m;
     if (hw_keys_mark(train_keys(), &m, config, sets, nsets, err, n)) return -1;
     const cfg_key *tab = train_keys();
-    for (size_t i = 0; !c->opt.slow_device_own && tab[i].section && i < HW_MAX_KEYS; i++) {
-        if (!m.set[i] || strcmp(tab[i].section, "slow_device")) continue;
-        char val[256];
-        cfg_format_value(&tab[i], c, val, sizeof val);
-        return snprintf(err, n, "slow_device.%s = %s: optimizer.slow_device_own is false, so the slow tile C uses "
-                        "[device] (set optimizer.slow_device_own = true to give C this device)", tab[i].key, val), -1;
-    }
     if (hw_device_unused(tab, c, offsetof(train_cfg, device), &m, err, n)) return -1;
-    return hw_device_unused_in(tab, c, offsetof(train_cfg, opt.slow_device), "slow_device", &m, err, n);
+    return hw_slow_device_given(tab, c, offsetof(train_cfg, opt.slow_device), c->opt.slow_device_own, &m, err, n);
 }
 
 int train_cfg_uses(const cfg_key *k, const void *obj, char *why, size_t n)
 {
     const train_cfg *c = obj;
-    if (!strcmp(k->section, "slow_device") && !c->opt.slow_device_own)
-        return snprintf(why, n, "optimizer.slow_device_own is false"), 0;
     return hw_device_key_used(k, c->device.model, why, n) &&
-           hw_device_key_used_in(k, "slow_device", c->opt.slow_device.model, why, n);
+           hw_slow_device_key_used(k, c->opt.slow_device_own, c->opt.slow_device.model, why, n);
 }
