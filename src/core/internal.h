@@ -130,6 +130,10 @@ float xbar_rng_normal_first(uint64_t seed, uint64_t stream, uint64_t counter);
 void xbar_rng_znormal4(float z[4], uint64_t seed, uint64_t stream, uint64_t counter);
 /** z[k] = lane k%4 of xbar_rng_znormal4(seed, stream, counter0 + k/4), k < n. */
 void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0);
+/** z[k] = lane 0 of xbar_rng_znormal4(seed, stream, counter[k]), k < n: the first normal of
+ *  blocks at counters of their own (xbar_rng_znormal_fill(z + k, 1, seed, stream, counter[k])),
+ *  eight blocks per AVX2 call where the CPU has it. */
+void xbar_rng_znormal_first(float *z, const uint64_t *counter, size_t n, uint64_t seed, uint64_t stream);
 
 /** Row-major C = alpha op(A) op(B) + beta C (op: transpose when trans_* != 0; op(A) is
  *  M x K, op(B) K x N). The same bits for every thread count (blas.c). */

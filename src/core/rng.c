@@ -588,6 +588,41 @@ static void zig_flush(float *z, const zig_pending *p, size_t np, uint64_t seed, 
     for (size_t b = 0; b < np; b++) z[p[b].at] = zig_slow(p[b].w, seed, stream, p[b].counter, p[b].lane, first + 4 * b);
 }
 
+void xbar_rng_znormal_first(float *z, const uint64_t *counter, size_t n, uint64_t seed, uint64_t stream)
+{
+    uint32_t r[64], out[32];
+    zig_pending pend[8];
+    size_t np = 0;
+    for (size_t k = 0; k < n; k += 64) {
+        const size_t m = n - k < 64 ? n - k : 64;
+        for (size_t b = 0; b < m; b += 8) { /* word 0 of eight blocks, each at its own counter */
+            const size_t e = m - b < 8 ? m - b : 8;
+#ifdef XBAR_HAVE_AVX2_PHILOX
+            if (e > 1 && have_avx2()) {
+                uint64_t ctr[8];
+                uint32_t key0[8];
+                for (size_t l = 0; l < 8; l++) ctr[l] = counter[k + b + (l < e ? l : 0)], key0[l] = (uint32_t)seed;
+                philox_lanes_avx2(out, ctr, key0, (uint32_t)(seed >> 32), stream);
+                for (size_t l = 0; l < e; l++) r[b + l] = out[4 * l];
+                continue;
+            }
+#endif
+            for (size_t l = 0; l < e; l++) {
+                block(out, seed, stream, counter[k + b + l]);
+                r[b + l] = out[0];
+            }
+        }
+        uint64_t reject = zig_fast_words(z + k, r, m);
+        while (reject) {
+            const uint32_t j = (uint32_t)__builtin_ctzll(reject);
+            reject &= reject - 1;
+            pend[np++] = (zig_pending){r[j], 0, counter[k + j], k + j};
+            if (np == 8) zig_flush(z, pend, np, seed, stream), np = 0;
+        }
+    }
+    zig_flush(z, pend, np, seed, stream);
+}
+
 void xbar_rng_znormal_fill(float *z, size_t n, uint64_t seed, uint64_t stream, uint64_t counter0)
 {
     uint32_t r[8 * BATCH];

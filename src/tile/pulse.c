@@ -519,6 +519,56 @@ static uint64_t stochastic_row(struct xbar_tile *t, xbar_row_work *rw, size_t s,
     return pulses;
 }
 
+/* The update of one sample whose only active column is j, with one bit per line (bl = 1): the
+ * write of a transfer (x one-hot). The same bits as stochastic_row on every fired row, with
+ * the rows of the column as the slots of one call: their c2c normals from one vectorised draw
+ * (row i: the first normal at its row counter), their composed steps from one kernel call
+ * (slot o is device i n + j). sm: the sample's masks (fired rows, then negative rows). rw's
+ * arrays hold m + 8 entries (row_work for max(m, n)). Returns the pulses. */
+static uint64_t column_write(struct xbar_tile *t, xbar_row_work *rw, size_t j, const uint64_t *sm, uint64_t cs,
+                             uint64_t es)
+{
+    const size_t m = t->c.rows, n = t->c.cols, mr = (m + 63) / 64;
+    int32_t *off = rw->cnt, *up = rw->up;
+    const float px = t->px[j];
+    const int xsign = t->xsign[0];
+    size_t q = 0;
+    for (size_t w = 0; w < mr; w++)
+        for (uint64_t f = sm[w]; f; f &= f - 1) {
+            const size_t i = w * 64 + (size_t)lowest_bit(f);
+            const int dneg = (int)((sm[mr + w] >> (i & 63)) & 1);
+            const int dir = xsign >= 0 ? xsign != dneg : -1;
+            off[q] = (int32_t)(i * n);
+            up[q++] = dir >= 0 ? dir : (px < 0.0f) != dneg;
+        }
+    if (!q) return 0;
+    const xbar_devices *d = &t->dev;
+    const int noisy = d->p.dw_min_std != 0.0f;
+    float *z = rw->z, *wcol = t->w + j;
+    if (noisy) {
+        uint64_t ctr[64];
+        for (size_t o0 = 0; o0 < q; o0 += 64) {
+            const size_t e = q - o0 < 64 ? q - o0 : 64;
+            for (size_t o = 0; o < e; o++) ctr[o] = (uint64_t)((size_t)off[o0 + o] / n) << XBAR_SLOT_SHIFT;
+            xbar_rng_znormal_first(z + o0, ctr, e, t->c.seed, cs);
+        }
+        memset(z + q, 0, 8 * sizeof *z);
+    }
+    int taken = -1;
+    if (!noisy || t->c.update.compose_pulses)
+        taken = xbar_compose_slots(d, j, wcol, q, off, up, rw->ones, noisy ? z : NULL, rw->wc, rw->ok, 1, -1);
+    if (taken >= 0)
+        for (size_t o = 0; o < q; o++) wcol[off[o]] = rw->wc[o];
+    if (taken < (int)q)
+        for (size_t o = 0; o < q; o++) {
+            if (taken >= 0 && rw->ok[o] != 0.0f) continue;
+            const size_t k = (size_t)off[o] + j;
+            t->w[k] = xbar_tile_slot_pulses(t, k, t->w[k], up[o], 1u, noisy ? z[o] : 0.0f, es,
+                                            XBAR_EACH_COUNTER(0, m * n, k));
+        }
+    return q;
+}
+
 xbar_status xbar_pulse_rank1(struct xbar_tile *t, const float *X, const float *D, size_t batch, float lr)
 {
     const size_t m = t->c.rows, n = t->c.cols;
@@ -597,8 +647,16 @@ for (size_t i = 0; i < m; i++) {
             }
         });
     } else {
-        if (row_work(t, xbar_get_threads(), n))
+        /* one sample, one active column, one bit per line: the column's rows in one pass */
+        const int column = batch == 1 && words == 1 && t->bl[0] == 1 && t->nact[0] == 1 && !most_active(1, n) &&
+                           m * n <= (size_t)INT32_MAX;
+        if (row_work(t, xbar_get_threads(), column && m > n ? m : n))
             return xbar_fail(XBAR_ENOMEM, "tile update: out of memory (%zu columns)", n);
+        if (column) {
+            t->n_pulses += column_write(t, t->rw, t->act[0], t->smask, cs, es);
+            t->n_updates++;
+            return XBAR_OK;
+        }
         /* per row, the samples whose d line fired and those with d < 0, as bit masks transposed
          * from the per-sample masks of step 2 (a row's lines lie m lines apart from one sample
          * to the next, a page or more), so the row loop reads one mask per row */

@@ -8,6 +8,10 @@
 # and how the new results were checked to be statistically the same):
 #   the 8 train.* lines of tanh networks: the library's own tanh (src/core/xmath.c)
 #   replaced glibc's tanhf (both within 1 ulp; they differ in some last bits).
+#   the 7 reproduce.*.summary lines: `xbar lsq`'s summary.json gained w_err (no result
+#   changed: the metrics lines are the same).
+# Added lines: train.*.{ttv2,c_ttv2,agad,mixed_precision}, recorded by the build before the
+# transfers' one-column write path (src/tile/pulse.c, column_write), which keeps them.
 # Usage: check.sh XBAR GOLDEN [--write]    (--write: record expected.txt anew)
 set -euo pipefail
 # One OpenBLAS kernel set on every x86-64 host with AVX2, so that products give the same bits
@@ -22,7 +26,7 @@ out=$tmp/got.txt
 "$golden" tiles >"$out"
 bash "$here/../../scripts/synth_idx.sh" "$tmp/data" 40 20 8
 for net in "fcn:linear:16 tanh linear:10" "cnn:conv:4:5:2 tanh maxpool:2 linear:10"; do
-  for opt in digital analog_sgd tiki_taka; do
+  for opt in digital analog_sgd tiki_taka ttv2 c_ttv2 agad mixed_precision; do
     name=train.${net%%:*}.$opt
     "$xbar" train --quiet --threads 1 --set data.dir="$tmp/data" --set train.epochs=2 --set train.lr=0.1 \
       --set "model.layers=${net#*:}" --set optimizer.kind=$opt --out "$tmp/$name" >/dev/null
