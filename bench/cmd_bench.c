@@ -71,12 +71,13 @@
 #include "xbar.h"
 
 static const char summary_text[] =
-    "Measure xbar against this machine's limits (issue 4, docs/performance.md) and, with --aihwkit,\n"
+    "Measure xbar against this machine's limits (docs/performance.md) and, with --aihwkit,\n"
     "against aihwkit timed alongside on the same machine:\n"
     "(1) sgemm, memory copy and normal-generator ceilings; (2) tile forward + backward with the\n"
     "default IO vs sgemm; (3) the pulsed update (BL 31) in the dense and MNIST-like regimes for the\n"
     "ALD, soft bounds and a Tiki-Taka pair vs a perfect implementation; (5) FCN and CNN training\n"
-    "samples/s; (6) memory per device and peak RSS. Every case at 1 thread and at --threads N\n"
+    "samples/s for every optimizer, and the FCN's epoch at batch 10 over Tiki-Taka's; (6) memory per\n"
+    "device and peak RSS. Every case at 1 thread and at --threads N\n"
     "(default: the CPUs this process may use). Writes DIR/bench.txt (the table) and DIR/bench.json (default DIR out/bench;\n"
     "an existing one needs --force); progress on stderr. --config, --set and --seed do not apply.\n"
     "--aihwkit FILE: the JSON of ../shared/tools/aihwkit/bench_pair.py --json FILE run on this machine\n"
@@ -84,7 +85,7 @@ static const char summary_text[] =
     "of the same name (\"read fwd+bwd 512x512 b64\", \"update dense softbounds 512x512 b64\", ...) is\n"
     "compared with the min of its calls. It may also hold, added by hand, \"fcn epoch digital\",\n"
     "\"fcn epoch analog_sgd\", \"fcn epoch tiki_taka\": seconds of one 8k-MNIST FCN epoch at batch 10\n"
-    "(e.g. from bench_mnist_fcn.py); the FCN is then timed at batch 10 too. A file that cannot be read\n"
+    "(e.g. from bench_mnist_fcn.py), compared with the FCN at batch 10. A file that cannot be read\n"
     "or used is refused before anything is timed (exit 2). Without it, no aihwkit figure is printed.";
 
 static void print_versus(bench_ctx *b)

@@ -69,6 +69,19 @@ static void check_bench(const char *path)
     check_rows(root, "update", upd, 6);
     check_rows(root, "train", train, 6);
     check_rows(root, "versus_aihwkit", vs, 1);
+    /* the FCN at batch 10: every optimizer, its epoch over Tiki-Taka's (Tiki-Taka's own: exactly 1) */
+    static const char *const fcn10[] = {"samples_per_s", "epoch_seconds", "vs_tiki_taka", NULL};
+    check_rows(root, "train_fcn_8k", fcn10, 7);
+    const cJSON *f10 = cJSON_GetObjectItemCaseSensitive(root, "train_fcn_8k"), *row;
+    int tt = 0;
+    cJSON_ArrayForEach(row, f10)
+    {
+        const cJSON *opt = cJSON_GetObjectItemCaseSensitive(row, "optimizer");
+        if (!cJSON_IsString(opt) || strcmp(opt->valuestring, "tiki_taka")) continue;
+        const cJSON *r1 = cJSON_GetObjectItemCaseSensitive(row, "vs_tiki_taka");
+        tt = cJSON_IsArray(r1) && cJSON_GetArraySize(r1) > 0 && cJSON_GetArrayItem(r1, 0)->valuedouble == 1.0;
+    }
+    CHECK(tt, "bench.json train_fcn_8k: no tiki_taka row with vs_tiki_taka 1");
     /* the fabricated aihwkit read 512x512 b64 (calls of 4, 2, 3 ms: min 2 ms); none for 256x256 */
     const cJSON *reads = cJSON_GetObjectItemCaseSensitive(root, "read"), *r, *hit = NULL;
     cJSON_ArrayForEach(r, reads)
