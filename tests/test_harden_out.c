@@ -314,6 +314,10 @@ static void refused_reproduce(void)
     int rc = run(av);
     REFUSED(rc, "reproduce --full without configs", "no-such-configs");
     CHECK(!lexists("R") && !lexists("out"), "refused reproduce --full created R or ./out");
+    char *fam[] = {"reproduce", "--full", "--quiet", "--parts", "tt-family", "--out", "R", NULL};
+    rc = run(fam);
+    REFUSED(rc, "reproduce --full --parts tt-family without its least-squares configs", "lsq-ref-offset-tiki_taka.ini");
+    CHECK(!lexists("R") && !lexists("out"), "refused reproduce --full --parts tt-family created R or ./out");
     char *res[] = {"train", "--resume", "--quiet", "--out", "deep/x", NULL};
     rc = run(res);
     REFUSED(rc, "--resume into missing folders", "no interrupted run");

@@ -94,3 +94,16 @@ int json_write_file(const cJSON *root, const char *path, char *err, size_t n)
     free(buf);
     return rc;
 }
+
+cJSON *json_read_summary(const char *dir, char *err, size_t n)
+{
+    char path[OUT_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *text;
+    size_t len;
+    if (out_read_file(path, &text, &len, err, n)) return NULL;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    if (!j) snprintf(err, n, "%.900s: not JSON", path);
+    return j;
+}

@@ -38,4 +38,10 @@ cJSON *json_add_array(cJSON *obj, const char *name, const double *v, size_t n);
  */
 int json_write_file(const cJSON *root, const char *path, char *err, size_t errlen);
 
+/**
+ * Parse DIR/summary.json of a finished run. @return the document (free with cJSON_Delete), or
+ * NULL with err ("cannot read DIR/summary.json: ...", "DIR/summary.json: not JSON").
+ */
+cJSON *json_read_summary(const char *dir, char *err, size_t errlen);
+
 #endif

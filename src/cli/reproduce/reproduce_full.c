@@ -11,11 +11,13 @@
 #include <errno.h>
 
 #include "commands.h"
+#include "jsonout.h"
 #include "outdir.h"
 #include "outlock.h"
 #include "pathname.h"
 #include "plot.h"
 #include "reproduce_full.h"
+#include "reproduce_lsq.h"
 #include "train_ckpt.h"
 #include "train_data.h"
 #include "train_mem.h"
@@ -77,18 +79,13 @@ static int in_list(const char *list, const char *name)
 /* Read test_acc[], wall_s and samples_per_s of a finished run. */
 static int read_summary(const char *dir, double *acc, int *epochs, double *wall, double *sps, char *err, size_t n)
 {
-    char path[OUT_PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    char *text;
-    size_t len;
-    if (out_read_file(path, &text, &len, err, n)) return -1;
-    cJSON *j = cJSON_Parse(text);
-    free(text);
+    cJSON *j = json_read_summary(dir, err, n);
+    if (!j) return -1;
     cJSON *a = cJSON_GetObjectItem(j, "test_acc");
     int ne = cJSON_GetArraySize(a);
     if (!j || !cJSON_IsArray(a) || ne < 1 || ne > MAX_EPOCHS) {
         cJSON_Delete(j);
-        return snprintf(err, n, "%.900s: no test_acc array", path), -1;
+        return snprintf(err, n, "%.900s/summary.json: no test_acc array", dir), -1;
     }
     for (int e = 0; e < ne; e++) acc[e] = cJSON_GetArrayItem(a, e)->valuedouble;
     *epochs = ne;
@@ -285,6 +282,7 @@ static void plot_part(const char *dir, const part_def *p, const result *r, int n
  * read: checked before any folder is created or any run started. @return 0 or -1 (err). */
 static int check_configs(const full_opts *fo, char *err, size_t n)
 {
+    if (in_list(fo->parts, "tt-family") && repro_lsq_check(err, n)) return -1;
     for (int p = 0; p < NPARTS; p++) {
         if (!in_list(fo->parts, parts[p].part)) continue;
         for (int i = 0; i < n_configs(&parts[p]); i++) {
@@ -359,6 +357,8 @@ static int run_all(const cli_args *a, const full_opts *fo, const char *dir)
         if (!rc) plot_part(dir, &parts[p], r, nc, f);
         free(r);
     }
+    /* the part's least-squares experiments: in this process, each run a second or two */
+    if (!rc && in_list(fo->parts, "tt-family")) rc = repro_lsq_run(dir, fo->seeds, a->quiet, f, err, sizeof err);
     fclose(f);
     if (rc) {
         free(text);

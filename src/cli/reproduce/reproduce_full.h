@@ -9,7 +9,8 @@
  * ± the mean over those epochs of the per-epoch std over seeds (the paper's
  * statistic), wall time and samples/s, and checks the paper's claims.
  * With jobs > 1, that many runs go at once, each in a child process (each
- * run is serial unless --threads is given).
+ * run is serial unless --threads is given). The part tt-family also runs its
+ * least-squares experiments (reproduce_lsq.h) after its network runs.
  */
 #ifndef XBAR_CLI_REPRODUCE_FULL_H
 #define XBAR_CLI_REPRODUCE_FULL_H

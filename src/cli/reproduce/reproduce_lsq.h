@@ -1,0 +1,30 @@
+/*
+ * reproduce_lsq.h - the least-squares experiments of `xbar reproduce --full --parts tt-family`
+ * (the network runs of the part are reproduce_full.c's):
+ *   offset sweep  configs/tt-family/lsq-ref-offset-KIND.ini, KIND = tiki_taka, ttv2, c_ttv2,
+ *                 agad: the final error f(W) - f* per spread sigma_r of the fast tile's
+ *                 references (one `xbar lsq` run each, its own seed);
+ *   weight        configs/tt-family/wp/wp-KIND.ini, KIND = analog_sgd, ttv2, c_ttv2, agad, over
+ *   programming   n_states (dw_min = 2/n_states, on [device] and [slow_device]) x lr x seed
+ *                 (device construction and pulses): w_err, the std of W - W*, per sigma_r; per
+ *                 optimizer and n_states the lr with the lowest mean w_err at sigma_r = 0 is
+ *                 reported for every sigma_r (tuned without offsets).
+ * Each run goes into DIR/tt-family/lsq-offset/KIND or DIR/tt-family/wp/KIND-nN-lrLR-sS and is
+ * skipped when its summary.json exists, so an interrupted reproduction resumes. The tables go
+ * to md (markdown); the plots (w_err against n_states, a line per sigma_r, one per optimizer)
+ * to DIR/tt-family-wp-KIND.png.
+ */
+#ifndef XBAR_CLI_REPRODUCE_LSQ_H
+#define XBAR_CLI_REPRODUCE_LSQ_H
+
+#include <stdio.h>
+
+/** Every configuration loads and expands into curves as its runs will use it (before any
+ *  folder is made). @return 0, or -1 with err naming the file, key and value. */
+int repro_lsq_check(char *err, size_t n);
+
+/** The runs (seeds 1..seeds of the grid), then the tables into md and the plots into dir.
+ *  Progress on stderr unless quiet. @return 0, 1 (a run failed: err) or 2 (bad input: err). */
+int repro_lsq_run(const char *dir, int seeds, int quiet, FILE *md, char *err, size_t n);
+
+#endif
