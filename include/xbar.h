@@ -381,6 +381,10 @@ typedef struct {
                                        g = w + r_i, r_i = reference_mean + ref_std ξ_i (ALD: symmetric
                                        point sym_point + ref_std ξ_i, r_i = -that); see xbar_devices.
                                        >= 0. Default 0 (every device at the mean) */
+    float resp_c;                   /* ALD: asymmetry c of the perturbed linear response (F25 §1.1),
+                                       q+ = (1 + c)(1 - u/tau), q- = (1 - c)(1 + u/tau), u = w -
+                                       sym_point: symmetric point sym_point + c tau. |c| < 1.
+                                       Default 0 (the ALD) */
 } xbar_device_params;
 
 /** Defaults of a model: aihwkit 0.9.0's for the aihwkit models (variation on),
@@ -510,6 +514,18 @@ xbar_status xbar_device_q(const xbar_devices *d, size_t i, double w, double *q_u
 /** F(w) = (q- + q+)/2 and G(w) = (q- - q+)/2 of device i. Either output may be
  *  NULL. @return XBAR_OK or XBAR_EINVAL. */
 xbar_status xbar_device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G);
+/** The noise-free response of a device at w, in double precision. */
+typedef struct {
+    double q_up, q_dn; /* response factors q+(w), q-(w) (step / granularity) */
+    double F, G;       /* (q- + q+)/2, (q- - q+)/2 */
+    double dF, dG;     /* dF/dw, dG/dw */
+} xbar_response;
+/** The response of device i at w in double precision: the steps of the linear models (ald,
+ *  constant_step, linear_step, soft_bounds, soft_bounds_ref), pow_zs and exp_zs in closed form
+ *  (the other models' float32 step), slopes by central differences with h = 1e-6 of the range
+ *  (relative error ~1e-9 on the closed forms). Inside the bounds; at a bound the difference
+ *  straddles it. @return XBAR_OK, or XBAR_EINVAL (d, i or w). */
+xbar_status xbar_device_response(const xbar_devices *d, size_t i, double w, xbar_response *r);
 /** Symmetric point of device i (G = 0), by closed form or bisection; with a per-device
  *  reference r_i (device.ref_std) that of device i's own reference. */
 double xbar_device_symmetric_point(const xbar_devices *d, size_t i);

@@ -38,6 +38,28 @@ static float exp_step(const xbar_devices *d, size_t i, float g, int up, float nz
     return xbar_device_q_step(&d->p, s, expm1f(a * (2.0f * dist / R)) / expm1f(a), nz);
 }
 
+/* pow_step and exp_step in double precision (xbar_device_response) */
+static double dist_exact(const xbar_devices *d, size_t i, double g, int up, double *R)
+{
+    const double hi = d->b_max[i], lo = d->b_min[i];
+    *R = hi - lo;
+    return fmax(up ? hi - g : g - lo, 0.0);
+}
+
+static double pow_exact(const xbar_devices *d, size_t i, double g, int up)
+{
+    double R;
+    const double dist = dist_exact(d, i, g, up, &R);
+    return (up ? d->s_up[i] : d->s_dn[i]) * pow(2.0 * dist / R, up ? d->a_up[i] : d->a_dn[i]);
+}
+
+static double exp_exact(const xbar_devices *d, size_t i, double g, int up)
+{
+    double R;
+    const double dist = dist_exact(d, i, g, up, &R), a = up ? d->a_up[i] : d->a_dn[i];
+    return (up ? d->s_up[i] : d->s_dn[i]) * expm1(a * (2.0 * dist / R)) / expm1(a);
+}
+
 static const xbar_key key_gamma_res = XBAR_DEVICE_FLOAT_KEY(gamma_res, XBAR_KEY_POS, "pow_zs / exp_zs only: exponent");
 static const xbar_key *const keys[] = {&key_gamma_res, NULL};
 
@@ -49,6 +71,7 @@ const xbar_device_ops xbar_device_ops_pow_zs = {
     .check = check,
     .coef = coef,
     .step = pow_step,
+    .step_exact = pow_exact,
     .keys = keys,
     .shape = "its exponent is set by device.gamma_res",
 };
@@ -61,6 +84,7 @@ const xbar_device_ops xbar_device_ops_exp_zs = {
     .check = check,
     .coef = coef,
     .step = exp_step,
+    .step_exact = exp_exact,
     .keys = keys,
     .shape = "its exponent is set by device.gamma_res",
 };

@@ -199,6 +199,8 @@ xbar_status xbar_devices_init_unchecked(xbar_devices *d, const xbar_device_param
     if (o->reference) o->reference(q, &wmax, &wmin, &ref);
 
     const float up_bias = fminf(q->up_down, 0.0f), down_bias = -fmaxf(q->up_down, 0.0f);
+    float su = 1.0f, sd = 1.0f; /* the model's step factors (ALD's resp_c) */
+    if (o->step_scale) o->step_scale(q, &su, &sd);
     const uint64_t stream = xbar_stream(XBAR_RNG_DTOD, object, 0);
     for (size_t i = 0; i < n; i++) {
         float z[4];
@@ -208,6 +210,7 @@ xbar_status xbar_devices_init_unchecked(xbar_devices *d, const xbar_device_param
         /* enforce_consistency: positive steps, ordered bounds around 0 */
         d->s_up[i] = fabsf((up_bias + gain + r) * q->dw_min);
         d->s_dn[i] = fabsf((down_bias + gain - r) * q->dw_min);
+        if (o->step_scale) d->s_up[i] *= su, d->s_dn[i] *= sd;
         if (bl > bu) {
             const float t = bl;
             bl = bu;
@@ -299,6 +302,42 @@ void xbar_device_q_unchecked(const xbar_devices *d, size_t i, double w, double *
     const float g = (float)(w + xbar_device_ref_at(d, i));
     *q_up = step(d, i, g, 1, 0.0f) / (double)d->granularity;
     *q_dn = step(d, i, g, 0, 0.0f) / (double)d->granularity;
+}
+
+/* The noise-free step of device i at g in double precision (device_ops.h step_exact). */
+static double step_exact(const xbar_devices *d, size_t i, double g, int up)
+{
+    const xbar_device_ops *o = xbar_device_ops_of(d->p.model);
+    double s, a;
+    if (o->step_exact) return o->step_exact(d, i, g, up);
+    if (xbar_linear_step(d, i, up, &s, &a)) return s + a * g;
+    return o->step(d, i, (float)g, up, 0.0f);
+}
+
+/* q+, q- of device i at w from step_exact */
+static void q_exact(const xbar_devices *d, size_t i, double w, double *qu, double *qd)
+{
+    const double g = w + xbar_device_ref_at(d, i);
+    *qu = step_exact(d, i, g, 1) / d->granularity;
+    *qd = step_exact(d, i, g, 0) / d->granularity;
+}
+
+xbar_status xbar_device_response(const xbar_devices *d, size_t i, double w, xbar_response *r)
+{
+    XBAR_NONNULL(r);
+    if (!d || !d->b_max || i >= d->n) return xbar_fail(XBAR_EINVAL, "%s: no device %zu", __func__, i);
+    if (!isfinite(w)) return xbar_fail(XBAR_EINVAL, "%s: w = %g: must be finite", __func__, w);
+    /* central differences of the double-precision step: h = 1e-6 of the range */
+    const double h = 1e-6 * ((double)d->b_max[i] - (double)d->b_min[i]);
+    double qu, qd, ua, da, ub, db;
+    q_exact(d, i, w, &qu, &qd);
+    q_exact(d, i, w + h, &ua, &da);
+    q_exact(d, i, w - h, &ub, &db);
+    r->q_up = qu, r->q_dn = qd;
+    r->F = 0.5 * (qd + qu), r->G = 0.5 * (qd - qu);
+    r->dF = 0.5 * ((da + ua) - (db + ub)) / (2 * h);
+    r->dG = 0.5 * ((da - ua) - (db - ub)) / (2 * h);
+    return XBAR_OK;
 }
 
 static void device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G)

@@ -60,11 +60,16 @@ typedef struct {
     /* bounds of g (*gmax, *gmin: w_max, w_min on entry) and the offset ref of g = w + ref
      * (0 on entry); NULL: g = w */
     void (*reference)(const xbar_device_params *p, float *gmax, float *gmin, float *ref);
+    /* factors of every device's drawn up and down steps (*up, *dn: 1 on entry); NULL: none */
+    void (*step_scale)(const xbar_device_params *p, float *up, float *dn);
     /* a_up (up = 1) / a_dn of a device with step s and bound b approached; NULL: 0 */
     float (*coef)(const xbar_device_params *p, int up, float s, float b);
     /* weight granularity (update management, pulse counts); NULL or <= 0: dw_min */
     float (*granularity)(const xbar_device_params *p);
     xbar_device_step_fn step; /* one pulse */
+    /* the noise-free step of device i at g in double precision (xbar_device_response);
+     * NULL: the linear form of `slope` where there is one, else `step` in float32 */
+    double (*step_exact)(const xbar_devices *d, size_t i, double g, int up);
     xbar_slope slope;         /* closed form of n pulses */
     /* the model's own [device] keys beyond the shared ones, NULL-terminated (NULL: none);
      * the shared optional keys it reads follow from flags (tau / sym_point or w_max /
