@@ -729,7 +729,8 @@ xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xm
     X(TTV2, ttv2)             /* Tiki-Taka v2: A, digital buffer H, thresholded writes to C */                   \
     X(C_TTV2, c_ttv2)         /* chopped TTv2: TTv2 with sign choppers (in_chop_prob 0: aihwkit's "ttv2") */     \
     X(AGAD, agad)             /* c-TTv2 with a dynamic digital reference (running mean M, phase mean R) */       \
-    X(MIXED_PRECISION, mixed_precision) /* digital accumulator chi, thresholded row writes to one tile */
+    X(MIXED_PRECISION, mixed_precision) /* digital accumulator chi, thresholded row writes to one tile */     \
+    X(RL, rl)                 /* residual learning v1: Tiki-Taka read at W = C + gamma*A (set gamma) */
 
 typedef enum {
 #define XBAR_OPT_ENUM_(E, name) XBAR_OPT_##E,

@@ -381,7 +381,7 @@ static void test_aw(xbar_opt_kind kind)
 static void test_optimizers(void)
 {
     EMSG(xbar_opt_check(NULL), "NULL");
-    CHECK(!strcmp(xbar_opt_kind_name((xbar_opt_kind)7), "?") && xbar_opt_kind_from_name(NULL) == -1,
+    CHECK(!strcmp(xbar_opt_kind_name(XBAR_OPT_COUNT_), "?") && xbar_opt_kind_from_name(NULL) == -1,
           "opt kind names");
     xbar_opt_params o = xbar_opt_defaults(XBAR_OPT_ANALOG_SGD);
     xbar_tile_config c = tile_cfg(XBAR_SCHEME_STOCHASTIC);

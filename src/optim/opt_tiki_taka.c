@@ -1,8 +1,9 @@
-/* opt_tiki_taka.c - TIKI_TAKA: fast tile A = -P learns at fast_lr, its
+/* opt_tiki_taka.c - TIKI_TAKA and RL: fast tile A = -P learns at fast_lr, its
  * columns are transferred to the slow tile C (C[:,j] += transfer_lr*lr*A[:,j],
  * cyclic, every transfer_every updates); the visible weight is W = C + γA
  * (paper §3.3–3.4, aihwkit TransferCompound). In the paper's symbols
- * β = fast_lr, α = transfer_lr·lr. Checkpoint: header counters n_updates and
+ * β = fast_lr, α = transfer_lr·lr. RL (residual learning v1, F25) is the same
+ * compound under its own name (below). Checkpoint: header counters n_updates and
  * next_col (the transfer position); payload: the "XBTL" records of A, then C. */
 #include <float.h>
 #include <math.h>
@@ -277,27 +278,24 @@ static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
     return XBAR_OK;
 }
 
-const xbar_opt_ops xbar_opt_tiki_taka_ops = {
-    .name = "tiki_taka",
-    .summary = "fast tile A + slow tile C, column transfer A -> C, visible W = C + gamma*A (Tiki-Taka)",
-    .tiles = 2,
-    .keys = keys,
-    .defaults = defaults,
-    .check = check,
-    .create = create,
-    .free = destroy,
-    .memory = memory,
-    .update = update,
-    .step_dense = step_dense,
-    .get_weights = get_weights,
-    .set_weights = set_weights,
-    .mvm = mvm,
-    .fast_tile = fast_tile,
-    .slow_tile = slow_tile,
-    .pulse_count = pulse_count,
-    .pulse_counts = pulse_counts,
-    .array = array,
-    .counters = counters,
-    .save = save,
-    .load = load,
-};
+/* RL, residual learning v1 (F25 §4, spec successors §5.3): the same compound read at the mix
+ * W̄ = C + γA, where A is F25's residual P (it accumulates -fast_lr*gradient) and C its W; the
+ * transfer writes the new A into C. Its keys are Tiki-Taka's, with their defaults (a key has one
+ * default whatever the kind): optimizer.gamma is 0 unless set (F25 uses 0.4; 0 is Tiki-Taka). */
+#define TT_OPS(NAME, SUMMARY, DEFAULTS)                                                                                \
+    {                                                                                                                  \
+        .name = NAME, .summary = SUMMARY, .tiles = 2, .keys = keys, .defaults = DEFAULTS, .check = check,              \
+        .create = create, .free = destroy, .memory = memory, .update = update, .step_dense = step_dense,               \
+        .get_weights = get_weights, .set_weights = set_weights, .mvm = mvm, .fast_tile = fast_tile,                    \
+        .slow_tile = slow_tile, .pulse_count = pulse_count, .pulse_counts = pulse_counts, .array = array,              \
+        .counters = counters, .save = save, .load = load,                                                              \
+    }
+
+const xbar_opt_ops xbar_opt_tiki_taka_ops =
+    TT_OPS("tiki_taka", "fast tile A + slow tile C, column transfer A -> C, visible W = C + gamma*A (Tiki-Taka)",
+           defaults);
+
+const xbar_opt_ops xbar_opt_rl_ops =
+    TT_OPS("rl", "residual learning v1: Tiki-Taka read at the mix W = C + gamma*A (set optimizer.gamma: F25 uses "
+                 "0.4; 0 is Tiki-Taka)",
+           NULL);
