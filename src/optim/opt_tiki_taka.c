@@ -37,6 +37,9 @@ static const xbar_key keys[] = {
     {"optimizer", "transfer_read_noise", XBAR_KEY_FLOAT, OFF(transfer_read_noise), .flags = XBAR_KEY_NONNEG,
      .doc = "std of the noisy read of A's columns (weight units; needs transfer_io.perfect)"},
     {"optimizer", "gamma", XBAR_KEY_FLOAT, OFF(gamma), .doc = "visible weight W = C + gamma*A"},
+    {"optimizer", "slow_device_own", XBAR_KEY_BOOL, OFF(slow_device_own),
+     .doc = "two-tile optimizers: 1 = the slow tile C has its own device ([slow_device], optimizer.slow_device "
+            "in the library), 0 = A's device"},
     {NULL, NULL, XBAR_KEY_FLOAT, 0, 0, 0, 0, NULL, 0, NULL}};
 
 static void defaults(xbar_opt_params *o)
@@ -72,10 +75,12 @@ static const char *check(const xbar_opt_params *o)
     return NULL;
 }
 
-/* The tile config of C: A's with the transfer's update scheme and the next id. */
+/* The tile config of C: A's with the transfer's update scheme, its own device when
+ * slow_device_own (checked with the transfer family's keys), and the next id. */
 static xbar_tile_config slow_config(const xbar_opt_params *o, const xbar_tile_config *tc)
 {
     xbar_tile_config cc = *tc;
+    if (o->slow_device_own) cc.device = o->slow_device;
     cc.update = o->transfer_update;
     cc.id = tc->id + 1;
     return cc;

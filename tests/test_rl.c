@@ -1,0 +1,150 @@
+/* test_rl.c - residual learning v1, optimizer rl (spec successors §5.3, T6 and T7), driven by
+ * xbar_aw_step_dense with the expected update (eq. 7) on both tiles and the whole residual
+ * transferred at every step (transfer_columns 0); A is F25's residual P, C its W:
+ *   T7  gamma = 0 on the ALD is the paper's Tiki-Taka recursion (TT-P, TT-W of paper.md §3.3,
+ *       with P = -A): A' = A - beta g - (beta/tau)|g| A, C' = C + alpha A' - (alpha/tau)|A'| C,
+ *       step by step against a double-precision recursion (float rounding only), and rl with
+ *       gamma 0 gives the bits of tiki_taka;
+ *   T6  on f = (L/2)(w - w*)^2 with gradient noise N(0, sigma^2), the residual on the perturbed
+ *       linear device (device.resp_c = c: F_P(0) = 1, G_P(0) = -c) and the weight on an ideal
+ *       one ([slow_device]): the mixed read W̄ = C + gamma A settles at the fixed point
+ *       W̄ - w* = b with b = c E|L b + eps| / L (about c sigma sqrt(2/pi) / L), for both signs of
+ *       c, within 0.1 |b| (the O(alpha + beta) of the statement plus 5 standard errors), and
+ *       c = 0 settles at w* (|mean| below 0.1 of the c = 0.2 bias). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "xbar.h"
+
+static xbar_device_params ald(float tau, float c)
+{
+    xbar_device_params d = xbar_device_defaults(XBAR_DEV_ALD);
+    d.tau = tau, d.dw_min = 1e-4f, d.resp_c = c;
+    return d;
+}
+
+static xbar_tile_config tile(size_t n, xbar_device_params dev)
+{
+    xbar_tile_config tc = xbar_tile_config_defaults(1, n);
+    tc.device = dev;
+    tc.update.scheme = XBAR_SCHEME_EXPECTED;
+    tc.seed = 5;
+    return tc;
+}
+
+static xbar_opt_params rl(xbar_opt_kind kind, float beta, float gamma)
+{
+    xbar_opt_params o = xbar_opt_defaults(kind);
+    o.fast_lr = beta, o.transfer_lr = 1.0f, o.transfer_every = 1, o.transfer_columns = 0, o.gamma = gamma;
+    o.transfer_update.scheme = XBAR_SCHEME_EXPECTED;
+    return o;
+}
+
+/* standard normal number k of a fixed test stream */
+static double normal(uint64_t k)
+{
+    double z[2];
+    xbar_rng_normal2d(z, 99, 7, k / 2);
+    return z[k & 1];
+}
+
+static void t7(void)
+{
+    enum { N = 16, K = 300 };
+    const float tau = 1.0f, beta = 0.05f, alpha = 0.02f;
+    xbar_opt_params o = rl(XBAR_OPT_RL, beta, 0.0f), ot = rl(XBAR_OPT_TIKI_TAKA, beta, 0.0f);
+    xbar_tile_config tc = tile(N, ald(tau, 0.0f));
+    xbar_aw *a = xbar_aw_new(&o, &tc), *t = xbar_aw_new(&ot, &tc);
+    CHECK(a && t, "T7: rl or tiki_taka refused: %s", xbar_last_error());
+    if (!a || !t) return;
+    double A[N] = {0}, C[N] = {0}, worst = 0;
+    float G[N], W[N], Wt[N];
+    int same = 1;
+    for (int k = 0; k < K; k++) {
+        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * normal((uint64_t)k * N + j) + 0.1 * (j % 3 - 1));
+        CHECK(xbar_aw_step_dense(a, G, alpha) == XBAR_OK && xbar_aw_step_dense(t, G, alpha) == XBAR_OK,
+              "T7: step %d: %s", k, xbar_last_error());
+        for (int j = 0; j < N; j++) { /* TT-P with P = -A, then TT-W */
+            const double g = G[j];
+            A[j] = A[j] - beta * g - beta / tau * fabs(g) * A[j];
+            C[j] = C[j] + alpha * A[j] - alpha / tau * fabs(A[j]) * C[j];
+        }
+        xbar_aw_get_weights(a, W);
+        xbar_aw_get_weights(t, Wt);
+        same &= !memcmp(W, Wt, sizeof W);
+        const float *wa = xbar_tile_weights(xbar_aw_fast_tile(a));
+        for (int j = 0; j < N; j++) worst = fmax(worst, fmax(fabs(W[j] - C[j]), fabs(wa[j] - A[j])));
+    }
+    CHECK(worst <= 2e-6, "T7: rl (gamma 0) departs from the TT-P / TT-W recursion by %.3g", worst);
+    CHECK(same, "T7: rl with gamma 0 is not tiki_taka bit for bit");
+    printf("T7: %d steps of %d weights: largest difference from the recursion %.2g\n", K, N, worst);
+    xbar_aw_free(a), xbar_aw_free(t);
+}
+
+/* b = c E|L b + eps| / L, eps ~ N(0, s^2), by fixed-point iteration (a contraction for |c| < 1) */
+static double t6_bias(double c, double L, double s)
+{
+    double b = 0;
+    for (int k = 0; k < 200; k++) {
+        const double mu = L * b;
+        const double e = s * sqrt(2 / 3.14159265358979323846) * exp(-mu * mu / (2 * s * s)) + mu * erf(mu / (s * sqrt(2)));
+        b = c * e / L;
+    }
+    return b;
+}
+
+/* The mean of W̄ - w* over the weights and the second half of the steps. */
+static double t6_run(float c, double *se)
+{
+    enum { N = 4000, K = 3000 };
+    const double L = 1.0, s = 0.1, wstar = 0.2;
+    const float beta = 0.01f, alpha = 0.01f, gamma = 0.4f;
+    xbar_opt_params o = rl(XBAR_OPT_RL, beta, gamma);
+    o.slow_device_own = 1, o.slow_device = ald(10.0f, 0.0f); /* W: nearly symmetric, G_W = W/10 */
+    xbar_tile_config tc = tile(N, ald(1.0f, c));
+    xbar_aw *a = xbar_aw_new(&o, &tc);
+    CHECK(a != NULL, "T6: rl refused: %s", xbar_last_error());
+    if (!a) return NAN;
+    float *G = malloc(N * sizeof *G), *W = malloc(N * sizeof *W);
+    double sum = 0, sum2 = 0;
+    long cnt = 0;
+    for (int k = 0; k < K && G && W; k++) {
+        xbar_aw_get_weights(a, W); /* W̄ = C + gamma A: the gradient is taken at the mix */
+        double m = 0;
+        for (int j = 0; j < N; j++) m += W[j] - wstar;
+        if (k >= K / 2) sum += m / N, sum2 += (m / N) * (m / N), cnt++;
+        for (int j = 0; j < N; j++) G[j] = (float)(L * (W[j] - wstar) + s * normal((uint64_t)k * N + j + 1000000));
+        if (xbar_aw_step_dense(a, G, alpha) != XBAR_OK) break;
+    }
+    free(G), free(W);
+    xbar_aw_free(a);
+    const double mean = sum / cnt;
+    /* the per-step means are correlated: a generous standard error, 5x the naive one */
+    *se = 5 * sqrt(fmax(sum2 / cnt - mean * mean, 0) / cnt);
+    return mean;
+}
+
+static void t6(void)
+{
+    const float cs[] = {0.2f, -0.2f, 0.0f};
+    const double ref = t6_bias(0.2, 1.0, 0.1);
+    for (int k = 0; k < 3; k++) {
+        double se;
+        const double got = t6_run(cs[k], &se), want = t6_bias(cs[k], 1.0, 0.1);
+        if (cs[k] != 0.0f)
+            CHECK(fabs(got - want) <= 0.1 * fabs(want) + se, "T6: c = %g: W̄ - w* = %.5f, fixed point %.5f (se %.2g)",
+                  cs[k], got, want, se);
+        else
+            CHECK(fabs(got) <= 0.1 * ref + se, "T6: c = 0: W̄ - w* = %.5f, expected 0 (se %.2g)", got, se);
+        printf("T6: c = %+.1f: W̄ - w* = %+.5f, fixed point c E|L b + eps|/L = %+.5f\n", cs[k], got, want);
+    }
+}
+
+int main(void)
+{
+    t7();
+    t6();
+    return xt_done("test_rl");
+}
