@@ -163,6 +163,7 @@ enum {
     XBAR_RNG_READ = 6,      /* read noise in forward / backward / transfer */
     XBAR_RNG_C2C_EACH = 7,  /* c2c noise of pulses 2..n of a slot applied one by one */
     XBAR_RNG_CHOP = 8,      /* random chopper flips of c_ttv2 / agad (object: the fast tile's id) */
+    XBAR_RNG_ZS = 9,        /* zero-shifting calibration: directions (index 2k) and c2c noise (2k + 1) */
     XBAR_RNG_USER = 128
 };
 
@@ -698,6 +699,16 @@ xbar_status xbar_tile_read_col(xbar_tile *t, float *y, size_t j, float read_nois
 xbar_status xbar_tile_read_col_io(xbar_tile *t, float *y, size_t j, const xbar_io_params *io);
 /** Total device pulses fired on this tile so far (0 if t is NULL). */
 uint64_t xbar_tile_pulse_count(const xbar_tile *t);
+/** Zero-shifting calibration ([SP26] Alg. 1): n pulses on every device of t, each one pulse of
+ *  the device up or down (its cycle-to-cycle noise included): uniformly at random (cyclic = 0,
+ *  the analysed version) or alternating, up first (cyclic = 1, Kim et al.'s). Afterwards the
+ *  weights are the symmetric-point estimates W_N (each device's error e_n = w - w⋄ on the ALD
+ *  follows e_{n+1} = (1 - dw_min/tau) e_n +- dw_min). The draws come from the XBAR_RNG_ZS
+ *  streams of the tile's seed and id at the tile's update index, which the call advances;
+ *  devices in parallel, the same bits at any thread count. *pulses (may be NULL) receives
+ *  n * rows * cols; these pulses are not added to xbar_tile_pulse_count (the caller books them
+ *  as calibration). n in [0, 2^32]. @return XBAR_OK or XBAR_EINVAL. */
+xbar_status xbar_tile_zero_shift(xbar_tile *t, uint64_t n, int cyclic, uint64_t *pulses);
 /** Number of update calls made so far (the step index of RNG streams; 0 if t is NULL). */
 uint64_t xbar_tile_update_count(const xbar_tile *t);
 
