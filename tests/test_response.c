@@ -7,7 +7,9 @@
  *       (u = w - sym_point), and the symmetric point sym_point + c tau, for both signs of c;
  *       c = 0 draws the ALD bit for bit; |c| >= 1 is refused naming the key;
  *   (c) soft bounds with w_min < 0 and unequal steps: the closed-form symmetric point ([NC24]
- *       eq. 8, xbar_device_symmetric_point) is the numeric root of G. */
+ *       eq. 8, xbar_device_symmetric_point) is the numeric root of G;
+ *   (d) T9, the implicit penalty's drift: one Analog SGD step at zero mean gradient moves the
+ *       weights by -alpha E|g| G(w) on average (power response at w = +-0.3 tau). */
 #include <math.h>
 #include <string.h>
 
@@ -136,9 +138,48 @@ static void soft_bounds_root(void)
     xbar_devices_free(&d);
 }
 
+/* T9: at a point where E grad = 0, one Analog SGD step (expected update) moves the weights by
+ * -alpha E|g| G(w) on average: power response (gamma 2, tau 1) at w = +-0.3, g ~ N(0, s^2), the
+ * mean over 20,000 weights within 4 standard errors. */
+static void implicit_drift(void)
+{
+    enum { N = 20000 };
+    const double alpha = 0.1, s = 0.5, g = 2.0;
+    for (int sign = -1; sign <= 1; sign += 2) {
+        const double w0 = 0.3 * sign;
+        xbar_tile_config tc = xbar_tile_config_defaults(1, N);
+        tc.device = xbar_device_defaults(XBAR_DEV_POW_ZS);
+        tc.device.tau = 1.0f, tc.device.gamma_res = (float)g, tc.device.dw_min = 1e-3f;
+        tc.update.scheme = XBAR_SCHEME_EXPECTED;
+        xbar_opt_params o = xbar_opt_defaults(XBAR_OPT_ANALOG_SGD);
+        xbar_aw *a = xbar_aw_new(&o, &tc);
+        CHECK(a != NULL, "T9: analog_sgd: %s", xbar_last_error());
+        if (!a) return;
+        static float W[N], G[N], W1[N];
+        for (int j = 0; j < N; j++) {
+            double z[2];
+            xbar_rng_normal2d(z, 5, 9, (uint64_t)j / 2);
+            W[j] = (float)w0, G[j] = (float)(s * z[j & 1]);
+        }
+        xbar_aw_set_weights(a, W);
+        CHECK(xbar_aw_step_dense(a, G, (float)alpha) == XBAR_OK, "T9: step: %s", xbar_last_error());
+        xbar_aw_get_weights(a, W1);
+        double m = 0, q = 0;
+        for (int j = 0; j < N; j++) m += (double)W1[j] - W[j], q += ((double)W1[j] - W[j]) * ((double)W1[j] - W[j]);
+        m /= N;
+        const double se = sqrt(fmax(q / N - m * m, 0) / N);
+        const double G0 = 0.5 * (pow(1 + w0, g) - pow(1 - w0, g)), want = -alpha * s * sqrt(2 / 3.14159265358979323846) * G0;
+        CHECK(fabs(m - want) <= 4 * se, "T9: w = %+.1f: mean drift %.6g, -alpha E|g| G(w) = %.6g (se %.2g)", w0, m, want,
+              se);
+        printf("T9: w = %+.1f tau: mean drift of one step %+.6f, -alpha E|g| G(w) = %+.6f (se %.1g)\n", w0, m, want, se);
+        xbar_aw_free(a);
+    }
+}
+
 int main(void)
 {
     zero_shifted();
+    implicit_drift();
     perturbed_linear();
     soft_bounds_root();
     xbar_response r;
