@@ -741,7 +741,8 @@ xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xm
     X(C_TTV2, c_ttv2)         /* chopped TTv2: TTv2 with sign choppers (in_chop_prob 0: aihwkit's "ttv2") */     \
     X(AGAD, agad)             /* c-TTv2 with a dynamic digital reference (running mean M, phase mean R) */       \
     X(MIXED_PRECISION, mixed_precision) /* digital accumulator chi, thresholded row writes to one tile */     \
-    X(RL, rl)                 /* residual learning v1: Tiki-Taka read at W = C + gamma*A (set gamma) */
+    X(RL, rl)                 /* residual learning v1: Tiki-Taka read at W = C + gamma*A (set gamma) */           \
+    X(RLV2, rlv2)             /* residual learning v2: rl with a digital EMA buffer and a dead-zone write */
 
 typedef enum {
 #define XBAR_OPT_ENUM_(E, name) XBAR_OPT_##E,

@@ -1,4 +1,4 @@
-/* test_rl.c - residual learning v1, optimizer rl (spec successors §5.3, T6 and T7), driven by
+/* test_rl.c - residual learning, optimizers rl and rlv2 (spec successors §5.3, §5.4, T6, T7), driven by
  * xbar_aw_step_dense with the expected update (eq. 7) on both tiles and the whole residual
  * transferred at every step (transfer_columns 0); A is F25's residual P, C its W:
  *   T7  gamma = 0 on the ALD is the paper's Tiki-Taka recursion (TT-P, TT-W of paper.md §3.3,
@@ -10,7 +10,10 @@
  *       one ([slow_device]): the mixed read W̄ = C + gamma A settles at the fixed point
  *       W̄ - w* = b with b = c E|L b + eps| / L (about c sigma sqrt(2/pi) / L), for both signs of
  *       c, within 0.1 |b| (the O(alpha + beta) of the statement plus 5 standard errors), and
- *       c = 0 settles at w* (|mean| below 0.1 of the c = 0.2 bias). */
+ *       c = 0 settles at w* (|mean| below 0.1 of the c = 0.2 bias);
+ *   rlv2  the buffer H = (1 - beta) H + beta A and the dead-zone write C += beta H where |H| >=
+ *       dw_min(C) (spec successors §5.4, the recommended reading), against a recursion; an EMA
+ *       rate transfer_lr*lr above 1 is refused. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,9 +145,54 @@ static void t6(void)
     }
 }
 
+/* rlv2: H = (1 - beta) H + beta A (the exact column reads), C moves by beta H where |H| >= dw_min(C)
+ * (else not at all), every step, against a double-precision recursion; beta = transfer_lr*lr. */
+static void rlv2(void)
+{
+    enum { N = 12, K = 200 };
+    const double tau = 1.0, bf = 0.05, beta = 0.1, gamma = 0.4, gC = 1e-3;
+    xbar_opt_params o = rl(XBAR_OPT_RLV2, (float)bf, (float)gamma);
+    xbar_device_params dev = ald((float)tau, 0.0f);
+    dev.dw_min = (float)gC;
+    xbar_tile_config tc = tile(N, dev);
+    xbar_aw *a = xbar_aw_new(&o, &tc);
+    CHECK(a != NULL, "rlv2: %s", xbar_last_error());
+    if (!a) return;
+    double A[N] = {0}, H[N] = {0}, C[N] = {0}, worst = 0;
+    float G[N], W[N];
+    int masked = 0, passed = 0;
+    for (int k = 0; k < K; k++) {
+        for (int j = 0; j < N; j++) G[j] = (float)(0.02 * normal((uint64_t)k * N + j + 5000000) + 0.01 * (j % 4 - 1.5));
+        CHECK(xbar_aw_step_dense(a, G, (float)beta) == XBAR_OK, "rlv2: step %d: %s", k, xbar_last_error());
+        for (int j = 0; j < N; j++) {
+            const double g = G[j];
+            A[j] = A[j] - bf * g - bf / tau * fabs(g) * A[j];
+            H[j] = (1 - beta) * H[j] + beta * A[j];
+            const double y = fabs(H[j]) >= gC ? H[j] : 0;
+            masked += y == 0, passed += y != 0;
+            C[j] = C[j] + beta * y - beta / tau * fabs(y) * C[j];
+        }
+        xbar_aw_get_weights(a, W);
+        size_t nh = 0;
+        const float *h = xbar_aw_array(a, 2, NULL, &nh);
+        CHECK(h && nh == N, "rlv2: no buffer array");
+        if (!h) break;
+        for (int j = 0; j < N; j++)
+            worst = fmax(worst, fmax(fabs(W[j] - (C[j] + gamma * A[j])), fabs(h[j] - H[j])));
+    }
+    CHECK(worst <= 2e-6, "rlv2 departs from its recursion by %.3g", worst);
+    CHECK(masked > 0 && passed > 0, "rlv2: the dead zone was not exercised (%d masked, %d written)", masked, passed);
+    printf("rlv2: %d steps of %d weights (%d buffer entries below dw_min(C), %d written): largest difference %.2g\n",
+           K, N, masked, passed, worst);
+    CHECK(xbar_aw_step_dense(a, G, 20.0f) == XBAR_EINVAL && strstr(xbar_last_error(), "rlv2"),
+          "rlv2: an EMA rate above 1 accepted");
+    xbar_aw_free(a);
+}
+
 int main(void)
 {
     t7();
+    rlv2();
     t6();
     return xt_done("test_rl");
 }

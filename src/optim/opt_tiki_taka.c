@@ -20,6 +20,7 @@ typedef struct {
     size_t next_col;    /* next column to transfer */
     float *mix;         /* gamma != 0: second read of A, grown on demand */
     size_t mix_cap;
+    float *H;           /* rlv2: rows*cols, the EMA of A's reads (weight units); NULL otherwise */
 } tiki_taka;
 
 #define ST(a) ((tiki_taka *)(a)->st)
@@ -106,7 +107,8 @@ static xbar_status create(xbar_aw *a, const xbar_tile_config *tc)
     if (!s) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
     a->st = s;
     s->col = calloc(a->rows + a->cols, sizeof(float));
-    if (!s->col) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
+    if (a->o.kind == XBAR_OPT_RLV2) s->H = calloc(a->rows * a->cols, sizeof(float));
+    if (!s->col || (a->o.kind == XBAR_OPT_RLV2 && !s->H)) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
     if (!(s->A = xbar_tile_new(tc))) return XBAR_EINVAL;
     const xbar_tile_config cc = slow_config(&a->o, tc);
     return (s->C = xbar_tile_new(&cc)) ? XBAR_OK : XBAR_EINVAL;
@@ -121,6 +123,7 @@ static void destroy(void *st)
     free(s->col);
     free(s->dense);
     free(s->mix);
+    free(s->H);
     free(s);
 }
 
@@ -129,7 +132,7 @@ static size_t memory(const xbar_opt_params *o, const xbar_tile_config *tc)
     /* a whole-matrix transfer writes C by apply_delta: its buffer stands in for C's dense scratch */
     const xbar_tile_config cc = slow_config(o, tc);
     return sizeof(tiki_taka) + xbar_tile_memory_bytes(tc) + xbar_tile_memory_bytes(&cc) +
-           (tc->rows + tc->cols) * sizeof(float);
+           (tc->rows + tc->cols + (o->kind == XBAR_OPT_RLV2 ? tc->rows * tc->cols : 0)) * sizeof(float);
 }
 
 /* Read column j of A: exact plus transfer_read_noise, or through transfer_io. */
@@ -139,13 +142,30 @@ static xbar_status read_fast_col(xbar_aw *a, float *y, size_t j)
     return xbar_tile_read_col_io(ST(a)->A, y, j, &a->o.transfer_io);
 }
 
-/* Transfer: read k columns of A (noisy) and write C[:,j] += transfer_lr*lr*A[:,j]. */
+/* rlv2: column j's read y into the buffer, H = (1 - beta) H + beta y, and y = H where |H| >= the
+ * granularity of C, else 0 (the write's dead zone; H is kept either way). */
+static void rlv2_filter(xbar_aw *a, float *y, size_t j, float beta)
+{
+    tiki_taka *st = ST(a);
+    const size_t m = a->rows, n = a->cols;
+    const float g = xbar_tile_devices(st->C)->granularity;
+    for (size_t i = 0; i < m; i++) {
+        float *h = &st->H[i * n + j];
+        *h = (1.0f - beta) * *h + beta * y[i];
+        y[i] = fabsf(*h) >= g ? *h : 0.0f;
+    }
+}
+
+/* Transfer: read k columns of A (noisy) and write C[:,j] += transfer_lr*lr*A[:,j] (rlv2: the
+ * buffer's column instead of A's, where it passes the dead zone). */
 static xbar_status transfer(xbar_aw *a, float lr)
 {
     tiki_taka *st = ST(a);
     const size_t m = a->rows, n = a->cols;
     const float tlr = a->o.transfer_lr * lr;
     if (!(tlr <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)tlr);
+    if (st->H && tlr > 1.0f)
+        return xbar_fail(XBAR_EINVAL, "rlv2: transfer_lr*lr = %g: the buffer's EMA rate must be <= 1", (double)tlr);
     const size_t k = transfer_k(&a->o, n);
     if (whole_transfer(&a->o, n)) {
         /* whole P at once (the paper's analysed Tiki-Taka): ΔC = tlr * A */
@@ -154,6 +174,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
         for (size_t j = 0; j < n; j++) {
             xbar_status s = read_fast_col(a, col, j);
             if (s) return s;
+            if (st->H) rlv2_filter(a, col, j, tlr);
             for (size_t i = 0; i < m; i++) buf[i * n + j] = tlr * col[i];
         }
         st->next_col = 0;
@@ -165,6 +186,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
         st->next_col = (st->next_col + 1) % n;
         xbar_status s = read_fast_col(a, y, j);
         if (s) return s;
+        if (st->H) rlv2_filter(a, y, j, tlr);
         for (size_t i = 0; i < m; i++) y[i] = -y[i]; /* d = -A[:,j] so that C moves by +tlr*A[:,j] */
         memset(e, 0, n * sizeof(float));
         e[j] = 1.0f;
@@ -218,6 +240,7 @@ static void set_weights(xbar_aw *a, const float *W)
     xbar_tile_set_weights_unchecked(s->A, zero, 0); /* leading dimension 0: the zero row for every row */
     s->next_col = 0;
     s->n_updates = 0;
+    if (s->H) memset(s->H, 0, a->rows * a->cols * sizeof(float));
 }
 
 /* Forward / backward through W̄ = C + γA: one read of each tile. */
@@ -257,6 +280,7 @@ static void pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
 
 static const float *array(const xbar_aw *a, size_t k, const char **what, size_t *n)
 {
+    if (k == 2 && ST(a)->H) return *what = "buffer H", *n = a->rows * a->cols, ST(a)->H;
     if (k > 1) return NULL;
     *what = k ? "fast tile A" : "weights", *n = a->rows * a->cols;
     return xbar_tile_weights(k ? ST(a)->A : ST(a)->C);
@@ -271,13 +295,20 @@ static void counters(const xbar_aw *a, uint64_t c[2])
 static xbar_status save(const xbar_aw *a, FILE *f)
 {
     XBAR_CK_TRY(xbar_tile_save(ST(a)->A, f));
-    return xbar_tile_save(ST(a)->C, f);
+    XBAR_CK_TRY(xbar_tile_save(ST(a)->C, f));
+    return ST(a)->H ? xbar_ck_put_f32s(f, ST(a)->H, a->rows * a->cols) : XBAR_OK; /* rlv2: the buffer */
 }
 
 static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
 {
     XBAR_CK_TRY(xbar_tile_load(ST(a)->A, f));
     XBAR_CK_TRY(xbar_tile_load(ST(a)->C, f));
+    if (ST(a)->H) {
+        const size_t nh = a->rows * a->cols;
+        XBAR_CK_TRY(xbar_ck_get_f32s(f, ST(a)->H, nh));
+        if (xbar_first_nonfinite(ST(a)->H, nh) < nh)
+            return xbar_fail(XBAR_EFORMAT, "checkpoint: rlv2 buffer: a value is not finite");
+    }
     ST(a)->n_updates = c[0];
     ST(a)->next_col = (size_t)c[1];
     return XBAR_OK;
@@ -299,6 +330,14 @@ static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
 const xbar_opt_ops xbar_opt_tiki_taka_ops =
     TT_OPS("tiki_taka", "fast tile A + slow tile C, column transfer A -> C, visible W = C + gamma*A (Tiki-Taka)",
            defaults);
+
+/* RLv2 (F25 §5, spec successors §5.4, the recommended reading): RL with a digital buffer H, the
+ * EMA of A's column reads at rate beta = transfer_lr*lr; C's column moves by beta*H where |H|
+ * reaches C's granularity, H unchanged. */
+const xbar_opt_ops xbar_opt_rlv2_ops =
+    TT_OPS("rlv2", "residual learning v2: rl whose transfer writes beta*H, H the EMA (rate beta = transfer_lr*lr) of "
+                   "A's column reads, where |H| >= dw_min(C)",
+           NULL);
 
 const xbar_opt_ops xbar_opt_rl_ops =
     TT_OPS("rl", "residual learning v1: Tiki-Taka read at the mix W = C + gamma*A (set optimizer.gamma: F25 uses "
