@@ -742,7 +742,8 @@ xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xm
     X(AGAD, agad)             /* c-TTv2 with a dynamic digital reference (running mean M, phase mean R) */       \
     X(MIXED_PRECISION, mixed_precision) /* digital accumulator chi, thresholded row writes to one tile */     \
     X(RL, rl)                 /* residual learning v1: Tiki-Taka read at W = C + gamma*A (set gamma) */           \
-    X(RLV2, rlv2)             /* residual learning v2: rl with a digital EMA buffer and a dead-zone write */
+    X(RLV2, rlv2)             /* residual learning v2: rl with a digital EMA buffer and a dead-zone write */     \
+    X(MULTI_TILE_RL, multi_tile_rl) /* N + 1 tiles of geometric scales, a cascade of transfers */
 
 typedef enum {
 #define XBAR_OPT_ENUM_(E, name) XBAR_OPT_##E,
@@ -804,7 +805,16 @@ typedef struct {
     int mp_rows;               /* rows per transfer, cyclic (-1 = all; 0 is refused). Default -1 */
     float mp_granularity;      /* eps (weight units); 0 = the device's weight granularity
                                   (xbar_devices.granularity: dw_min for most models). Default 0 */
+    /* multi_tile_rl ([MT25], spec successors §6): tiles W(0..N), N + 1 = mt_tiles, read as
+     * sum_n mt_gamma^n W(n); W(N) learns at fast_lr; W(n+1) is transferred into W(n)
+     * (transfer_columns columns, rate transfer_lr*lr) every transfer_every * mt_growth^(N-1-n)
+     * updates. It reads fast_lr, transfer_lr, transfer_every, transfer_columns, the transfer's
+     * read and update settings above. */
+    int mt_tiles;              /* tiles N + 1 (2 .. XBAR_MT_MAX_TILES). Default 3 */
+    float mt_gamma;            /* scale ratio gamma of consecutive tiles, in (0, 1). Default 0.1 */
+    int mt_growth;             /* each coarser transfer is this many times rarer (>= 1). Default 2 */
 } xbar_opt_params;
+#define XBAR_MT_MAX_TILES 8
 
 xbar_opt_params xbar_opt_defaults(xbar_opt_kind kind);
 /** NULL if valid, else a message naming the key and value (also for o = NULL). */

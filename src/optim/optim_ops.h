@@ -34,6 +34,8 @@ struct xbar_opt_ops {
     const char *name;     /* config value and checkpoint name ("tiki_taka"); must match XBAR_OPTIMIZERS */
     const char *summary;  /* one line for --help */
     int tiles;            /* analog tiles it holds (0: float weights) */
+    /* the tiles when they depend on o (then `tiles` is the least); NULL: `tiles` */
+    size_t (*tiles_of)(const xbar_opt_params *o);
     const xbar_key *keys; /* the [optimizer] rows of the fields it reads (section "optimizer", offsets
                              into xbar_opt_params), ended by a row whose section is NULL; NULL: none */
     /* Defaults of its own fields of o (called for every kind: each field of

@@ -71,5 +71,6 @@ size_t xbar_opt_tiles(const xbar_opt_params *o)
         xbar_fail(XBAR_EINVAL, "%s: optimizer.kind = %d: unknown", __func__, (int)o->kind);
         return 0;
     }
-    return (size_t)xbar_opt_table[o->kind]->tiles;
+    const xbar_opt_ops *op = xbar_opt_table[o->kind];
+    return op->tiles_of ? op->tiles_of(o) : (size_t)op->tiles;
 }

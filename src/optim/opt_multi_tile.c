@@ -1,0 +1,308 @@
+/* opt_multi_tile.c - MULTI_TILE_RL: multi-tile residual learning ([MT25], spec successors §6).
+ * Tiles W(0) .. W(N) (N + 1 = mt_tiles), all on the tile configuration given (ids id .. id + N);
+ * the weight read is W̄ = sum_n gamma^n W(n) (gamma = mt_gamma), forward and backward alike.
+ * Per update: W(N), the finest tile, takes the gradient at fast_lr (its own update settings);
+ * then for n = N-1 down to 0, every transfer_every * mt_growth^(N-1-n) updates, transfer_columns
+ * columns of W(n+1) (cyclic per pair, 0 = all) are read (the transfer's IO) and written into
+ * W(n) at rate transfer_lr*lr (the transfer's update settings): W(n)[:,j] += beta W(n+1)[:,j].
+ * set_weights puts W in W(0) and zeros the others. Checkpoint: header counters (updates, 0);
+ * payload: u32 tiles, the N next-column pointers (u64 each), the "XBTL" record of every tile. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "ckpt.h"
+#include "optim_ops.h"
+
+typedef struct {
+    int nt;                              /* tiles, N + 1 */
+    xbar_tile *t[XBAR_MT_MAX_TILES];     /* t[nt-1] the gradient tile */
+    size_t next_col[XBAR_MT_MAX_TILES];  /* pair n+1 -> n: next column */
+    uint64_t n_updates;
+    float *col;                          /* rows + cols: a column read, then the one-hot input */
+    float *dense, *mix;                  /* rows*cols (dense step); a second read (grown) */
+    size_t mix_cap;
+} multi_tile;
+
+#define ST(a) ((multi_tile *)(a)->st)
+#define OFF(f) offsetof(xbar_opt_params, f)
+
+static const xbar_key keys[] = {
+    {"optimizer", "fast_lr", XBAR_KEY_FLOAT, OFF(fast_lr), .flags = XBAR_KEY_NONNEG,
+     .doc = "Tiki-Taka beta: learning rate of the fast tile A = -P (not scheduled)"},
+    {"optimizer", "transfer_lr", XBAR_KEY_FLOAT, OFF(transfer_lr), .flags = XBAR_KEY_NONNEG,
+     .doc = "Tiki-Taka: C += transfer_lr*lr*A[:,j]"},
+    {"optimizer", "transfer_every", XBAR_KEY_INT, OFF(transfer_every), .min = 1, .flags = XBAR_KEY_MIN,
+     .doc = "transfer after every n updates"},
+    {"optimizer", "transfer_columns", XBAR_KEY_INT, OFF(transfer_columns), .flags = XBAR_KEY_NONNEG,
+     .doc = "columns per transfer, cyclic (0 = all: the paper's analysis)"},
+    {"optimizer", "mt_tiles", XBAR_KEY_INT, OFF(mt_tiles), .min = 2, .max = XBAR_MT_MAX_TILES,
+     .flags = XBAR_KEY_MIN | XBAR_KEY_MAX, .doc = "multi_tile_rl: tiles N + 1 (the gradient tile included)"},
+    {"optimizer", "mt_gamma", XBAR_KEY_FLOAT, OFF(mt_gamma), .flags = XBAR_KEY_POS,
+     .doc = "multi_tile_rl: scale ratio gamma of consecutive tiles, read W = sum_n gamma^n W(n) (in (0, 1))"},
+    {"optimizer", "mt_growth", XBAR_KEY_INT, OFF(mt_growth), .min = 1, .flags = XBAR_KEY_MIN,
+     .doc = "multi_tile_rl: the transfer into tile n comes every transfer_every*mt_growth^(N-1-n) updates"},
+    {NULL, NULL, XBAR_KEY_FLOAT, 0, 0, 0, 0, NULL, 0, NULL}};
+
+static void defaults(xbar_opt_params *o)
+{
+    o->mt_tiles = 3;
+    o->mt_gamma = 0.1f;
+    o->mt_growth = 2;
+}
+
+static const char *check(const xbar_opt_params *o)
+{
+    if (o->mt_tiles < 2 || o->mt_tiles > XBAR_MT_MAX_TILES)
+        return xbar_msg("optimizer.mt_tiles = %d: must be in [2, %d]", o->mt_tiles, XBAR_MT_MAX_TILES);
+    if (!(o->mt_gamma > 0.0f && o->mt_gamma < 1.0f))
+        return xbar_msg("optimizer.mt_gamma = %g: must be in (0, 1)", (double)o->mt_gamma);
+    if (o->mt_growth < 1) return xbar_msg("optimizer.mt_growth = %d: must be >= 1", o->mt_growth);
+    return NULL;
+}
+
+/* Tile n's configuration: the given one with id + n; the coarse tiles with the transfer's update. */
+static xbar_tile_config tile_config(const xbar_opt_params *o, const xbar_tile_config *tc, int n)
+{
+    xbar_tile_config c = *tc;
+    c.id = tc->id + (uint32_t)n;
+    if (n < o->mt_tiles - 1) c.update = o->transfer_update;
+    return c;
+}
+
+static xbar_status create(xbar_aw *a, const xbar_tile_config *tc)
+{
+    multi_tile *s = calloc(1, sizeof *s);
+    if (!s) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
+    a->st = s;
+    s->nt = a->o.mt_tiles;
+    s->col = calloc(a->rows + a->cols, sizeof(float));
+    if (!s->col) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
+    for (int n = 0; n < s->nt; n++) {
+        const xbar_tile_config c = tile_config(&a->o, tc, n);
+        if (!(s->t[n] = xbar_tile_new(&c))) return XBAR_EINVAL;
+    }
+    return XBAR_OK;
+}
+
+static void destroy(void *st)
+{
+    multi_tile *s = st;
+    if (!s) return;
+    for (int n = 0; n < s->nt; n++) xbar_tile_free(s->t[n]);
+    free(s->col), free(s->dense), free(s->mix);
+    free(s);
+}
+
+static size_t memory(const xbar_opt_params *o, const xbar_tile_config *tc)
+{
+    size_t b = sizeof(multi_tile) + (tc->rows + tc->cols + tc->rows * tc->cols) * sizeof(float);
+    for (int n = 0; n < o->mt_tiles; n++) {
+        const xbar_tile_config c = tile_config(o, tc, n);
+        b += xbar_tile_memory_bytes(&c);
+    }
+    return b;
+}
+
+/* W(n)[:,j] += beta W(n+1)[:,j] for the pair's next transfer_columns columns. */
+static xbar_status transfer(xbar_aw *a, int n, float beta)
+{
+    multi_tile *s = ST(a);
+    const size_t m = a->rows, nc = a->cols;
+    size_t k = a->o.transfer_columns == 0 ? nc : (size_t)a->o.transfer_columns;
+    if (k > nc) k = nc;
+    float *y = s->col, *e = y + m;
+    for (size_t c = 0; c < k; c++) {
+        const size_t j = s->next_col[n];
+        s->next_col[n] = (j + 1) % nc;
+        xbar_status st = a->o.transfer_io.perfect
+                             ? xbar_tile_read_col(s->t[n + 1], y, j, a->o.transfer_read_noise)
+                             : xbar_tile_read_col_io(s->t[n + 1], y, j, &a->o.transfer_io);
+        if (st) return st;
+        for (size_t i = 0; i < m; i++) y[i] = -y[i]; /* d = -y: W(n) moves by +beta y */
+        memset(e, 0, nc * sizeof(float));
+        e[j] = 1.0f;
+        if ((st = xbar_tile_update_unchecked(s->t[n], e, y, 1, beta))) return st;
+    }
+    return XBAR_OK;
+}
+
+/* After an update of the gradient tile: the cascade, finest pair first. */
+static xbar_status cascade(xbar_aw *a, float lr)
+{
+    multi_tile *s = ST(a);
+    const float beta = a->o.transfer_lr * lr;
+    if (!(beta <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)beta);
+    s->n_updates++;
+    uint64_t period = (uint64_t)a->o.transfer_every;
+    for (int n = s->nt - 2; n >= 0; n--) {
+        if (s->n_updates % period == 0) {
+            xbar_status st = transfer(a, n, beta);
+            if (st) return st;
+        }
+        if (period > UINT64_MAX / (uint64_t)a->o.mt_growth) break; /* coarser pairs: never within 2^64 */
+        period *= (uint64_t)a->o.mt_growth;
+    }
+    return XBAR_OK;
+}
+
+static xbar_status update(xbar_aw *a, const float *X, const float *D, size_t batch, float lr)
+{
+    xbar_status s = xbar_tile_update_unchecked(ST(a)->t[ST(a)->nt - 1], X, D, batch, a->o.fast_lr);
+    return s ? s : cascade(a, lr);
+}
+
+static xbar_status step_dense(xbar_aw *a, const float *G, float lr)
+{
+    const size_t n = a->rows * a->cols;
+    float *buf = xbar_opt_buffer(&ST(a)->dense, n, "a dense step");
+    if (!buf) return XBAR_ENOMEM;
+    for (size_t k = 0; k < n; k++) buf[k] = -a->o.fast_lr * G[k];
+    xbar_status s = xbar_tile_apply_delta_unchecked(ST(a)->t[ST(a)->nt - 1], buf);
+    return s ? s : cascade(a, lr);
+}
+
+static void get_weights(const xbar_aw *a, float *W)
+{
+    const multi_tile *s = ST(a);
+    const size_t n = a->rows * a->cols;
+    xbar_tile_get_weights(s->t[0], W, a->cols);
+    float g = 1.0f;
+    for (int t = 1; t < s->nt; t++) {
+        g *= a->o.mt_gamma;
+        const float *w = xbar_tile_weights(s->t[t]);
+        for (size_t k = 0; k < n; k++) W[k] += g * w[k];
+    }
+}
+
+static void set_weights(xbar_aw *a, const float *W)
+{
+    multi_tile *s = ST(a);
+    xbar_tile_set_weights_unchecked(s->t[0], W, a->cols);
+    float *zero = s->col + a->rows;
+    memset(zero, 0, a->cols * sizeof(float));
+    for (int t = 1; t < s->nt; t++) xbar_tile_set_weights_unchecked(s->t[t], zero, 0);
+    memset(s->next_col, 0, sizeof s->next_col);
+    s->n_updates = 0;
+}
+
+static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, int back)
+{
+    multi_tile *s = ST(a);
+    const size_t n_out = (back ? a->cols : a->rows) * batch;
+    xbar_status st = back ? xbar_tile_backward(s->t[0], out, in, batch) : xbar_tile_forward(s->t[0], out, in, batch);
+    if (st) return st;
+    if (n_out > s->mix_cap) {
+        float *m = realloc(s->mix, n_out * sizeof(float));
+        if (!m) return xbar_fail(XBAR_ENOMEM, "forward: out of memory");
+        s->mix = m, s->mix_cap = n_out;
+    }
+    float g = 1.0f;
+    for (int t = 1; t < s->nt; t++) {
+        g *= a->o.mt_gamma;
+        st = back ? xbar_tile_backward(s->t[t], s->mix, in, batch) : xbar_tile_forward(s->t[t], s->mix, in, batch);
+        if (st) return st;
+        for (size_t k = 0; k < n_out; k++) out[k] += g * s->mix[k];
+    }
+    return XBAR_OK;
+}
+
+static size_t tiles_of(const xbar_opt_params *o) { return (size_t)o->mt_tiles; }
+
+static xbar_tile *fast_tile(const xbar_aw *a) { return ST(a)->t[ST(a)->nt - 1]; }
+static xbar_tile *slow_tile(const xbar_aw *a) { return ST(a)->t[0]; }
+
+static uint64_t pulse_count(const xbar_aw *a)
+{
+    uint64_t p = 0;
+    for (int t = 0; t < ST(a)->nt; t++) p += xbar_tile_pulse_count(ST(a)->t[t]);
+    return p;
+}
+
+/* Reads and writes follow from the schedule: k columns per transfer of each pair. */
+static void pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
+{
+    const multi_tile *s = ST(a);
+    const size_t k = a->o.transfer_columns == 0 || (size_t)a->o.transfer_columns > a->cols
+                         ? a->cols : (size_t)a->o.transfer_columns;
+    pc->grad_pulses = xbar_tile_pulse_count(s->t[s->nt - 1]);
+    for (int n = 0; n < s->nt - 1; n++) pc->transfer_pulses += xbar_tile_pulse_count(s->t[n]);
+    uint64_t period = (uint64_t)a->o.transfer_every;
+    for (int n = s->nt - 2; n >= 0; n--) {
+        pc->reads += s->n_updates / period * k;
+        if (period > UINT64_MAX / (uint64_t)a->o.mt_growth) break;
+        period *= (uint64_t)a->o.mt_growth;
+    }
+    pc->writes = pc->reads;
+}
+
+static const float *array(const xbar_aw *a, size_t k, const char **what, size_t *n)
+{
+    static const char *const names[XBAR_MT_MAX_TILES] = {"weights", "tile 1", "tile 2", "tile 3",
+                                                         "tile 4", "tile 5", "tile 6", "tile 7"};
+    if (k >= (size_t)ST(a)->nt) return NULL;
+    *what = names[k], *n = a->rows * a->cols;
+    return xbar_tile_weights(ST(a)->t[k]);
+}
+
+static void counters(const xbar_aw *a, uint64_t c[2])
+{
+    c[0] = ST(a)->n_updates;
+    c[1] = 0;
+}
+
+static xbar_status save(const xbar_aw *a, FILE *f)
+{
+    const multi_tile *s = ST(a);
+    XBAR_CK_TRY(xbar_ck_put_u32(f, (uint32_t)s->nt));
+    for (int n = 0; n < s->nt - 1; n++) XBAR_CK_TRY(xbar_ck_put_u64(f, (uint64_t)s->next_col[n]));
+    for (int n = 0; n < s->nt; n++) XBAR_CK_TRY(xbar_tile_save(s->t[n], f));
+    return XBAR_OK;
+}
+
+static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
+{
+    multi_tile *s = ST(a);
+    uint32_t nt;
+    XBAR_CK_TRY(xbar_ck_get_u32(f, &nt));
+    if (nt != (uint32_t)s->nt)
+        return xbar_fail(XBAR_EFORMAT, "checkpoint: multi_tile_rl state of %u tiles, expected %d", nt, s->nt);
+    for (int n = 0; n < s->nt - 1; n++) {
+        uint64_t v;
+        XBAR_CK_TRY(xbar_ck_get_u64(f, &v));
+        if (v >= a->cols)
+            return xbar_fail(XBAR_EFORMAT, "checkpoint: multi_tile_rl column pointer %llu >= %zu",
+                             (unsigned long long)v, a->cols);
+        s->next_col[n] = (size_t)v;
+    }
+    for (int n = 0; n < s->nt; n++) XBAR_CK_TRY(xbar_tile_load(s->t[n], f));
+    s->n_updates = c[0];
+    return XBAR_OK;
+}
+
+const xbar_opt_ops xbar_opt_multi_tile_rl_ops = {
+    .name = "multi_tile_rl",
+    .summary = "multi-tile residual learning: tiles W(0..N) read as sum gamma^n W(n), the finest learns, a cascade "
+               "of column transfers W(n+1) -> W(n)",
+    .tiles = 2, /* at least */
+    .tiles_of = tiles_of,
+    .keys = keys,
+    .defaults = defaults,
+    .check = check,
+    .create = create,
+    .free = destroy,
+    .memory = memory,
+    .update = update,
+    .step_dense = step_dense,
+    .get_weights = get_weights,
+    .set_weights = set_weights,
+    .mvm = mvm,
+    .fast_tile = fast_tile,
+    .slow_tile = slow_tile,
+    .pulse_count = pulse_count,
+    .pulse_counts = pulse_counts,
+    .array = array,
+    .counters = counters,
+    .save = save,
+    .load = load,
+};
