@@ -13,6 +13,7 @@
 
 #include "ckpt.h"
 #include "optim_ops.h"
+#include "transfer_family.h"
 
 typedef struct {
     int nt;                              /* tiles, N + 1 */
@@ -28,14 +29,10 @@ typedef struct {
 #define OFF(f) offsetof(xbar_opt_params, f)
 
 static const xbar_key keys[] = {
-    {"optimizer", "fast_lr", XBAR_KEY_FLOAT, OFF(fast_lr), .flags = XBAR_KEY_NONNEG,
-     .doc = "Tiki-Taka beta: learning rate of the fast tile A = -P (not scheduled)"},
-    {"optimizer", "transfer_lr", XBAR_KEY_FLOAT, OFF(transfer_lr), .flags = XBAR_KEY_NONNEG,
-     .doc = "Tiki-Taka: C += transfer_lr*lr*A[:,j]"},
-    {"optimizer", "transfer_every", XBAR_KEY_INT, OFF(transfer_every), .min = 1, .flags = XBAR_KEY_MIN,
-     .doc = "transfer after every n updates"},
-    {"optimizer", "transfer_columns", XBAR_KEY_INT, OFF(transfer_columns), .flags = XBAR_KEY_NONNEG,
-     .doc = "columns per transfer, cyclic (0 = all: the paper's analysis)"},
+    XBAR_TF_KEY_FAST_LR,
+    XBAR_TF_KEY_TRANSFER_LR,
+    XBAR_TF_KEY_TRANSFER_EVERY,
+    XBAR_TF_KEY_TRANSFER_COLUMNS,
     {"optimizer", "mt_tiles", XBAR_KEY_INT, OFF(mt_tiles), .min = 2, .max = XBAR_MT_MAX_TILES,
      .flags = XBAR_KEY_MIN | XBAR_KEY_MAX, .doc = "multi_tile_rl: tiles N + 1 (the gradient tile included)"},
     {"optimizer", "mt_gamma", XBAR_KEY_FLOAT, OFF(mt_gamma), .flags = XBAR_KEY_POS,

@@ -11,6 +11,7 @@
 
 #include "ckpt.h"
 #include "optim_ops.h"
+#include "transfer_family.h"
 
 typedef struct {
     xbar_tile *A, *C;
@@ -27,17 +28,12 @@ typedef struct {
 
 #define OFF(f) offsetof(xbar_opt_params, f)
 static const xbar_key keys[] = {
-    {"optimizer", "fast_lr", XBAR_KEY_FLOAT, OFF(fast_lr), .flags = XBAR_KEY_NONNEG,
-     .doc = "Tiki-Taka beta: learning rate of the fast tile A = -P (not scheduled)"},
-    {"optimizer", "transfer_lr", XBAR_KEY_FLOAT, OFF(transfer_lr), .flags = XBAR_KEY_NONNEG,
-     .doc = "Tiki-Taka: C += transfer_lr*lr*A[:,j]"},
-    {"optimizer", "transfer_every", XBAR_KEY_INT, OFF(transfer_every), .min = 1, .flags = XBAR_KEY_MIN,
-     .doc = "transfer after every n updates"},
-    {"optimizer", "transfer_columns", XBAR_KEY_INT, OFF(transfer_columns), .flags = XBAR_KEY_NONNEG,
-     .doc = "columns per transfer, cyclic (0 = all: the paper's analysis)"},
-    {"optimizer", "transfer_read_noise", XBAR_KEY_FLOAT, OFF(transfer_read_noise), .flags = XBAR_KEY_NONNEG,
-     .doc = "std of the noisy read of A's columns (weight units; needs transfer_io.perfect)"},
-    {"optimizer", "gamma", XBAR_KEY_FLOAT, OFF(gamma), .doc = "visible weight W = C + gamma*A"},
+    XBAR_TF_KEY_FAST_LR,
+    XBAR_TF_KEY_TRANSFER_LR,
+    XBAR_TF_KEY_TRANSFER_EVERY,
+    XBAR_TF_KEY_TRANSFER_COLUMNS,
+    XBAR_TF_KEY_TRANSFER_READ_NOISE,
+    XBAR_TF_KEY_GAMMA,
     {"optimizer", "slow_device_own", XBAR_KEY_BOOL, OFF(slow_device_own),
      .doc = "two-tile optimizers: 1 = the slow tile C has its own device ([slow_device], optimizer.slow_device "
             "in the library), 0 = A's device"},

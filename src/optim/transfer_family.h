@@ -25,6 +25,9 @@
 #define XBAR_TF_KEY_TRANSFER_EVERY                                                                                 \
     {"optimizer", "transfer_every", XBAR_KEY_INT, XBAR_TF_OFF(transfer_every), .min = 1, .flags = XBAR_KEY_MIN,     \
      .doc = "transfer after every n updates"}
+#define XBAR_TF_KEY_TRANSFER_COLUMNS                                                                               \
+    {"optimizer", "transfer_columns", XBAR_KEY_INT, XBAR_TF_OFF(transfer_columns), .flags = XBAR_KEY_NONNEG,         \
+     .doc = "columns per transfer, cyclic (0 = all: the paper's analysis)"}
 #define XBAR_TF_KEY_TRANSFER_READ_NOISE                                                                            \
     {"optimizer", "transfer_read_noise", XBAR_KEY_FLOAT, XBAR_TF_OFF(transfer_read_noise),                          \
      .flags = XBAR_KEY_NONNEG, .doc = "std of the noisy read of A's columns (weight units; needs transfer_io.perfect)"}
