@@ -13,7 +13,9 @@
  *       c = 0 settles at w* (|mean| below 0.1 of the c = 0.2 bias);
  *   rlv2  the buffer H = (1 - beta) H + beta A and the dead-zone write C += beta H where |H| >=
  *       dw_min(C) (spec successors §5.4, the recommended reading), against a recursion; an EMA
- *       rate transfer_lr*lr above 1 is refused. */
+ *       rate transfer_lr*lr above 1 is refused;
+ *   T13 multi_tile_rl: the composite error of N + 1 quantised tiles is O(delta gamma^N) and each
+ *       added tile lowers the loss by about gamma^2 (below). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,9 +191,57 @@ static void rlv2(void)
     xbar_aw_free(a);
 }
 
+/* T13: multi_tile_rl on 200 scalar problems (w - b_j)^2, exact gradients, ideal symmetric tiles of
+ * step delta = 0.01 whose updates are rounded to whole pulses (constant_step, count scheme without
+ * stochastic rounding: nothing random), gamma 0.2, fast_lr 0.25/gamma^N, transfer_lr 0.1,
+ * transfer_every 5, mt_growth 5, 20,000 steps, N + 1 = 2 .. 5 tiles: the composite rms error is
+ * at most 1.5 delta gamma^N, it falls with every added tile, and the loss falls by about gamma^2 a
+ * tile (geometric mean of the three ratios within a factor 4 of gamma^2). */
+static void t13(void)
+{
+    enum { M = 200, K = 20000 };
+    const double delta = 0.01, gamma = 0.2;
+    double loss[6] = {0};
+    for (int nt = 2; nt <= 5; nt++) {
+        xbar_tile_config tc = xbar_tile_config_defaults(1, M);
+        tc.device = xbar_device_ideal(XBAR_DEV_CONSTANT_STEP);
+        tc.device.dw_min = (float)delta, tc.device.w_max = 1.0f, tc.device.w_min = -1.0f;
+        tc.update.scheme = XBAR_SCHEME_COUNT;
+        tc.update.count_stochastic_round = 0;
+        xbar_opt_params o = xbar_opt_defaults(XBAR_OPT_MULTI_TILE_RL);
+        o.mt_tiles = nt, o.mt_gamma = (float)gamma, o.mt_growth = 5;
+        o.fast_lr = (float)(0.25 / pow(gamma, nt - 1)), o.transfer_lr = 0.1f;
+        o.transfer_columns = 0, o.transfer_every = 5;
+        o.transfer_update = tc.update;
+        xbar_aw *a = xbar_aw_new(&o, &tc);
+        CHECK(a != NULL, "T13: multi_tile_rl with %d tiles: %s", nt, xbar_last_error());
+        if (!a) return;
+        static float W[M], G[M], b[M];
+        for (int j = 0; j < M; j++) b[j] = (float)(0.8 * ((j * 7919 % M) / (double)M - 0.5));
+        for (int k = 0; k < K; k++) {
+            xbar_aw_get_weights(a, W);
+            for (int j = 0; j < M; j++) G[j] = 2 * (W[j] - b[j]);
+            if (xbar_aw_step_dense(a, G, 1.0f) != XBAR_OK) break;
+        }
+        xbar_aw_get_weights(a, W);
+        for (int j = 0; j < M; j++) loss[nt] += ((double)W[j] - b[j]) * ((double)W[j] - b[j]) / M;
+        const double bound = 1.5 * delta * pow(gamma, nt - 1);
+        CHECK(sqrt(loss[nt]) <= bound, "T13: %d tiles: rms error %.3g > 1.5 delta gamma^N = %.3g", nt, sqrt(loss[nt]),
+              bound);
+        if (nt > 2) CHECK(loss[nt] < loss[nt - 1], "T13: %d tiles do not improve on %d", nt, nt - 1);
+        printf("T13: %d tiles: rms error %.3g (delta gamma^N = %.3g)\n", nt, sqrt(loss[nt]), delta * pow(gamma, nt - 1));
+        xbar_aw_free(a);
+    }
+    const double per = pow(loss[5] / loss[2], 1.0 / 3);
+    CHECK(per >= gamma * gamma / 4 && per <= 4 * gamma * gamma, "T13: loss ratio per added tile %.3g, gamma^2 = %.3g",
+          per, gamma * gamma);
+    printf("T13: loss ratio per added tile %.3g (gamma^2 = %.3g)\n", per, gamma * gamma);
+}
+
 int main(void)
 {
     t7();
+    t13();
     rlv2();
     t6();
     return xt_done("test_rl");
