@@ -106,20 +106,13 @@ static xbar_status transfer(xbar_aw *a, int n, float beta)
 {
     multi_tile *s = ST(a);
     const size_t m = a->rows, nc = a->cols;
-    size_t k = a->o.transfer_columns == 0 ? nc : (size_t)a->o.transfer_columns;
-    if (k > nc) k = nc;
+    const size_t k = xbar_opt_transfer_k(&a->o, nc);
     float *y = s->col, *e = y + m;
     for (size_t c = 0; c < k; c++) {
         const size_t j = s->next_col[n];
         s->next_col[n] = (j + 1) % nc;
-        xbar_status st = a->o.transfer_io.perfect
-                             ? xbar_tile_read_col(s->t[n + 1], y, j, a->o.transfer_read_noise)
-                             : xbar_tile_read_col_io(s->t[n + 1], y, j, &a->o.transfer_io);
-        if (st) return st;
-        for (size_t i = 0; i < m; i++) y[i] = -y[i]; /* d = -y: W(n) moves by +beta y */
-        memset(e, 0, nc * sizeof(float));
-        e[j] = 1.0f;
-        if ((st = xbar_tile_update_unchecked(s->t[n], e, y, 1, beta))) return st;
+        xbar_status st = xbar_opt_read_col(&a->o, s->t[n + 1], y, j);
+        if (st || (st = xbar_opt_write_col(s->t[n], y, e, m, nc, j, beta))) return st;
     }
     return XBAR_OK;
 }
@@ -220,8 +213,7 @@ static uint64_t pulse_count(const xbar_aw *a)
 static void pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
 {
     const multi_tile *s = ST(a);
-    const size_t k = a->o.transfer_columns == 0 || (size_t)a->o.transfer_columns > a->cols
-                         ? a->cols : (size_t)a->o.transfer_columns;
+    const size_t k = xbar_opt_transfer_k(&a->o, a->cols);
     pc->grad_pulses = xbar_tile_pulse_count(s->t[s->nt - 1]);
     for (int n = 0; n < s->nt - 1; n++) pc->transfer_pulses += xbar_tile_pulse_count(s->t[n]);
     uint64_t period = (uint64_t)a->o.transfer_every;

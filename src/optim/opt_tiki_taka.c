@@ -83,18 +83,11 @@ static xbar_tile_config slow_config(const xbar_opt_params *o, const xbar_tile_co
     return cc;
 }
 
-/* Columns per transfer. */
-static size_t transfer_k(const xbar_opt_params *o, size_t n)
-{
-    size_t k = o->transfer_columns == 0 ? n : (size_t)o->transfer_columns;
-    return k > n ? n : k;
-}
-
 /* A transfer of every column at once with a dense scheme (the paper's analysed Tiki-Taka). */
 static int whole_transfer(const xbar_opt_params *o, size_t n)
 {
     const xbar_scheme cs = o->transfer_update.scheme;
-    return transfer_k(o, n) == n && (cs == XBAR_SCHEME_EXPECTED || cs == XBAR_SCHEME_COUNT);
+    return xbar_opt_transfer_k(o, n) == n && (cs == XBAR_SCHEME_EXPECTED || cs == XBAR_SCHEME_COUNT);
 }
 
 static xbar_status create(xbar_aw *a, const xbar_tile_config *tc)
@@ -131,13 +124,6 @@ static size_t memory(const xbar_opt_params *o, const xbar_tile_config *tc)
            (tc->rows + tc->cols + (o->kind == XBAR_OPT_RLV2 ? tc->rows * tc->cols : 0)) * sizeof(float);
 }
 
-/* Read column j of A: exact plus transfer_read_noise, or through transfer_io. */
-static xbar_status read_fast_col(xbar_aw *a, float *y, size_t j)
-{
-    if (a->o.transfer_io.perfect) return xbar_tile_read_col(ST(a)->A, y, j, a->o.transfer_read_noise);
-    return xbar_tile_read_col_io(ST(a)->A, y, j, &a->o.transfer_io);
-}
-
 /* rlv2: column j's read y into the buffer, H = (1 - beta) H + beta y, and y = H where |H| >= the
  * granularity of C, else 0 (the write's dead zone; H is kept either way). */
 static void rlv2_filter(xbar_aw *a, float *y, size_t j, float beta)
@@ -162,13 +148,13 @@ static xbar_status transfer(xbar_aw *a, float lr)
     if (!(tlr <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)tlr);
     if (st->H && tlr > 1.0f)
         return xbar_fail(XBAR_EINVAL, "rlv2: transfer_lr*lr = %g: the buffer's EMA rate must be <= 1", (double)tlr);
-    const size_t k = transfer_k(&a->o, n);
+    const size_t k = xbar_opt_transfer_k(&a->o, n);
     if (whole_transfer(&a->o, n)) {
         /* whole P at once (the paper's analysed Tiki-Taka): ΔC = tlr * A */
         float *col = st->col, *buf = xbar_opt_buffer(&st->dense, m * n, "a whole-matrix transfer");
         if (!buf) return XBAR_ENOMEM;
         for (size_t j = 0; j < n; j++) {
-            xbar_status s = read_fast_col(a, col, j);
+            xbar_status s = xbar_opt_read_col(&a->o, st->A, col, j);
             if (s) return s;
             if (st->H) rlv2_filter(a, col, j, tlr);
             for (size_t i = 0; i < m; i++) buf[i * n + j] = tlr * col[i];
@@ -180,14 +166,10 @@ static xbar_status transfer(xbar_aw *a, float lr)
     for (size_t c = 0; c < k; c++) {
         size_t j = st->next_col;
         st->next_col = (st->next_col + 1) % n;
-        xbar_status s = read_fast_col(a, y, j);
+        xbar_status s = xbar_opt_read_col(&a->o, st->A, y, j);
         if (s) return s;
         if (st->H) rlv2_filter(a, y, j, tlr);
-        for (size_t i = 0; i < m; i++) y[i] = -y[i]; /* d = -A[:,j] so that C moves by +tlr*A[:,j] */
-        memset(e, 0, n * sizeof(float));
-        e[j] = 1.0f;
-        s = xbar_tile_update_unchecked(st->C, e, y, 1, tlr);
-        if (s) return s;
+        if ((s = xbar_opt_write_col(st->C, y, e, m, n, j, tlr))) return s;
     }
     return XBAR_OK;
 }
@@ -268,7 +250,7 @@ static uint64_t pulse_count(const xbar_aw *a)
 /* Reads and writes follow from the schedule: k columns (whole transfer: all) per transfer. */
 static void pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
 {
-    const size_t k = whole_transfer(&a->o, a->cols) ? a->cols : transfer_k(&a->o, a->cols);
+    const size_t k = whole_transfer(&a->o, a->cols) ? a->cols : xbar_opt_transfer_k(&a->o, a->cols);
     pc->grad_pulses = xbar_tile_pulse_count(ST(a)->A);
     pc->transfer_pulses = xbar_tile_pulse_count(ST(a)->C);
     pc->reads = pc->writes = ST(a)->n_updates / (uint64_t)a->o.transfer_every * k;

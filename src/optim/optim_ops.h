@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -101,6 +102,32 @@ static inline float *xbar_opt_buffer(float **p, size_t n, const char *what)
     if (!*p && !(*p = malloc(n * sizeof(float))))
         return xbar_fail_null(XBAR_ENOMEM, "optimizer: out of memory for %s (%zu floats)", what, n);
     return *p;
+}
+
+/* Columns per transfer of the column-transfer optimizers: transfer_columns, 0 = all, at most n. */
+static inline size_t xbar_opt_transfer_k(const xbar_opt_params *o, size_t n)
+{
+    const size_t k = o->transfer_columns == 0 ? n : (size_t)o->transfer_columns;
+    return k > n ? n : k;
+}
+
+/* The transfer's read of column j of t into y (rows): exact plus transfer_read_noise, or
+ * through transfer_io. */
+static inline xbar_status xbar_opt_read_col(const xbar_opt_params *o, xbar_tile *t, float *y, size_t j)
+{
+    if (o->transfer_io.perfect) return xbar_tile_read_col(t, y, j, o->transfer_read_noise);
+    return xbar_tile_read_col_io(t, y, j, &o->transfer_io);
+}
+
+/* t[:,j] += lr y by t's pulsed update of one sample (x = e_j, d = -y; y is negated in place,
+ * e holds the tile's cols floats). */
+static inline xbar_status xbar_opt_write_col(xbar_tile *t, float *y, float *e, size_t rows, size_t cols, size_t j,
+                                             float lr)
+{
+    for (size_t i = 0; i < rows; i++) y[i] = -y[i];
+    memset(e, 0, cols * sizeof(float));
+    e[j] = 1.0f;
+    return xbar_tile_update_unchecked(t, e, y, 1, lr);
 }
 
 #endif

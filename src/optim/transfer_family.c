@@ -325,12 +325,6 @@ static xbar_status fast_piece(xbar_aw *a, const float *X, const float *D, size_t
 
 /* ---- the transfer ---------------------------------------------------------------------------- */
 
-static xbar_status read_col(xbar_aw *a, float *y, size_t j)
-{
-    if (a->o.transfer_io.perfect) return xbar_tile_read_col(ST(a)->A, y, j, a->o.transfer_read_noise);
-    return xbar_tile_read_col_io(ST(a)->A, y, j, &a->o.transfer_io);
-}
-
 /* Chopper period N_s in sweeps (in_chop_prob > 0). */
 static uint64_t chop_period(float p)
 {
@@ -482,7 +476,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
     if (a->o.gamma > 0.0f) lr_t *= a->o.gamma;
     if (!(lr_t <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)lr_t);
     if (lr_t == 0.0f) return XBAR_OK;
-    xbar_status st = read_col(a, s->y, r);
+    xbar_status st = xbar_opt_read_col(&a->o, s->A, s->y, r);
     if (st) return st;
     const uint64_t read = s->reads++;
     const size_t nz = s->v == TF_TTV2   ? buffer_ttv2(a, r, lr_t)
