@@ -322,24 +322,6 @@ static void q_exact(const xbar_devices *d, size_t i, double w, double *qu, doubl
     *qd = step_exact(d, i, g, 0) / d->granularity;
 }
 
-xbar_status xbar_device_response(const xbar_devices *d, size_t i, double w, xbar_response *r)
-{
-    XBAR_NONNULL(r);
-    if (!d || !d->b_max || i >= d->n) return xbar_fail(XBAR_EINVAL, "%s: no device %zu", __func__, i);
-    if (!isfinite(w)) return xbar_fail(XBAR_EINVAL, "%s: w = %g: must be finite", __func__, w);
-    /* central differences of the double-precision step: h = 1e-6 of the range */
-    const double h = 1e-6 * ((double)d->b_max[i] - (double)d->b_min[i]);
-    double qu, qd, ua, da, ub, db;
-    q_exact(d, i, w, &qu, &qd);
-    q_exact(d, i, w + h, &ua, &da);
-    q_exact(d, i, w - h, &ub, &db);
-    r->q_up = qu, r->q_dn = qd;
-    r->F = 0.5 * (qd + qu), r->G = 0.5 * (qd - qu);
-    r->dF = 0.5 * ((da + ua) - (db + ub)) / (2 * h);
-    r->dG = 0.5 * ((da - ua) - (db - ub)) / (2 * h);
-    return XBAR_OK;
-}
-
 static void device_FG(const xbar_devices *d, size_t i, double w, double *F, double *G)
 {
     double qu, qd;
@@ -382,6 +364,24 @@ static int device_ok(const xbar_devices *d, size_t i, const char *fn)
     if (!d->b_max || !d->n) return !xbar_fail(XBAR_EINVAL, "%s: d is not initialised (xbar_devices_init)", fn);
     if (i >= d->n) return !xbar_fail(XBAR_EINVAL, "%s: device %zu >= %zu devices", fn, i, d->n);
     return 1;
+}
+
+xbar_status xbar_device_response(const xbar_devices *d, size_t i, double w, xbar_response *r)
+{
+    XBAR_NONNULL(r);
+    if (!device_ok(d, i, __func__)) return XBAR_EINVAL;
+    if (!isfinite(w)) return xbar_fail(XBAR_EINVAL, "%s: w = %g: must be finite", __func__, w);
+    /* central differences of the double-precision step: h = 1e-6 of the range */
+    const double h = 1e-6 * ((double)d->b_max[i] - (double)d->b_min[i]);
+    double qu, qd, ua, da, ub, db;
+    q_exact(d, i, w, &qu, &qd);
+    q_exact(d, i, w + h, &ua, &da);
+    q_exact(d, i, w - h, &ub, &db);
+    r->q_up = qu, r->q_dn = qd;
+    r->F = 0.5 * (qd + qu), r->G = 0.5 * (qd - qu);
+    r->dF = 0.5 * ((da + ua) - (db + ub)) / (2 * h);
+    r->dG = 0.5 * ((da - ua) - (db - ub)) / (2 * h);
+    return XBAR_OK;
 }
 
 float xbar_device_pulse(const xbar_devices *d, size_t i, float w, int up, float xi)
