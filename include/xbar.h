@@ -743,7 +743,9 @@ xbar_um xbar_update_management(const xbar_update_params *u, double lr, double xm
     X(MIXED_PRECISION, mixed_precision) /* digital accumulator chi, thresholded row writes to one tile */     \
     X(RL, rl)                 /* residual learning v1: Tiki-Taka read at W = C + gamma*A (set gamma) */           \
     X(RLV2, rlv2)             /* residual learning v2: rl with a digital EMA buffer and a dead-zone write */     \
-    X(MULTI_TILE_RL, multi_tile_rl) /* N + 1 tiles of geometric scales, a cascade of transfers */
+    X(MULTI_TILE_RL, multi_tile_rl) /* N + 1 tiles of geometric scales, a cascade of transfers */          \
+    X(RIDER, rider)           /* rl whose residual is read against a digital symmetric-point tracker Q */        \
+    X(E_RIDER, e_rider)       /* rider with a chopper and a programmed copy of Q taken at each flip */
 
 typedef enum {
 #define XBAR_OPT_ENUM_(E, name) XBAR_OPT_##E,
@@ -813,6 +815,15 @@ typedef struct {
     int mt_tiles;              /* tiles N + 1 (2 .. XBAR_MT_MAX_TILES). Default 3 */
     float mt_gamma;            /* scale ratio gamma of consecutive tiles, in (0, 1). Default 0.1 */
     int mt_growth;             /* each coarser transfer is this many times rarer (>= 1). Default 2 */
+    /* rider / e_rider ([SP26], spec successors §7.2-7.3): A = P, C = W, digital Q (rows x cols)
+     * tracking P's symmetric point; read W + gamma c (P - Q~) (rider: c = 1, Q~ = Q). It reads
+     * fast_lr, transfer_lr, transfer_every, transfer_columns, the transfer's read and update
+     * settings, gamma, and (e_rider) in_chop_prob / in_chop_random for its one chopper c. */
+    float rider_eta;           /* EMA rate eta of Q at each column read, in [0, 1] (0: Q stays at its
+                                  start, the zero-shifting estimate: [SP26] Alg. 4). Default 0.1 */
+    int zs_pulses;             /* rider / e_rider: zero-shifting pulses per device of P before the
+                                  first update, Q and Q~ then set to P (0 = none). Default 0 */
+    int zs_cyclic;             /* 1: alternating up / down ZS pulses (Kim et al.), 0: random. Default 1 */
 } xbar_opt_params;
 #define XBAR_MT_MAX_TILES 8
 
@@ -879,7 +890,9 @@ typedef struct {
     uint64_t transfer_pulses; /* pulses writing transfers: on C, or mixed_precision's row writes */
     uint64_t reads;           /* column / row reads of a transfer */
     uint64_t writes;          /* transfer writes (column or row updates) that fired at least one pulse */
-    uint64_t calib_pulses;    /* calibration pulses (0 today) */
+    uint64_t calib_pulses;    /* zero-shifting calibration pulses (rider / e_rider's zs_pulses) */
+    uint64_t prog_events;     /* programming events: e_rider's copies Q~ <- Q at chopper flips
+                                 (events, not pulses: not in xbar_aw_pulse_count) */
 } xbar_pulse_counts;
 /** The counts of a (all 0 for DIGITAL); XBAR_EINVAL if a or pc is NULL. The sum of the
  *  pulse fields is xbar_aw_pulse_count(a). */

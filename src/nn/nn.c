@@ -357,6 +357,7 @@ xbar_status xbar_net_pulse_counts(const xbar_net *net, xbar_pulse_counts *pc)
         if (!net->L[l].analog || xbar_aw_pulse_counts(net->L[l].aw, &c)) continue;
         pc->grad_pulses += c.grad_pulses, pc->transfer_pulses += c.transfer_pulses;
         pc->reads += c.reads, pc->writes += c.writes, pc->calib_pulses += c.calib_pulses;
+        pc->prog_events += c.prog_events;
     }
     return XBAR_OK;
 }

@@ -72,24 +72,6 @@ static const char *check(const xbar_opt_params *o)
     return NULL;
 }
 
-/* The tile config of C: A's with the transfer's update scheme, its own device when
- * slow_device_own (checked with the transfer family's keys), and the next id. */
-static xbar_tile_config slow_config(const xbar_opt_params *o, const xbar_tile_config *tc)
-{
-    xbar_tile_config cc = *tc;
-    if (o->slow_device_own) cc.device = o->slow_device;
-    cc.update = o->transfer_update;
-    cc.id = tc->id + 1;
-    return cc;
-}
-
-/* A transfer of every column at once with a dense scheme (the paper's analysed Tiki-Taka). */
-static int whole_transfer(const xbar_opt_params *o, size_t n)
-{
-    const xbar_scheme cs = o->transfer_update.scheme;
-    return xbar_opt_transfer_k(o, n) == n && (cs == XBAR_SCHEME_EXPECTED || cs == XBAR_SCHEME_COUNT);
-}
-
 static xbar_status create(xbar_aw *a, const xbar_tile_config *tc)
 {
     tiki_taka *s = calloc(1, sizeof *s);
@@ -99,7 +81,7 @@ static xbar_status create(xbar_aw *a, const xbar_tile_config *tc)
     if (a->o.kind == XBAR_OPT_RLV2) s->H = calloc(a->rows * a->cols, sizeof(float));
     if (!s->col || (a->o.kind == XBAR_OPT_RLV2 && !s->H)) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
     if (!(s->A = xbar_tile_new(tc))) return XBAR_EINVAL;
-    const xbar_tile_config cc = slow_config(&a->o, tc);
+    const xbar_tile_config cc = xbar_opt_slow_config(&a->o, tc);
     return (s->C = xbar_tile_new(&cc)) ? XBAR_OK : XBAR_EINVAL;
 }
 
@@ -119,7 +101,7 @@ static void destroy(void *st)
 static size_t memory(const xbar_opt_params *o, const xbar_tile_config *tc)
 {
     /* a whole-matrix transfer writes C by apply_delta: its buffer stands in for C's dense scratch */
-    const xbar_tile_config cc = slow_config(o, tc);
+    const xbar_tile_config cc = xbar_opt_slow_config(o, tc);
     return sizeof(tiki_taka) + xbar_tile_memory_bytes(tc) + xbar_tile_memory_bytes(&cc) +
            (tc->rows + tc->cols + (o->kind == XBAR_OPT_RLV2 ? tc->rows * tc->cols : 0)) * sizeof(float);
 }
@@ -149,7 +131,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
     if (st->H && tlr > 1.0f)
         return xbar_fail(XBAR_EINVAL, "rlv2: transfer_lr*lr = %g: the buffer's EMA rate must be <= 1", (double)tlr);
     const size_t k = xbar_opt_transfer_k(&a->o, n);
-    if (whole_transfer(&a->o, n)) {
+    if (xbar_opt_whole_transfer(&a->o, n)) {
         /* whole P at once (the paper's analysed Tiki-Taka): ΔC = tlr * A */
         float *col = st->col, *buf = xbar_opt_buffer(&st->dense, m * n, "a whole-matrix transfer");
         if (!buf) return XBAR_ENOMEM;
@@ -250,7 +232,7 @@ static uint64_t pulse_count(const xbar_aw *a)
 /* Reads and writes follow from the schedule: k columns (whole transfer: all) per transfer. */
 static void pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
 {
-    const size_t k = whole_transfer(&a->o, a->cols) ? a->cols : xbar_opt_transfer_k(&a->o, a->cols);
+    const size_t k = xbar_opt_whole_transfer(&a->o, a->cols) ? a->cols : xbar_opt_transfer_k(&a->o, a->cols);
     pc->grad_pulses = xbar_tile_pulse_count(ST(a)->A);
     pc->transfer_pulses = xbar_tile_pulse_count(ST(a)->C);
     pc->reads = pc->writes = ST(a)->n_updates / (uint64_t)a->o.transfer_every * k;

@@ -111,6 +111,25 @@ static inline size_t xbar_opt_transfer_k(const xbar_opt_params *o, size_t n)
     return k > n ? n : k;
 }
 
+/* A transfer of every column at once as one dense step of the slow tile (the paper's analysed
+ * Tiki-Taka): all columns with an expected or count transfer scheme. */
+static inline int xbar_opt_whole_transfer(const xbar_opt_params *o, size_t n)
+{
+    const xbar_scheme cs = o->transfer_update.scheme;
+    return xbar_opt_transfer_k(o, n) == n && (cs == XBAR_SCHEME_EXPECTED || cs == XBAR_SCHEME_COUNT);
+}
+
+/* The slow tile C of a two-tile compound: tc with the transfer's update scheme, its own device
+ * when slow_device_own, and the next stream id. */
+static inline xbar_tile_config xbar_opt_slow_config(const xbar_opt_params *o, const xbar_tile_config *tc)
+{
+    xbar_tile_config cc = *tc;
+    if (o->slow_device_own) cc.device = o->slow_device;
+    cc.update = o->transfer_update;
+    cc.id = tc->id + 1;
+    return cc;
+}
+
 /* The transfer's read of column j of t into y (rows): exact plus transfer_read_noise, or
  * through transfer_io. */
 static inline xbar_status xbar_opt_read_col(const xbar_opt_params *o, xbar_tile *t, float *y, size_t j)

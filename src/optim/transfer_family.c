@@ -187,12 +187,9 @@ const char *xbar_tf_check(const xbar_opt_params *o)
  * scheme and the next id. */
 static xbar_tile_config slow_config(const xbar_opt_params *o, const xbar_tile_config *tc)
 {
-    xbar_tile_config cc = *tc;
-    if (o->slow_device_own) cc.device = o->slow_device;
-    cc.update = o->transfer_update; /* its scheme; fixed bit length write_bl, no management (aihwkit) */
-    cc.update.desired_bl = o->write_bl;
+    xbar_tile_config cc = xbar_opt_slow_config(o, tc);
+    cc.update.desired_bl = o->write_bl; /* fixed bit length write_bl, no management (aihwkit) */
     cc.update.update_management = cc.update.update_bl_management = 0;
-    cc.id = tc->id + 1;
     return cc;
 }
 
