@@ -794,8 +794,10 @@ typedef struct {
     float auto_momentum;       /* EMA momentum of auto_scale (tau = (1 - m) / batch). Default 0.99 */
     int no_buffer;             /* c_ttv2 / agad: 1 = no buffer (TT-v1 with thresholded writes). Default 0 */
     float in_chop_prob;        /* c_ttv2 / agad: column chopper flip probability per read (random) or
-                                  1 / period in sweeps (regular). Default 0.1 */
-    int in_chop_random;        /* 1 random flips, 0 regular period. Kind default: c_ttv2 1, agad 0 */
+                                  1 / period in sweeps (regular); e_rider: its one chopper's flip
+                                  probability per transfer sweep (or 1 / period in sweeps). Default 0.1 */
+    int in_chop_random;        /* 1 random flips, 0 regular period. Kind default: c_ttv2 1, agad 0,
+                                  e_rider 1 */
     float out_chop_prob;       /* c_ttv2: row chopper flip probability per sweep. Default 0 */
     float tail_weightening;    /* agad: running-mean weight q = min(tail_weightening / N_s, 1). Default 5 */
     float buffer_cap;          /* agad: |H| <= buffer_cap * write_bl when forget_buffer = 0 (0 = none).

@@ -15,10 +15,14 @@
  *          Q[:,j] = (1 - eta) Q[:,j] + eta y           (eq. 12, eta = rider_eta)
  *          C[:,j] += beta d       (the transfer's pulsed update, beta = transfer_lr*lr; eq. 11b/18b)
  *      (all columns with an expected or count transfer scheme: one dense step of C);
- *   3. e_rider: the chopper for the next update: with in_chop_random, flip with probability
- *      in_chop_prob (uniform u of XBAR_RNG_CHOP stream (A's id, 2), lane k%4 of block k/4, k the
- *      update index); else flip every max(ceil(1/in_chop_prob), 2) updates. At a flip Q~ = Q: a
- *      programming event (xbar_pulse_counts.prog_events), taken as exact.
+ *   3. e_rider, after a transfer that completed a sweep (every column read once since the last
+ *      one; with transfer_columns 0 every transfer): the chopper for what follows. With
+ *      in_chop_random, it flips with probability in_chop_prob (uniform u of XBAR_RNG_CHOP stream
+ *      (A's id, 2), lane k%4 of block k/4, k the sweep index); else every max(ceil(1/in_chop_prob),
+ *      2) sweeps. At a flip Q~ = Q: a programming event (xbar_pulse_counts.prog_events), taken as
+ *      exact. [SP26] draws c_k per iteration with every column transferred (transfer_columns 0:
+ *      the same); with column-cyclic transfers a per-update chopper would flip many times between
+ *      two reads of a column, whose Q[:,j] then no longer follows the phase.
  * Calibration pulses are counted apart (calib_pulses; in xbar_aw_pulse_count too).
  * set_weights: C = W, A = Q = Q~ = 0, c = 1, the schedule restarts and the next update
  * calibrates again; the counters of pulses and events keep counting.
@@ -26,7 +30,7 @@
  * a buffered thresholded write) is `agad` with optimizer.gamma > 0 (docs/algorithms/rider.md).
  * Checkpoint: header counters (updates, next column); payload: the "XBTL" records of A and C,
  * Q, e_rider's Q~, then u64 flags (bit 0: c = -1, bit 1: calibrated), u64 flips, u64 calibration
- * pulses. */
+ * pulses, u64 sweeps. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -48,6 +52,7 @@ typedef struct {
     int calibrated;       /* the zero-shifting calibration of this start is done */
     uint64_t flips;       /* programming events Q~ <- Q */
     uint64_t calib;       /* calibration pulses */
+    uint64_t sweeps;      /* sweeps of the transfer completed (e_rider's chopper clock) */
     uint64_t seed;        /* the tile's seed and A's id: the chopper's stream */
     uint32_t id;
 } rider;
@@ -196,11 +201,11 @@ static xbar_status transfer(xbar_aw *a, float lr)
     return XBAR_OK;
 }
 
-/* Step 3: the chopper of the next update (e_rider). */
+/* Step 3: the chopper after sweep k = sweeps - 1 (e_rider). */
 static void chopper(xbar_aw *a)
 {
     rider *s = ST(a);
-    const uint64_t k = s->n_updates - 1; /* the update just done */
+    const uint64_t k = s->sweeps - 1;
     const float p = a->o.in_chop_prob;
     int flip;
     if (!(p > 0.0f)) return;
@@ -223,9 +228,15 @@ static xbar_status after_fast_update(xbar_aw *a, float lr)
 {
     rider *s = ST(a);
     s->n_updates++;
-    xbar_status st = s->n_updates % (uint64_t)a->o.transfer_every ? XBAR_OK : transfer(a, lr);
-    if (st == XBAR_OK && IS_E(a)) chopper(a);
-    return st;
+    if (s->n_updates % (uint64_t)a->o.transfer_every) return XBAR_OK;
+    const size_t before = s->next_col, k = xbar_opt_transfer_k(&a->o, a->cols);
+    xbar_status st = transfer(a, lr);
+    if (st) return st;
+    if (xbar_opt_whole_transfer(&a->o, a->cols) || before + k >= a->cols) { /* the sweep's last column read */
+        s->sweeps++;
+        if (IS_E(a)) chopper(a);
+    }
+    return XBAR_OK;
 }
 
 static xbar_status update(xbar_aw *a, const float *X, const float *D, size_t batch, float lr)
@@ -282,6 +293,7 @@ static void set_weights(xbar_aw *a, const float *W)
     s->n_updates = 0;
     s->chop = 1.0f;
     s->calibrated = 0;
+    s->sweeps = 0;
 }
 
 /* W̄ x = C x + gamma c (A x - Q~ x): a read of each tile, Q~'s product digital. */
@@ -347,7 +359,8 @@ static xbar_status save(const xbar_aw *a, FILE *f)
     if (s->Qt != s->Q) XBAR_CK_TRY(xbar_ck_put_f32s(f, s->Qt, mn));
     XBAR_CK_TRY(xbar_ck_put_u64(f, (uint64_t)(s->chop < 0.0f) | (uint64_t)s->calibrated << 1));
     XBAR_CK_TRY(xbar_ck_put_u64(f, s->flips));
-    return xbar_ck_put_u64(f, s->calib);
+    XBAR_CK_TRY(xbar_ck_put_u64(f, s->calib));
+    return xbar_ck_put_u64(f, s->sweeps);
 }
 
 static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
@@ -364,10 +377,11 @@ static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
     if (s->Qt != s->Q) XBAR_CK_TRY(xbar_ck_get_f32s(f, s->Qt, mn));
     if (xbar_first_nonfinite(s->Q, mn) < mn || xbar_first_nonfinite(s->Qt, mn) < mn)
         return xbar_fail(XBAR_EFORMAT, "checkpoint: %s tracker: a value is not finite", name);
-    uint64_t flags, flips, calib;
+    uint64_t flags, flips, calib, sweeps;
     XBAR_CK_TRY(xbar_ck_get_u64(f, &flags));
     XBAR_CK_TRY(xbar_ck_get_u64(f, &flips));
     XBAR_CK_TRY(xbar_ck_get_u64(f, &calib));
+    XBAR_CK_TRY(xbar_ck_get_u64(f, &sweeps));
     if (flags > 3 || (!IS_E(a) && (flags & 1)) || (!IS_E(a) && flips))
         return xbar_fail(XBAR_EFORMAT, "checkpoint: %s state flags %llu, flips %llu: not a state of this kind", name,
                          (unsigned long long)flags, (unsigned long long)flips);
@@ -375,6 +389,7 @@ static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
     s->calibrated = (int)(flags >> 1);
     s->flips = flips;
     s->calib = calib;
+    s->sweeps = sweeps;
     s->n_updates = c[0];
     s->next_col = (size_t)c[1];
     return XBAR_OK;
@@ -395,6 +410,6 @@ const xbar_opt_ops xbar_opt_rider_ops =
               rider_keys, defaults);
 
 const xbar_opt_ops xbar_opt_e_rider_ops =
-    RIDER_OPS("e_rider", "E-RIDER: rider with a chopper c (flip probability in_chop_prob per update) on A's gradient "
+    RIDER_OPS("e_rider", "E-RIDER: rider with a chopper c (flip probability in_chop_prob per transfer sweep) on A's gradient "
                          "and reads, W = C + gamma*c*(A - Q~), Q~ = Q programmed at each flip",
               e_rider_keys, NULL);

@@ -89,12 +89,13 @@
     {"optimizer", "in_chop_prob", XBAR_KEY_FLOAT, XBAR_TF_OFF(in_chop_prob), .min = 0, .max = 1,                    \
      .flags = XBAR_KEY_MIN | XBAR_KEY_MAX,                                                                          \
      .doc = "c_ttv2 / agad: column chopper flip probability per read (random) or 1/period in sweeps (regular); "    \
-            "0 = no choppers (c_ttv2 only). Default 0.1"}
+            "0 = no choppers (c_ttv2 only); e_rider: its chopper's flip probability per transfer sweep (0 = "       \
+            "rider). Default 0.1"}
 #define XBAR_TF_KEY_IN_CHOP_RANDOM                                                                                 \
     {"optimizer", "in_chop_random", XBAR_KEY_INT, XBAR_TF_OFF(in_chop_random), .min = -1, .max = 1,                 \
      .flags = XBAR_KEY_MIN | XBAR_KEY_MAX,                                                                          \
-     .doc = "c_ttv2 / agad: 1 = random chopper flips, 0 = regular (every max(ceil(1/in_chop_prob), 2) sweeps); "    \
-            "-1 = the kind's aihwkit default (c_ttv2 1, agad 0). Default -1"}
+     .doc = "c_ttv2 / agad / e_rider: 1 = random chopper flips, 0 = regular (every max(ceil(1/in_chop_prob), 2) "   \
+            "sweeps); -1 = the kind's default (c_ttv2 1, agad 0, e_rider 1). Default -1"}
 #define XBAR_TF_KEY_OUT_CHOP_PROB                                                                                  \
     {"optimizer", "out_chop_prob", XBAR_KEY_FLOAT, XBAR_TF_OFF(out_chop_prob), .min = 0, .max = 1,                  \
      .flags = XBAR_KEY_MIN | XBAR_KEY_MAX,                                                                          \

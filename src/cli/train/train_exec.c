@@ -278,6 +278,7 @@ static int write_summary(const run_ctx *r, const train_outcome *o, const char *p
     cJSON_AddNumberToObject(ph, "gradient", (double)pc.grad_pulses);
     cJSON_AddNumberToObject(ph, "transfer", (double)pc.transfer_pulses);
     cJSON_AddNumberToObject(ph, "calibration", (double)pc.calib_pulses);
+    cJSON_AddNumberToObject(ph, "programming_events", (double)pc.prog_events);
     cJSON_AddNumberToObject(ph, "reads", (double)pc.reads);
     cJSON_AddNumberToObject(ph, "writes", (double)pc.writes);
     char crc[16];
