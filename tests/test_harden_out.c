@@ -318,6 +318,10 @@ static void refused_reproduce(void)
     rc = run(fam);
     REFUSED(rc, "reproduce --full --parts tt-family without its least-squares configs", "lsq-ref-offset-tiki_taka.ini");
     CHECK(!lexists("R") && !lexists("out"), "refused reproduce --full --parts tt-family created R or ./out");
+    fam[4] = "frontier";
+    rc = run(fam);
+    REFUSED(rc, "reproduce --full --parts frontier without its configs", "x1-analog_sgd.ini");
+    CHECK(!lexists("R") && !lexists("out"), "refused reproduce --full --parts frontier created R or ./out");
     char *res[] = {"train", "--resume", "--quiet", "--out", "deep/x", NULL};
     rc = run(res);
     REFUSED(rc, "--resume into missing folders", "no interrupted run");

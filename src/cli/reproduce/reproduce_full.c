@@ -17,6 +17,7 @@
 #include "pathname.h"
 #include "plot.h"
 #include "reproduce_full.h"
+#include "reproduce_frontier.h"
 #include "reproduce_lsq.h"
 #include "train_ckpt.h"
 #include "train_data.h"
@@ -283,6 +284,7 @@ static void plot_part(const char *dir, const part_def *p, const result *r, int n
 static int check_configs(const full_opts *fo, char *err, size_t n)
 {
     if (in_list(fo->parts, "tt-family") && repro_lsq_check(err, n)) return -1;
+    if (in_list(fo->parts, "frontier") && repro_frontier_check(err, n)) return -1;
     for (int p = 0; p < NPARTS; p++) {
         if (!in_list(fo->parts, parts[p].part)) continue;
         for (int i = 0; i < n_configs(&parts[p]); i++) {
@@ -359,6 +361,7 @@ static int run_all(const cli_args *a, const full_opts *fo, const char *dir)
     }
     /* the part's least-squares experiments: in this process, each run a second or two */
     if (!rc && in_list(fo->parts, "tt-family")) rc = repro_lsq_run(dir, fo->seeds, a->quiet, f, err, sizeof err);
+    if (!rc && in_list(fo->parts, "frontier")) rc = repro_frontier_run(dir, fo->seeds, a->quiet, f, err, sizeof err);
     fclose(f);
     if (rc) {
         free(text);
@@ -388,8 +391,9 @@ int reproduce_full(const cli_args *a, const full_opts *fo)
         size_t len = strcspn(s, ",");
         int ok = 0;
         for (int p = 0; p < NPARTS; p++) ok |= strlen(parts[p].part) == len && !strncmp(s, parts[p].part, len);
+        ok |= len == 8 && !strncmp(s, "frontier", 8); /* least squares only (reproduce_frontier.c) */
         if (!ok)
-            return cli_error("reproduce", "--parts %s: expected a comma list of mnist-fcn, mnist-cnn, fashion-fcn, tt-family",
+            return cli_error("reproduce", "--parts %s: expected a comma list of mnist-fcn, mnist-cnn, fashion-fcn, tt-family, frontier",
                              fo->parts), EXIT_USAGE;
         s += len + (s[len] == ',');
     }

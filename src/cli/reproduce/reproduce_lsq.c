@@ -20,7 +20,7 @@
 #define NKIND 4
 #define NSTATES 8
 #define NLR 3
-#define NSIG 8 /* sigma_r values a configuration may sweep */
+#define NSIG REPRO_LSQ_MAX_CURVES /* sigma_r values a configuration may sweep */
 
 static const char *const offset_kinds[NKIND] = {"tiki_taka", "ttv2", "c_ttv2", "agad"};
 static const char *const offset_titles[NKIND] = {"tiki_taka (TT-v1)", "ttv2 (buffered)", "c_ttv2 (chopped)",
@@ -30,11 +30,6 @@ static const char *const wp_titles[NKIND] = {"in-memory SGD", "TTv2 (buffered)",
 static const int wp_states[NSTATES] = {5, 10, 20, 50, 100, 200, 500, 1000};
 static const char *const wp_lrs[NLR] = {"0.01", "0.003", "0.001"};
 
-/* One curve of a finished run: its sweep value ("" for none) and two metrics. */
-typedef struct {
-    char value[32];
-    double final_error, w_err;
-} curve_res;
 
 /* The "--set" assignments of a weight-programming run (kind k, n states, lr, seed); returns their number. */
 static int wp_sets(int k, int states, const char *lr, int seed, char buf[6][96], const char *sets[6])
@@ -53,8 +48,7 @@ static int wp_sets(int k, int states, const char *lr, int seed, char buf[6][96],
     return ns;
 }
 
-/* The configuration of ini with sets applied, checked as `xbar lsq --config INI --set ...` checks it. */
-static int load(const char *ini, const char *const *sets, int nsets, lsq_cfg *c, char *err, size_t n)
+int repro_lsq_load(const char *ini, const char *const *sets, int nsets, lsq_cfg *c, char *err, size_t n)
 {
     char why[1024];
     *c = lsq_cfg_defaults();
@@ -74,30 +68,28 @@ int repro_lsq_check(char *err, size_t n)
     lsq_cfg c;
     for (int k = 0; k < NKIND; k++) {
         snprintf(ini, sizeof ini, CONFIGS "/lsq-ref-offset-%s.ini", offset_kinds[k]);
-        if (load(ini, NULL, 0, &c, err, n)) return -1;
+        if (repro_lsq_load(ini, NULL, 0, &c, err, n)) return -1;
         snprintf(ini, sizeof ini, CONFIGS "/wp/wp-%s.ini", wp_kinds[k]);
         for (int s = 0; s < NSTATES; s++) { /* the extremes of the grid's assignments */
             const int ns = wp_sets(k, wp_states[s], wp_lrs[0], 1, buf, sets);
-            if (load(ini, sets, ns, &c, err, n)) return -1;
+            if (repro_lsq_load(ini, sets, ns, &c, err, n)) return -1;
         }
     }
     return 0;
 }
 
-/* Run ini (with sets) into out unless its summary.json exists. */
-static int run_one(const char *ini, const char *const *sets, int nsets, const char *out, char *err, size_t n)
+int repro_lsq_run_one(const char *ini, const char *const *sets, int nsets, const char *out, char *err, size_t n)
 {
     char path[OUT_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/summary.json", out);
     if (access(path, F_OK) == 0) return 0;
     lsq_cfg c;
-    if (load(ini, sets, nsets, &c, err, n)) return 2;
+    if (repro_lsq_load(ini, sets, nsets, &c, err, n)) return 2;
     /* force: a folder left by an interrupted run of this command is replaced */
     return lsq_execute(&c, out, 1, 1, NULL, err, n);
 }
 
-/* The curves of a finished run (at most NSIG). @return their number, or -1 (err). */
-static int read_curves(const char *out, curve_res *r, char *err, size_t n)
+int repro_lsq_read_curves(const char *out, curve_res *r, char *err, size_t n)
 {
     cJSON *j = json_read_summary(out, err, n);
     if (!j) return -1;
@@ -105,7 +97,7 @@ static int read_curves(const char *out, curve_res *r, char *err, size_t n)
     int k = 0;
     cJSON_ArrayForEach(c, cs)
     {
-        if (k == NSIG) break;
+        if (k == REPRO_LSQ_MAX_CURVES) break;
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, "value");
         snprintf(r[k].value, sizeof r[k].value, "%s", cJSON_IsString(v) ? v->valuestring : "");
         r[k].final_error = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(c, "final_error"));
@@ -126,9 +118,9 @@ static int offset_sweep(const char *sub, int quiet, FILE *md, char *err, size_t 
         snprintf(ini, sizeof ini, CONFIGS "/lsq-ref-offset-%s.ini", offset_kinds[k]);
         snprintf(out, sizeof out, "%.3000s/lsq-offset/%s", sub, offset_kinds[k]);
         if (!quiet) fprintf(stderr, "  [%d/%d] tt-family/lsq-offset/%s\n", k + 1, NKIND, offset_kinds[k]);
-        int rc = run_one(ini, NULL, 0, out, err, n);
+        int rc = repro_lsq_run_one(ini, NULL, 0, out, err, n);
         if (rc) return rc;
-        if ((nc[k] = read_curves(out, r[k], err, n)) < 0) return 1;
+        if ((nc[k] = repro_lsq_read_curves(out, r[k], err, n)) < 0) return 1;
     }
     fprintf(md, "\n## tt-family: least squares with offset references (%s/lsq-ref-offset-*.ini)\n\nFinal error "
                 "f(W) - f*, mean over the last 10 %% of the steps, per spread sigma_r of the fast tile's references "
@@ -144,8 +136,7 @@ static int offset_sweep(const char *sub, int quiet, FILE *md, char *err, size_t 
     return 0;
 }
 
-/* mean and sample std of v[0..k) */
-static void mean_sd(const double *v, int k, double *m, double *sd)
+void repro_mean_sd(const double *v, int k, double *m, double *sd)
 {
     double s = 0, q = 0;
     for (int i = 0; i < k; i++) s += v[i];
@@ -198,10 +189,10 @@ static int weight_programming(const char *dir, const char *sub, int seeds, int q
                         fprintf(stderr, "  [%d/%d] tt-family/wp/%s-n%d-lr%s-s%d\n", ++done, total, wp_kinds[k],
                                 wp_states[s], wp_lrs[l], seed);
                     const int ns = wp_sets(k, wp_states[s], wp_lrs[l], seed, buf, sets);
-                    int rc = run_one(ini, sets, ns, out, err, n);
+                    int rc = repro_lsq_run_one(ini, sets, ns, out, err, n);
                     if (rc) return rc;
                     curve_res r[NSIG];
-                    const int nc = read_curves(out, r, err, n);
+                    const int nc = repro_lsq_read_curves(out, r, err, n);
                     if (nc < 0) return 1;
                     nsig = nc;
                     for (int i = 0; i < nc; i++) {
@@ -218,12 +209,12 @@ static int weight_programming(const char *dir, const char *sub, int seeds, int q
             int best = 0;
             double bm = INFINITY, m, sd;
             for (int l = 0; l < NLR; l++) {
-                mean_sd(w[s][l][0], seeds, &m, &sd);
+                repro_mean_sd(w[s][l][0], seeds, &m, &sd);
                 if (m < bm) bm = m, best = l;
             }
             fprintf(md, "\n| %d | %s |", wp_states[s], wp_lrs[best]);
             for (int i = 0; i < nsig; i++) {
-                mean_sd(w[s][best][i], seeds, &m, &sd);
+                repro_mean_sd(w[s][best][i], seeds, &m, &sd);
                 y[i][s] = m;
                 fprintf(md, " %.3f ± %.3f |", m, sd);
             }

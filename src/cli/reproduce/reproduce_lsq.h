@@ -19,6 +19,29 @@
 
 #include <stdio.h>
 
+#include "lsq_cfg.h"
+
+/* ---- shared by the least-squares experiments of the reproduction (here and reproduce_frontier.c) */
+
+#define REPRO_LSQ_MAX_CURVES 8 /* curves read back from one run */
+
+/* One curve of a finished run: its sweep value ("" for none) and two metrics. */
+typedef struct {
+    char value[32];
+    double final_error, w_err;
+} curve_res;
+
+/** The configuration of ini with sets applied, checked as `xbar lsq --config INI --set ...` checks
+ *  it. @return 0, or -1 with err naming the file, key and value. */
+int repro_lsq_load(const char *ini, const char *const *sets, int nsets, lsq_cfg *c, char *err, size_t n);
+/** Run ini (with sets) into out unless out/summary.json exists (a folder left by an interrupted run
+ *  is replaced). @return 0, 1 (the run failed) or 2 (bad input), err set. */
+int repro_lsq_run_one(const char *ini, const char *const *sets, int nsets, const char *out, char *err, size_t n);
+/** The curves of a finished run, at most REPRO_LSQ_MAX_CURVES. @return their number, or -1 (err). */
+int repro_lsq_read_curves(const char *out, curve_res *r, char *err, size_t n);
+/** Mean and sample standard deviation (0 for k = 1) of v[0..k). */
+void repro_mean_sd(const double *v, int k, double *m, double *sd);
+
 /** Every configuration loads and expands into curves as its runs will use it (before any
  *  folder is made). @return 0, or -1 with err naming the file, key and value. */
 int repro_lsq_check(char *err, size_t n);

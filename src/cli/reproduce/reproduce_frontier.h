@@ -1,0 +1,26 @@
+/*
+ * reproduce_frontier.h - `xbar reproduce --full --parts frontier`: the offline experiments of the
+ * residual-learning and symmetric-point papers that run as least-squares problems (spec
+ * successors.md §11):
+ *   X1  configs/frontier/x1/x1-KIND.ini, KIND = analog_sgd, tiki_taka, rl, rlv2, rider: least
+ *       squares with the perturbed linear response, one curve per asymmetry c = device.resp_c;
+ *       the final error f(W) - f* per c, mean ± std over seeds 1..S (lsq.seed: pulses and
+ *       reads; the problem is fixed), and a plot of it against c.
+ * Each run goes into DIR/frontier/x1/KIND-sS and is skipped when its summary.json exists, so an
+ * interrupted reproduction resumes. The table goes to md (markdown), the plot to
+ * DIR/frontier-x1.png.
+ */
+#ifndef XBAR_CLI_REPRODUCE_FRONTIER_H
+#define XBAR_CLI_REPRODUCE_FRONTIER_H
+
+#include <stdio.h>
+
+/** Every configuration loads and expands into curves as its runs will use it (before any folder
+ *  is made). @return 0, or -1 with err naming the file, key and value. */
+int repro_frontier_check(char *err, size_t n);
+
+/** The runs (seeds 1..seeds), then the table into md and the plot into dir. Progress on stderr
+ *  unless quiet. @return 0, 1 (a run failed: err) or 2 (bad input: err). */
+int repro_frontier_run(const char *dir, int seeds, int quiet, FILE *md, char *err, size_t n);
+
+#endif
