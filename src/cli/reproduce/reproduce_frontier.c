@@ -1,11 +1,13 @@
 /* reproduce_frontier.c - the least-squares experiments of the frontier part (see reproduce_frontier.h). */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "outdir.h"
+#include "xbar.h"
 #include "plot.h"
 #include "reproduce_frontier.h"
 #include "reproduce_full.h"
@@ -92,6 +94,101 @@ static int x1(const char *dir, const char *sub, int seeds, int quiet, FILE *md, 
     return 0;
 }
 
+/* ---- X6: multi-tile residual learning on scalar least squares ([MT25] Fig. 7 right) ---- */
+
+#define X6_N 256          /* independent scalar problems: a 256 x 1 tile */
+#define X6_STEPS 20000    /* updates */
+#define X6_EVERY 200      /* loss recorded every X6_EVERY updates */
+#define X6_CASES 5
+static const int x6_tiles[X6_CASES] = {1, 2, 3, 4, 6};
+
+/* The configuration of one case: the 4-state soft-bounds device of [MT25] Fig. 7 (w in [-1, 1],
+ * dw_min 0.5, no spread or cycle noise), stochastic pulses without update or bit-length management;
+ * 1 tile: Analog SGD; more: multi_tile_rl with gamma 0.1, transfers every 2 * 2^n updates,
+ * fast_lr 0.01 and an unscaled transfer rate 0.01 (transfer_lr 10 at lr 0.001). */
+static void x6_config(int tiles, uint64_t seed, xbar_opt_params *o, xbar_tile_config *tc)
+{
+    *tc = xbar_tile_config_defaults(X6_N, 1);
+    tc->device = xbar_device_defaults(XBAR_DEV_SOFT_BOUNDS);
+    tc->device.w_max = 1.0f, tc->device.w_min = -1.0f, tc->device.dw_min = 0.5f;
+    tc->device.dw_min_dtod = tc->device.up_down_dtod = tc->device.w_max_dtod = tc->device.w_min_dtod = 0.0f;
+    tc->device.dw_min_std = 0.0f;
+    tc->update.scheme = XBAR_SCHEME_STOCHASTIC;
+    tc->update.update_management = tc->update.update_bl_management = 0;
+    tc->forward = tc->backward = xbar_io_plain();
+    tc->seed = seed;
+    *o = xbar_opt_defaults(tiles == 1 ? XBAR_OPT_ANALOG_SGD : XBAR_OPT_MULTI_TILE_RL);
+    o->mt_tiles = tiles > 1 ? tiles : 2;
+    o->mt_gamma = 0.1f, o->mt_growth = 2;
+    o->transfer_every = 2, o->transfer_columns = 0;
+    o->fast_lr = 0.01f, o->transfer_lr = 10.0f;
+    o->transfer_update = tc->update;
+}
+
+/* One run: loss[k] = mean (W - b)^2 after k * X6_EVERY updates (k = 0 .. X6_STEPS / X6_EVERY). */
+static int x6_run(int tiles, uint64_t seed, double *loss, char *err, size_t n)
+{
+    xbar_opt_params o;
+    xbar_tile_config tc;
+    x6_config(tiles, seed, &o, &tc);
+    xbar_aw *a = xbar_aw_new(&o, &tc);
+    if (!a) return snprintf(err, n, "X6, %d tiles: %s", tiles, xbar_last_error()), 1;
+    float b[X6_N], w[X6_N], d[X6_N], x[1] = {1.0f}, u[4];
+    for (int i = 0; i < X6_N; i++) { /* the targets: the 16-bit grid of [-1, 1] */
+        if ((i & 3) == 0) xbar_rng_uniform4(u, seed, xbar_stream(XBAR_RNG_USER, 6, 0), (uint64_t)i >> 2);
+        b[i] = (float)(-1.0 + 2.0 * floor(u[i & 3] * 65536.0) / 65535.0);
+    }
+    int rc = 0;
+    for (int k = 0; k <= X6_STEPS && !rc; k++) {
+        xbar_aw_get_weights(a, w);
+        double l = 0;
+        for (int i = 0; i < X6_N; i++) l += (w[i] - b[i]) * (w[i] - b[i]), d[i] = 2.0f * (w[i] - b[i]);
+        if (k % X6_EVERY == 0) loss[k / X6_EVERY] = l / X6_N;
+        if (k < X6_STEPS && xbar_aw_update(a, x, d, 1, 0.001f) != XBAR_OK)
+            rc = 1, snprintf(err, n, "X6, %d tiles, update %d: %s", tiles, k, xbar_last_error());
+    }
+    xbar_aw_free(a);
+    return rc;
+}
+
+static int x6(const char *dir, int seeds, FILE *md, char *err, size_t n)
+{
+    enum { NP = X6_STEPS / X6_EVERY + 1 };
+    static double loss[X6_CASES][REPRO_MAX_SEEDS][NP], mean[X6_CASES][NP], x[NP];
+    for (int c = 0; c < X6_CASES; c++)
+        for (int s = 0; s < seeds; s++)
+            if (x6_run(x6_tiles[c], (uint64_t)s + 1, loss[c][s], err, n)) return 1;
+    fprintf(md, "\n## frontier X6: multi-tile residual learning on scalar least squares\n\n%d problems (w - b)^2, b on "
+                "the 16-bit grid of [-1, 1], a 4-state soft-bounds device (w in [-1, 1], dw_min 0.5, no spread, no cycle "
+                "noise), stochastic pulses without management, lr 0.001; 1 tile: Analog SGD; N tiles: multi_tile_rl with "
+                "gamma 0.1, transfers every 2·2^n updates, fast_lr 0.01, transfer rate 0.01. Mean loss after %d updates, "
+                "mean ± std over %d seed%s (targets and pulses):\n\n| tiles | loss |\n|---|---|",
+            X6_N, X6_STEPS, seeds, seeds > 1 ? "s" : "");
+    plot_series ps[X6_CASES];
+    char names[X6_CASES][32];
+    for (int k = 0; k < NP; k++) x[k] = (double)k * X6_EVERY;
+    for (int c = 0; c < X6_CASES; c++) {
+        double f[REPRO_MAX_SEEDS], m, sd;
+        for (int k = 0; k < NP; k++) {
+            mean[c][k] = 0;
+            for (int s = 0; s < seeds; s++) mean[c][k] += loss[c][s][k] / seeds;
+        }
+        for (int s = 0; s < seeds; s++) f[s] = loss[c][s][NP - 1];
+        repro_mean_sd(f, seeds, &m, &sd);
+        fprintf(md, "\n| %d%s | %.3e ± %.1e |", x6_tiles[c], x6_tiles[c] == 1 ? " (Analog SGD)" : "", m, sd);
+        snprintf(names[c], sizeof names[c], x6_tiles[c] == 1 ? "1 tile (Analog SGD)" : "%d tiles", x6_tiles[c]);
+        ps[c] = (plot_series){names[c], x, mean[c], NP};
+    }
+    fprintf(md, "\n");
+    char path[OUT_PATH_MAX + 32], perr[512];
+    snprintf(path, sizeof path, "%.3000s/frontier-x6.png", dir);
+    plot_spec sp = {.title = "X6, multi-tile residual learning: loss of 256 scalar problems, 4-state device",
+                    .xlabel = "updates", .ylabel = "mean (w - b)^2, mean over seeds", .logy = 1, .key_outside = 1,
+                    .series = ps, .nseries = X6_CASES};
+    if (plot_available() && !plot_lines(path, &sp, perr, sizeof perr)) fprintf(md, "\n![frontier X6](frontier-x6.png)\n");
+    return 0;
+}
+
 int repro_frontier_run(const char *dir, int seeds, int quiet, FILE *md, char *err, size_t n)
 {
     char sub[OUT_PATH_MAX + 32], d[OUT_PATH_MAX + 48];
@@ -99,5 +196,8 @@ int repro_frontier_run(const char *dir, int seeds, int quiet, FILE *md, char *er
     mkdir(sub, 0777);
     snprintf(d, sizeof d, "%s/x1", sub);
     mkdir(d, 0777);
-    return x1(dir, sub, seeds, quiet, md, err, n);
+    int rc = x1(dir, sub, seeds, quiet, md, err, n);
+    if (!rc && !quiet) fprintf(stderr, "  frontier/x6: %d tile counts x %d seed%s (in memory)\n", X6_CASES, seeds,
+                               seeds > 1 ? "s" : "");
+    return rc ? rc : x6(dir, seeds, md, err, n);
 }
