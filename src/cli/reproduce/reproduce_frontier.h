@@ -6,9 +6,12 @@
  *       squares with the perturbed linear response, one curve per asymmetry c = device.resp_c;
  *       the final error f(W) - f* per c, mean ± std over seeds 1..S (lsq.seed: pulses and
  *       reads; the problem is fixed), and a plot of it against c.
- * Each run goes into DIR/frontier/x1/KIND-sS and is skipped when its summary.json exists, so an
- * interrupted reproduction resumes. The table goes to md (markdown), the plot to
- * DIR/frontier-x1.png.
+ *   X6  in memory, seconds: 256 scalar problems (w - b)^2 on a 4-state soft-bounds device, Analog SGD
+ *       and multi_tile_rl with 2, 3, 4, 6 tiles ([MT25] Fig. 7's settings), seeds 1..S: the loss
+ *       after 20,000 updates and its curve.
+ * Each X1 run goes into DIR/frontier/x1/KIND-sS and is skipped when its summary.json exists, so an
+ * interrupted reproduction resumes (X6 is recomputed). The tables go to md (markdown), the plots to
+ * DIR/frontier-x1.png and DIR/frontier-x6.png.
  */
 #ifndef XBAR_CLI_REPRODUCE_FRONTIER_H
 #define XBAR_CLI_REPRODUCE_FRONTIER_H
