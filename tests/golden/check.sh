@@ -11,7 +11,10 @@
 #   the 7 reproduce.*.summary lines: `xbar lsq`'s summary.json gained w_err (no result
 #   changed: the metrics lines are the same).
 # Added lines: train.*.{ttv2,c_ttv2,agad,mixed_precision}, recorded by the build before the
-# transfers' one-column write path (src/tile/pulse.c, column_write), which keeps them.
+# transfers' one-column write path (src/tile/pulse.c, column_write), which keeps them;
+# train.*.{rl,rlv2,multi_tile_rl,rider,e_rider}, recorded when rider and e_rider were added (in
+# the 2-epoch FCN no transfer of tiki_taka, rl, rider or e_rider fires a pulse on C, so their
+# metrics lines agree; their summary lines, which count pulses and events, do not).
 # Usage: check.sh XBAR GOLDEN [--write]    (--write: record expected.txt anew)
 set -euo pipefail
 # One OpenBLAS kernel set on every x86-64 host with AVX2, so that products give the same bits
@@ -26,7 +29,7 @@ out=$tmp/got.txt
 "$golden" tiles >"$out"
 bash "$here/../../scripts/synth_idx.sh" "$tmp/data" 40 20 8
 for net in "fcn:linear:16 tanh linear:10" "cnn:conv:4:5:2 tanh maxpool:2 linear:10"; do
-  for opt in digital analog_sgd tiki_taka ttv2 c_ttv2 agad mixed_precision; do
+  for opt in digital analog_sgd tiki_taka ttv2 c_ttv2 agad mixed_precision rl rlv2 multi_tile_rl rider e_rider; do
     name=train.${net%%:*}.$opt
     "$xbar" train --quiet --threads 1 --set data.dir="$tmp/data" --set train.epochs=2 --set train.lr=0.1 \
       --set "model.layers=${net#*:}" --set optimizer.kind=$opt --out "$tmp/$name" >/dev/null
