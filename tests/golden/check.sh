@@ -13,8 +13,9 @@
 # Added lines: train.*.{ttv2,c_ttv2,agad,mixed_precision}, recorded by the build before the
 # transfers' one-column write path (src/tile/pulse.c, column_write), which keeps them;
 # train.*.{rl,rlv2,multi_tile_rl,rider,e_rider}, recorded when rider and e_rider were added (in
-# the 2-epoch FCN no transfer of tiki_taka, rl, rider or e_rider fires a pulse on C, so their
-# metrics lines agree; their summary lines, which count pulses and events, do not).
+# the 2-epoch FCN every transfer reads a column for the first time, where rider's Q is still 0,
+# so tiki_taka, rl (gamma 0), rider and e_rider write the same pulses and their metrics lines
+# agree; the CNN lines, with more updates than columns, differ).
 # Usage: check.sh XBAR GOLDEN [--write]    (--write: record expected.txt anew)
 set -euo pipefail
 # One OpenBLAS kernel set on every x86-64 host with AVX2, so that products give the same bits
