@@ -147,9 +147,9 @@ int main(int argc, char **argv)
         h = walk(h, j);
         cJSON_Delete(j);
     } else { /* csv: drop the timing columns and the columns added after expected.txt was
-              * recorded (the pulses by phase of train's metrics.csv) */
-        static const char *const gone[] = {"seconds", "samples_per_s", "grad_pulses", "transfer_pulses",
-                                           "reads",   "writes",        NULL};
+              * recorded (the pulses and events by phase of train's metrics.csv) */
+        static const char *const gone[] = {"seconds", "samples_per_s", "grad_pulses",  "transfer_pulses",
+                                           "reads",   "writes",        "calib_pulses", "prog_events", NULL};
         int drop[64] = {0}, col = 0, line = 0;
         for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"), line++) {
             col = 0;

@@ -13,8 +13,9 @@
 #include "train_ckpt.h"
 
 #define MAGIC "XBARCKP1"
-#define NREC 12   /* per-epoch history records of format 3 */
-#define NREC_V2 8 /* and of format 2 (no pulses by phase) */
+#define NREC 14    /* per-epoch history records of format 4 */
+#define NREC_V3 12 /* of format 3 (no calibration pulses, no programming events) */
+#define NREC_V2 8  /* and of format 2 (no pulses by phase) */
 #define HEADER 64
 #define NARR 6 /* per-device arrays of xbar_devices */
 
@@ -25,14 +26,16 @@ static double **fields(train_history *h, double **f)
     f[0] = h->train_loss, f[1] = h->train_acc, f[2] = h->test_loss, f[3] = h->test_acc;
     f[4] = h->lr, f[5] = h->seconds, f[6] = h->samples_per_s, f[7] = h->pulses;
     f[8] = h->grad_pulses, f[9] = h->transfer_pulses, f[10] = h->reads, f[11] = h->writes;
+    f[12] = h->calib_pulses, f[13] = h->prog_events;
     return f;
 }
 
 int history_reserve(train_history *h, int epochs)
 {
-    double **p[NREC] = {&h->train_loss, &h->train_acc, &h->test_loss,      &h->test_acc,
-                        &h->lr,         &h->seconds,   &h->samples_per_s,  &h->pulses,
-                        &h->grad_pulses, &h->transfer_pulses, &h->reads,   &h->writes};
+    double **p[NREC] = {&h->train_loss,   &h->train_acc,       &h->test_loss,     &h->test_acc,
+                        &h->lr,           &h->seconds,         &h->samples_per_s, &h->pulses,
+                        &h->grad_pulses,  &h->transfer_pulses, &h->reads,         &h->writes,
+                        &h->calib_pulses, &h->prog_events};
     for (int k = 0; k < NREC; k++) {
         double *q = realloc(*p[k], (size_t)(epochs > 0 ? epochs : 1) * sizeof(double));
         if (!q) return -1;
@@ -270,9 +273,9 @@ static int check_frame(const char *path, FILE *f, const unsigned char *hdr, uint
         return BAD("read error: %s", strerror(errno));
     const int crc_ok = get_u32(tail) == crc;
     const uint32_t ver = get_u32(hdr + 8);
-    if (ver != CKPT_VERSION && ver != 2) {
-        if (crc_ok) return BAD("format version %u, this xbar reads 2 and %u", ver, CKPT_VERSION);
-        return BAD("format version %u (or a corrupt file: CRC mismatch), this xbar reads 2 and %u", ver, CKPT_VERSION);
+    if (ver != CKPT_VERSION && ver != 2 && ver != 3) {
+        if (crc_ok) return BAD("format version %u, this xbar reads 2 to %u", ver, CKPT_VERSION);
+        return BAD("format version %u (or a corrupt file: CRC mismatch), this xbar reads 2 to %u", ver, CKPT_VERSION);
     }
     if (len < HEADER + 4 + 8 + 4)
         return BAD("truncated (%llu bytes, the header alone has %d)", (unsigned long long)len, HEADER);
@@ -400,7 +403,8 @@ int ckpt_read(const char *path, uint64_t config_hash, train_history *h, xbar_net
     }
     const uint64_t end = len - 4;
     const uint32_t epochs = get_u32(hdr + 48);
-    const int nrec = get_u32(hdr + 8) == 2 ? NREC_V2 : NREC; /* check_frame passed: 2 or CKPT_VERSION */
+    const uint32_t ver = get_u32(hdr + 8); /* check_frame passed: 2, 3 or CKPT_VERSION */
+    const int nrec = ver == 2 ? NREC_V2 : ver == 3 ? NREC_V3 : NREC;
     if (epochs > max_epochs() || HEADER + (uint64_t)epochs * (uint64_t)nrec * 8 + 4 + 8 > end) {
         BAD("corrupt (sizes do not add up)");
         goto done;
@@ -415,7 +419,7 @@ int ckpt_read(const char *path, uint64_t config_hash, train_history *h, xbar_net
     unsigned char b[8];
     if (fseeko(f, HEADER, SEEK_SET)) goto io;
     for (uint32_t e = 0; e < epochs; e++)
-        for (int k = 0; k < nrec; k++) { /* format 2: the records by phase stay 0 */
+        for (int k = 0; k < nrec; k++) { /* formats 2, 3: the records they lack stay 0 */
             if (fread(b, 1, 8, f) != 8) goto io;
             uint64_t bits = get_u64(b);
             memcpy(&fl[k][e], &bits, 8);

@@ -4,11 +4,12 @@
  * OUT.run/checkpoint.prev.xbc (the one before it) and the final
  * OUT/checkpoint.xbc.
  *
- * Format version 2, little-endian:
+ * Format version 4, little-endian:
  *   offset  bytes
  *        0      8  magic "XBARCKP1" (the same in every format version)
- *        8      4  u32 format version (3; format 2 is read too: its history has 8
- *                  records per epoch, the last four below missing)
+ *        8      4  u32 format version (4; formats 2 and 3 are read too: their history
+ *                  has 8 and 12 records per epoch, the last six and two below missing,
+ *                  read as 0)
  *       12      4  u32 reserved (0)
  *       16      8  u64 length of the whole file (tells a truncated file apart)
  *       24      8  u64 config hash (ckpt_config_hash)
@@ -16,9 +17,10 @@
  *       48      4  u32 epochs finished E
  *       52      4  u32 reserved (0)
  *       56      8  u64 optimizer steps (mini-batches) done
- *       64   E*96  history: per epoch 12 f64 (train_loss, train_acc, test_loss,
+ *       64  E*112  history: per epoch 14 f64 (train_loss, train_acc, test_loss,
  *                  test_acc, lr, seconds, samples_per_s, pulses, grad_pulses,
- *                  transfer_pulses, reads, writes: xbar_pulse_counts)
+ *                  transfer_pulses, reads, writes, calib_pulses, prog_events:
+ *                  xbar_pulse_counts)
  *               4  u32 T, the analog tiles; then T device records:
  *                  u32 layer, u32 tile (0: A or the only tile, 1: C), u64 n
  *                  devices, f32 ref, f32 granularity, 6 x n f32 (b_max, b_min,
@@ -50,7 +52,7 @@
 #include "train_exec.h"
 #include "xbar.h"
 
-#define CKPT_VERSION 3u
+#define CKPT_VERSION 4u
 #define TRAIN_CKPT_PREV "checkpoint.prev.xbc"
 #define TRAIN_CKPT_REJECTED "checkpoint.rejected.xbc"
 

@@ -198,6 +198,8 @@ static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *p
     h->transfer_pulses[e] = (double)(c1.transfer_pulses - c0.transfer_pulses);
     h->reads[e] = (double)(c1.reads - c0.reads);
     h->writes[e] = (double)(c1.writes - c0.writes);
+    h->calib_pulses[e] = (double)(c1.calib_pulses - c0.calib_pulses);
+    h->prog_events[e] = (double)(c1.prog_events - c0.prog_events);
     return 0;
 }
 
@@ -205,13 +207,13 @@ static int write_metrics(const train_history *h, const char *path, char *err, si
 {
     static const char *const cols[] = {"epoch", "lr", "train_loss", "train_acc", "test_loss", "test_acc",
                                        "seconds", "samples_per_s", "pulses", "grad_pulses",
-                                       "transfer_pulses", "reads", "writes", NULL};
+                                       "transfer_pulses", "reads", "writes", "calib_pulses", "prog_events", NULL};
     csv_writer *w = csv_open(path, cols, err, n);
     if (!w) return -1;
     for (int e = 0; e < h->epochs; e++) {
         double v[] = {e + 1, h->lr[e], h->train_loss[e], h->train_acc[e], h->test_loss[e], h->test_acc[e],
                       h->seconds[e], h->samples_per_s[e], h->pulses[e], h->grad_pulses[e],
-                      h->transfer_pulses[e], h->reads[e], h->writes[e]};
+                      h->transfer_pulses[e], h->reads[e], h->writes[e], h->calib_pulses[e], h->prog_events[e]};
         csv_row(w, v);
     }
     return csv_close(w, err, n);

@@ -49,7 +49,7 @@ typedef struct {
     double *lr, *seconds, *samples_per_s, *pulses;
     /* pulses and events by phase (xbar_pulse_counts): 0 in the epochs of a checkpoint of
        format 2, which did not record them */
-    double *grad_pulses, *transfer_pulses, *reads, *writes;
+    double *grad_pulses, *transfer_pulses, *reads, *writes, *calib_pulses, *prog_events;
 } train_history;
 
 typedef struct {
