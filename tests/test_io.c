@@ -216,6 +216,14 @@ static void test_nm(void)
     for (int k = 0; k < 2 * R; k++) nz += Y[k] != 0.0f;
     for (int k = 0; k < C; k++) nz += Z[k] != 0.0f;
     CHECK(nz == 0, "NM: zero input gave %d non-zero outputs", nz);
+    /* a subnormal max (1/max overflows float: the scale would be inf and 0 * inf NaN) reads as 0 */
+    for (int k = 0; k < C; k++) X[k] = k % 3 ? 0.0f : 5e-40f;
+    xbar_tile_forward(t, Y, X, 1);
+    xbar_tile_backward(t, Z, X, 1);
+    nz = 0;
+    for (int k = 0; k < R; k++) nz += Y[k] != 0.0f;
+    for (int k = 0; k < C; k++) nz += Z[k] != 0.0f;
+    CHECK(nz == 0, "NM: a subnormal input gave %d non-zero (or NaN) outputs", nz);
     xbar_tile_free(t);
     /* ...but forward with input noise proceeds (scale 1) and is noisy */
     io.inp_noise = 0.1f;

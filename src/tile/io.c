@@ -27,6 +27,7 @@
  * threads.c, so no second thread pool competes for the cores). The re-runs of bound management are one GEMV per sample
  * and pass, serial. */
 #include <cblas.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,6 +404,9 @@ static const float *input_stage(const io_ctx *c, xbar_io_work *ws, const float *
             for (size_t b = CHUNK_LO(t, nt, batch); b < CHUNK_LO(t + 1, nt, batch); b++) {
                 const float *x = in + b * n;
                 ws->nm[b] = c->nm ? xbar_abs_max(x, n) : 0.0f;
+                /* a max whose reciprocal overflows (below 1/FLT_MAX: subnormal) scales to inf and
+                 * 0 * inf = NaN; such an input is 0 to the DAC, and to aihwkit's float path too */
+                if (!(1.0f / ws->nm[b] <= FLT_MAX)) ws->nm[b] = 0.0f;
                 /* aihwkit: max|x| = 0 gives an exact 0 (forward: unless there is input noise) */
                 ws->state[b] = c->nm && !(ws->nm[b] > 0.0f) && (back || !in_noise) ? IO_ZERO : IO_DONE;
                 if (c->identity_in) continue;
