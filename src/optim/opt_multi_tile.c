@@ -182,11 +182,7 @@ static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, in
     const size_t n_out = (back ? a->cols : a->rows) * batch;
     xbar_status st = back ? xbar_tile_backward(s->t[0], out, in, batch) : xbar_tile_forward(s->t[0], out, in, batch);
     if (st) return st;
-    if (n_out > s->mix_cap) {
-        float *m = realloc(s->mix, n_out * sizeof(float));
-        if (!m) return xbar_fail(XBAR_ENOMEM, "forward: out of memory");
-        s->mix = m, s->mix_cap = n_out;
-    }
+    if (!xbar_opt_grow(&s->mix, &s->mix_cap, n_out)) return XBAR_ENOMEM;
     float g = 1.0f;
     for (int t = 1; t < s->nt; t++) {
         g *= a->o.mt_gamma;

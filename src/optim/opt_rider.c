@@ -130,16 +130,7 @@ static size_t memory(const xbar_opt_params *o, const xbar_tile_config *tc)
            (tc->rows + tc->cols + mn * (o->kind == XBAR_OPT_E_RIDER ? 2 : 1)) * sizeof(float);
 }
 
-static float *work(rider *s, size_t n)
-{
-    if (n > s->work_cap) {
-        float *w = realloc(s->work, n * sizeof(float));
-        if (!w) return xbar_fail_null(XBAR_ENOMEM, "optimizer: out of memory for %zu floats", n);
-        s->work = w;
-        s->work_cap = n;
-    }
-    return s->work;
-}
+static float *work(rider *s, size_t n) { return xbar_opt_grow(&s->work, &s->work_cap, n); }
 
 /* Step 0: zero-shifting of A, then Q = Q~ = A. */
 static xbar_status calibrate(xbar_aw *a)

@@ -210,12 +210,7 @@ static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, in
     const size_t n_out = back ? a->cols : a->rows;
     xbar_status s = back ? xbar_tile_backward(st->C, out, in, batch) : xbar_tile_forward(st->C, out, in, batch);
     if (s != XBAR_OK || a->o.gamma == 0.0f) return s;
-    if (batch * n_out > st->mix_cap) {
-        float *m = realloc(st->mix, batch * n_out * sizeof(float));
-        if (!m) return xbar_fail(XBAR_ENOMEM, "forward: out of memory");
-        st->mix = m;
-        st->mix_cap = batch * n_out;
-    }
+    if (!xbar_opt_grow(&st->mix, &st->mix_cap, batch * n_out)) return XBAR_ENOMEM;
     s = back ? xbar_tile_backward(st->A, st->mix, in, batch) : xbar_tile_forward(st->A, st->mix, in, batch);
     for (size_t k = 0; k < batch * n_out; k++) out[k] += a->o.gamma * st->mix[k];
     return s;

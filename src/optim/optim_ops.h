@@ -104,6 +104,19 @@ static inline float *xbar_opt_buffer(float **p, size_t n, const char *what)
     return *p;
 }
 
+/* *p grown to at least n floats (*cap: its size; contents not kept); NULL with the error set
+ * when out of memory (*p and *cap unchanged). Work space that depends on the batch. */
+static inline float *xbar_opt_grow(float **p, size_t *cap, size_t n)
+{
+    if (n > *cap) {
+        float *q = realloc(*p, n * sizeof(float));
+        if (!q) return xbar_fail_null(XBAR_ENOMEM, "optimizer: out of memory for %zu work floats", n);
+        *p = q;
+        *cap = n;
+    }
+    return *p;
+}
+
 /* Columns per transfer of the column-transfer optimizers: transfer_columns, 0 = all, at most n. */
 static inline size_t xbar_opt_transfer_k(const xbar_opt_params *o, size_t n)
 {

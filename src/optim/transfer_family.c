@@ -256,16 +256,7 @@ size_t xbar_tf_memory(const xbar_opt_params *o, const xbar_tile_config *tc)
 /* ---- the fast update ----------------------------------------------------------------------- */
 
 /* The work space with room for n floats (NULL and an error when out of memory). */
-static float *work(tf_state *s, size_t n)
-{
-    if (n > s->work_cap) {
-        float *p = realloc(s->work, n * sizeof(float));
-        if (!p) return xbar_fail_null(XBAR_ENOMEM, "optimizer: out of memory for %zu work floats", n);
-        s->work = p;
-        s->work_cap = n;
-    }
-    return s->work;
-}
+static float *work(tf_state *s, size_t n) { return xbar_opt_grow(&s->work, &s->work_cap, n); }
 
 static int chopped(const tf_state *s, size_t m, size_t n)
 {
