@@ -341,7 +341,7 @@ static void bad_latest(const char *base, const char *name, const char *how, cons
         put_bytes(latest, b, n);
     } else if (!strcmp(how, "version") || !strcmp(how, "devices")) {
         if (how[0] == 'v') b[8] = 1, b[9] = b[10] = b[11] = 0; /* format version 1 */
-        else b[64 + 3 * 96 + 4 + 24 + 2] ^= 0x01; /* a b_max of layer 0's tile A (3 epochs of 12 f64) */
+        else b[64 + 3 * 112 + 4 + 24 + 2] ^= 0x01; /* a b_max of layer 0's tile A (3 epochs of 14 f64) */
         uLong c = crc32(0L, b, (uInt)(n - 4)); /* CRC made valid again */
         for (int i = 0; i < 4; i++) b[n - 4 + (size_t)i] = (unsigned char)(c >> (8 * i));
         put_bytes(latest, b, n);
