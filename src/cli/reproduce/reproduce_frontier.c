@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "calibrate_cfg.h"
+#include "calibrate_exec.h"
 #include "outdir.h"
 #include "xbar.h"
 #include "plot.h"
@@ -20,6 +22,58 @@ static const char *const x1_kinds[NX1] = {"analog_sgd", "tiki_taka", "rl", "rlv2
 static const char *const x1_titles[NX1] = {"Analog SGD", "Tiki-Taka (RL, gamma 0)", "RL, gamma 0.4",
                                            "RLv2, gamma 0.4", "RIDER, gamma 0.4"};
 
+/* ---- X7: the pulse cost of zero-shifting ([SP26] Fig. 1), through `xbar calibrate` ---- */
+
+#define X7_DIR "configs/frontier/x7"
+#define NX7B 5
+static const char *const x7b_dw[NX7B] = {"0.001", "0.0005", "0.00025", "0.000125", "0.0000625"};
+
+/* ini with at most one assignment, checked as `xbar calibrate --config INI --set ...` checks it. */
+static int x7_load(const char *ini, const char *set, calibrate_cfg *c, calibrate_plan *p, char *err, size_t n)
+{
+    char why[1024];
+    const char *sets[1] = {set};
+    *c = calibrate_cfg_defaults();
+    if (cfg_load_file(calibrate_keys(), c, ini, why, sizeof why)) return snprintf(err, n, "%s", why), -1;
+    if (set && cfg_set(calibrate_keys(), c, set, why, sizeof why)) return snprintf(err, n, "%s: %s", ini, why), -1;
+    if (calibrate_cfg_check(c, ini, sets, set ? 1 : 0, p, why, sizeof why)) return snprintf(err, n, "%s", why), -1;
+    return 0;
+}
+
+static int x7(const char *sub, int quiet, FILE *md, char *err, size_t n)
+{
+    calibrate_cfg c;
+    calibrate_plan p;
+    static calibrate_result r;
+    char out[OUT_PATH_MAX], set[64];
+    snprintf(out, sizeof out, "%.3000s/x7/a", sub);
+    if (!quiet) fprintf(stderr, "  frontier/x7/a: zero-shifting on 512 x 512 devices\n");
+    if (x7_load(X7_DIR "/x7a.ini", NULL, &c, &p, err, n)) return 2;
+    if (calibrate_execute(&c, &p, out, 1, 1, &r, err, n)) return 1;
+    fprintf(md, "\n## frontier X7: the pulse cost of zero-shifting (%s/x7a.ini, x7b.ini)\n\n(a) %zu soft-bounds "
+                "devices, 2,000 states, alternating pulses: error e = w⋄ - W_N of the per-device estimates (mean "
+                "symmetric point %.3g, spread %.3g).\n\n| N | mean e | std e | rms e |\n|---|---|---|---|",
+            X7_DIR, r.devices, r.mean_sp, r.sp_std);
+    for (int i = 0; i < r.n; i++)
+        fprintf(md, "\n| %llu | %.3g | %.4g | %.4g |", (unsigned long long)r.row[i].pulses, r.row[i].mean_err,
+                r.row[i].std_err, r.row[i].rms_err);
+    fprintf(md, "\n\n(b) The smallest N whose mean estimate is within 1 %% of the mean symmetric point (0.1), "
+                "against dw_min: [SP26] finds N proportional to 1/dw_min.\n\n| dw_min | smallest N (1 %%) | "
+                "N·dw_min |\n|---|---|---|");
+    for (int k = 0; k < NX7B; k++) {
+        snprintf(set, sizeof set, "device.dw_min=%s", x7b_dw[k]);
+        snprintf(out, sizeof out, "%.3000s/x7/b-dw%s", sub, x7b_dw[k]);
+        if (!quiet) fprintf(stderr, "  frontier/x7/b: dw_min %s\n", x7b_dw[k]);
+        if (x7_load(X7_DIR "/x7b.ini", set, &c, &p, err, n)) return 2;
+        if (calibrate_execute(&c, &p, out, 1, 1, &r, err, n)) return 1;
+        const uint64_t nn = calibrate_smallest_n(&r);
+        if (nn) fprintf(md, "\n| %s | %llu | %.1f |", x7b_dw[k], (unsigned long long)nn, (double)nn * atof(x7b_dw[k]));
+        else fprintf(md, "\n| %s | above %llu | – |", x7b_dw[k], (unsigned long long)p.N[p.n - 1]);
+    }
+    fprintf(md, "\n");
+    return 0;
+}
+
 int repro_frontier_check(char *err, size_t n)
 {
     char ini[256];
@@ -27,6 +81,14 @@ int repro_frontier_check(char *err, size_t n)
     for (int k = 0; k < NX1; k++) {
         snprintf(ini, sizeof ini, X1_DIR "/x1-%s.ini", x1_kinds[k]);
         if (repro_lsq_load(ini, NULL, 0, &c, err, n)) return -1;
+    }
+    calibrate_cfg cc;
+    calibrate_plan p;
+    char set[64];
+    if (x7_load(X7_DIR "/x7a.ini", NULL, &cc, &p, err, n)) return -1;
+    for (int k = 0; k < NX7B; k++) {
+        snprintf(set, sizeof set, "device.dw_min=%s", x7b_dw[k]);
+        if (x7_load(X7_DIR "/x7b.ini", set, &cc, &p, err, n)) return -1;
     }
     return 0;
 }
@@ -199,5 +261,11 @@ int repro_frontier_run(const char *dir, int seeds, int quiet, FILE *md, char *er
     int rc = x1(dir, sub, seeds, quiet, md, err, n);
     if (!rc && !quiet) fprintf(stderr, "  frontier/x6: %d tile counts x %d seed%s (in memory)\n", X6_CASES, seeds,
                                seeds > 1 ? "s" : "");
-    return rc ? rc : x6(dir, seeds, md, err, n);
+    if (!rc) rc = x6(dir, seeds, md, err, n);
+    if (!rc) {
+        snprintf(d, sizeof d, "%s/x7", sub);
+        mkdir(d, 0777);
+        rc = x7(sub, quiet, md, err, n);
+    }
+    return rc;
 }

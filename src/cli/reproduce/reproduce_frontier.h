@@ -9,6 +9,9 @@
  *   X6  in memory, seconds: 256 scalar problems (w - b)^2 on a 4-state soft-bounds device, Analog SGD
  *       and multi_tile_rl with 2, 3, 4, 6 tiles ([MT25] Fig. 7's settings), seeds 1..S: the loss
  *       after 20,000 updates and its curve.
+ *   X7  `xbar calibrate` runs (src/cli/calibrate): configs/frontier/x7/x7a.ini (zero-shifting on
+ *       512 x 512 soft-bounds devices, error against N) and x7b.ini for dw_min = 1e-3 / 2^k, k =
+ *       0..4 (the smallest N with a 1 % error of the mean), into DIR/frontier/x7/ (recomputed).
  * Each X1 run goes into DIR/frontier/x1/KIND-sS and is skipped when its summary.json exists, so an
  * interrupted reproduction resumes (X6 is recomputed). The tables go to md (markdown), the plots to
  * DIR/frontier-x1.png and DIR/frontier-x6.png.
