@@ -19,24 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "residual_util.h"
 #include "util.h"
 #include "xbar.h"
 
-static xbar_device_params ald(float tau, float c)
-{
-    xbar_device_params d = xbar_device_defaults(XBAR_DEV_ALD);
-    d.tau = tau, d.dw_min = 1e-4f, d.resp_c = c;
-    return d;
-}
+static xbar_device_params ald(float tau, float c) { return xt_ald(tau, c); }
 
-static xbar_tile_config tile(size_t n, xbar_device_params dev)
-{
-    xbar_tile_config tc = xbar_tile_config_defaults(1, n);
-    tc.device = dev;
-    tc.update.scheme = XBAR_SCHEME_EXPECTED;
-    tc.seed = 7;
-    return tc;
-}
+static xbar_tile_config tile(size_t n, xbar_device_params dev) { return xt_expected_tile(n, dev, 7); }
 
 static xbar_opt_params rider(xbar_opt_kind kind, float fast_lr, float gamma, float eta)
 {
