@@ -823,8 +823,11 @@ typedef struct {
      * settings, gamma, and (e_rider) in_chop_prob / in_chop_random for its one chopper c. */
     float rider_eta;           /* EMA rate eta of Q at each column read, in [0, 1] (0: Q stays at its
                                   start, the zero-shifting estimate: [SP26] Alg. 4). Default 0.1 */
-    int zs_pulses;             /* rider / e_rider: zero-shifting pulses per device of P before the
-                                  first update, Q and Q~ then set to P (0 = none). Default 0 */
+    int zs_pulses;             /* rider / e_rider / ttv2 / c_ttv2 / agad: zero-shifting pulses per
+                                  device of the fast tile (P, A) before the first update after
+                                  set_weights; rider: Q and Q~ then set to P; the transfer family:
+                                  A's weights then are the reference Z subtracted from its reads
+                                  (needs gamma = 0). 0 = none. Default 0 */
     int zs_cyclic;             /* 1: alternating up / down ZS pulses (Kim et al.), 0: random. Default 1 */
 } xbar_opt_params;
 #define XBAR_MT_MAX_TILES 8
@@ -892,7 +895,7 @@ typedef struct {
     uint64_t transfer_pulses; /* pulses writing transfers: on C, or mixed_precision's row writes */
     uint64_t reads;           /* column / row reads of a transfer */
     uint64_t writes;          /* transfer writes (column or row updates) that fired at least one pulse */
-    uint64_t calib_pulses;    /* zero-shifting calibration pulses (rider / e_rider's zs_pulses) */
+    uint64_t calib_pulses;    /* zero-shifting calibration pulses (optimizer.zs_pulses) */
     uint64_t prog_events;     /* programming events: e_rider's copies Q~ <- Q at chopper flips
                                  (events, not pulses: not in xbar_aw_pulse_count) */
 } xbar_pulse_counts;

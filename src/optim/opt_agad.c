@@ -25,6 +25,8 @@ static const xbar_key keys[] = {XBAR_TF_KEY_FAST_LR,
                                 XBAR_TF_KEY_IN_CHOP_RANDOM,
                                 XBAR_TF_KEY_TAIL_WEIGHTENING,
                                 XBAR_TF_KEY_BUFFER_CAP,
+                                XBAR_TF_KEY_ZS_PULSES,
+                                XBAR_TF_KEY_ZS_CYCLIC,
                                 XBAR_TF_KEY_END};
 
 const xbar_opt_ops xbar_opt_agad_ops =

@@ -26,6 +26,8 @@ static const xbar_key keys[] = {XBAR_TF_KEY_FAST_LR,
                                 XBAR_TF_KEY_IN_CHOP_PROB,
                                 XBAR_TF_KEY_IN_CHOP_RANDOM,
                                 XBAR_TF_KEY_OUT_CHOP_PROB,
+                                XBAR_TF_KEY_ZS_PULSES,
+                                XBAR_TF_KEY_ZS_CYCLIC,
                                 XBAR_TF_KEY_END};
 
 const xbar_opt_ops xbar_opt_c_ttv2_ops =

@@ -68,11 +68,7 @@ typedef struct {
          .flags = XBAR_KEY_MIN | XBAR_KEY_MAX,                                                                        \
          .doc = "rider / e_rider: EMA rate of the symmetric-point tracker Q per column read, in [0, 1] (0: Q keeps "  \
                 "the zero-shifting estimate). Default 0.1"},                                                          \
-        {"optimizer", "zs_pulses", XBAR_KEY_INT, OFF(zs_pulses), .flags = XBAR_KEY_NONNEG,                            \
-         .doc = "rider / e_rider: zero-shifting pulses per device of the residual tile before the first update; Q "   \
-                "starts at the estimate (0 = no calibration, Q starts at 0). Default 0"},                             \
-        {"optimizer", "zs_cyclic", XBAR_KEY_BOOL, OFF(zs_cyclic),                                                     \
-         .doc = "rider / e_rider: 1 = alternating up/down zero-shifting pulses, 0 = random directions. Default 1"}
+        XBAR_TF_KEY_ZS_PULSES, XBAR_TF_KEY_ZS_CYCLIC
 static const xbar_key rider_keys[] = {RIDER_KEYS, XBAR_TF_KEY_END};
 static const xbar_key e_rider_keys[] = {RIDER_KEYS, XBAR_TF_KEY_IN_CHOP_PROB, XBAR_TF_KEY_IN_CHOP_RANDOM,
                                         XBAR_TF_KEY_END};

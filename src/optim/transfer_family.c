@@ -58,6 +58,14 @@
  *   counter = the read's index (reads before it), lane 0, for c_in; stream index 1, counter
  *   read*ceil(rows/4) + i/4, lane i%4, for c_out[i].
  *
+ * Zero-shifting calibration (zs_pulses > 0; spec successors §7.1, [SP26] Alg. 4's first stage):
+ * before the first vector update after set_weights, A gets zs_pulses pulses per device
+ * (xbar_tile_zero_shift: alternating when zs_cyclic, else random directions), and its weights
+ * then are the reference Z: every transfer read becomes y - Z[:,r] (exact digital subtraction,
+ * as a programmed reference device read differentially). Calibration pulses are counted apart
+ * (calib_pulses). Needs gamma = 0 (refused otherwise: the visible weight would read A without
+ * its reference).
+ *
  * Visible weight: C + gamma*A (ttv2), C + gamma*(sigma o A) (c_ttv2 / agad; aihwkit after
  * PR #764; 1.0.0 requires gamma = 0); reads go through C (and A, mixed, when gamma != 0).
  * set_weights: C = W (clipped), A = 0, k = 0, r = 0; H, M, R, the choppers, the EMAs and the
@@ -67,7 +75,9 @@
  * Checkpoint: header counters k and r; payload: the record "XBTF" (u32 version 1, u32 kind,
  * u64 sweeps, u64 reads, u64 writes, f32 m_x, m_d, lr_A of the last vector update, f32
  * c_in[cols], c_out[rows] (+-1), switched[cols] (0/1), H[rows*cols], agad: M, R), then the
- * "XBTL" records of A and C. The record comes first, at a fixed offset, so that tests read it. */
+ * "XBTL" records of A and C. The record comes first, at a fixed offset, so that tests read it.
+ * With zs_pulses > 0 (only then: a checkpoint without calibration keeps its layout) the record
+ * "XBZS" follows the buffers: u64 calibrated (0/1), u64 calibration pulses, f32 Z[rows*cols]. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -97,6 +107,9 @@ typedef struct {
     float *work; /* chopped pieces of X and D, mvm mixes: grown on demand */
     size_t work_cap;
     float *dense; /* rows*cols: a dense step's increment, allocated on first use */
+    float *Z;     /* rows*cols: the zero-shifting reference of A (zs_pulses > 0, else NULL) */
+    int calibrated;
+    uint64_t calib; /* calibration pulses */
 } tf_state;
 
 #define ST(a) ((tf_state *)(a)->st)
@@ -169,6 +182,13 @@ const char *xbar_tf_check(const xbar_opt_params *o)
         return xbar_msg("optimizer.tail_weightening = %g: must be >= 0", (double)o->tail_weightening);
     if (!(o->buffer_cap >= 0.0f) || !isfinite(o->buffer_cap))
         return xbar_msg("optimizer.buffer_cap = %g: must be >= 0", (double)o->buffer_cap);
+    if (o->zs_pulses < 0) return xbar_msg("optimizer.zs_pulses = %d: must be >= 0", o->zs_pulses);
+    if (bad_bool(o->zs_cyclic)) return xbar_msg("optimizer.zs_cyclic = %d: must be 0 or 1", o->zs_cyclic);
+    const int family = o->kind == XBAR_OPT_TTV2 || o->kind == XBAR_OPT_C_TTV2 || o->kind == XBAR_OPT_AGAD;
+    if (family && o->zs_pulses > 0 && o->gamma != 0.0f) /* rider / e_rider share these checks */
+        return xbar_msg("optimizer.zs_pulses = %d with optimizer.gamma = %g: the zero-shifting reference applies to "
+                        "the transfer reads of A only, so it needs gamma = 0 (rider / e_rider read W + gamma*(A - Q))",
+                        o->zs_pulses, (double)o->gamma);
     if (o->kind == XBAR_OPT_AGAD) {
         if (!(o->in_chop_prob > 0.0f))
             return xbar_msg("optimizer.in_chop_prob = %g: agad needs > 0 (its chopper period is "
@@ -213,7 +233,8 @@ xbar_status xbar_tf_create(xbar_aw *a, const xbar_tile_config *tc)
     s->id = tc->id;
     s->H = calloc(m * n * n_buffers(s->v), sizeof(float));
     s->cin = calloc(vec_floats(m, n), sizeof(float));
-    if (!s->H || !s->cin) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
+    if (o->zs_pulses > 0) s->Z = calloc(m * n, sizeof(float));
+    if (!s->H || !s->cin || (o->zs_pulses > 0 && !s->Z)) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
     if (s->v == TF_AGAD) s->M = s->H + m * n, s->R = s->M + m * n;
     s->cout = s->cin + n;
     s->sw = s->cout + m;
@@ -242,6 +263,7 @@ void xbar_tf_free(void *st)
     free(s->cin);
     free(s->work);
     free(s->dense);
+    free(s->Z);
     free(s);
 }
 
@@ -250,7 +272,24 @@ size_t xbar_tf_memory(const xbar_opt_params *o, const xbar_tile_config *tc)
     const xbar_tile_config cc = slow_config(o, tc);
     const size_t m = tc->rows, n = tc->cols;
     return sizeof(tf_state) + xbar_tile_memory_bytes(tc) + xbar_tile_memory_bytes(&cc) +
-           (m * n * n_buffers(variant_of(o->kind)) + vec_floats(m, n)) * sizeof(float);
+           (m * n * (n_buffers(variant_of(o->kind)) + (o->zs_pulses > 0)) + vec_floats(m, n)) * sizeof(float);
+}
+
+/* ---- zero-shifting calibration --------------------------------------------------------------- */
+
+/* Before the first vector update after set_weights: zs_pulses pulses per device of A, whose
+ * weights then are the reference Z. */
+static xbar_status calibrate(xbar_aw *a)
+{
+    tf_state *s = ST(a);
+    s->calibrated = 1;
+    if (a->o.zs_pulses == 0) return XBAR_OK;
+    uint64_t p = 0;
+    const xbar_status st = xbar_tile_zero_shift(s->A, (uint64_t)a->o.zs_pulses, a->o.zs_cyclic, &p);
+    if (st) return st;
+    s->calib += p;
+    xbar_tile_get_weights(s->A, s->Z, a->cols);
+    return XBAR_OK;
 }
 
 /* ---- the fast update ----------------------------------------------------------------------- */
@@ -466,6 +505,8 @@ static xbar_status transfer(xbar_aw *a, float lr)
     if (lr_t == 0.0f) return XBAR_OK;
     xbar_status st = xbar_opt_read_col(&a->o, s->A, s->y, r);
     if (st) return st;
+    if (s->Z)
+        for (size_t i = 0; i < a->rows; i++) s->y[i] -= s->Z[i * n + r];
     const uint64_t read = s->reads++;
     const size_t nz = s->v == TF_TTV2   ? buffer_ttv2(a, r, lr_t)
                       : s->v == TF_AGAD ? buffer_agad(a, r, lr_t)
@@ -491,6 +532,8 @@ xbar_status xbar_tf_update(xbar_aw *a, const float *X, const float *D, size_t ba
     const size_t m = a->rows, n = a->cols;
     const uint64_t every = (uint64_t)a->o.transfer_every * (s->units_in_mbatch ? (uint64_t)batch : 1u);
     const int auto_scale = s->v != TF_TTV2 && a->o.auto_scale;
+    xbar_status st0 = s->calibrated ? XBAR_OK : calibrate(a);
+    if (st0) return st0;
     size_t s0 = 0;
     while (s0 < batch) {
         /* the vector updates up to the next transfer (one at a time with auto_scale: its lr moves) */
@@ -514,13 +557,15 @@ xbar_status xbar_tf_step_dense(xbar_aw *a, const float *G, float lr)
 {
     tf_state *s = ST(a);
     const size_t m = a->rows, n = a->cols;
+    xbar_status st = s->calibrated ? XBAR_OK : calibrate(a);
+    if (st) return st;
     float *buf = xbar_opt_buffer(&s->dense, m * n, "a dense step");
     if (!buf) return XBAR_ENOMEM;
     const float lr_a = fast_lr(a, lr);
     s->lr_a = lr_a;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) buf[i * n + j] = -lr_a * (G[i * n + j] * (s->cout[i] * s->cin[j]));
-    xbar_status st = xbar_tile_apply_delta_unchecked(s->A, buf);
+    st = xbar_tile_apply_delta_unchecked(s->A, buf);
     if (st) return st;
     s->k++;
     return s->k % (uint64_t)a->o.transfer_every == 0 ? transfer(a, lr) : XBAR_OK;
@@ -548,6 +593,7 @@ void xbar_tf_set_weights(xbar_aw *a, const float *W)
     xbar_tile_set_weights_unchecked(s->A, zero, 0); /* leading dimension 0: the zero row for every row */
     s->k = 0;
     s->next_col = 0;
+    s->calibrated = 0;
 }
 
 /* Reads through W = C + gamma*(sigma o A): one read of each tile; A's with the choppers on its
@@ -578,7 +624,7 @@ xbar_tile *xbar_tf_slow_tile(const xbar_aw *a) { return ST(a)->C; }
 
 uint64_t xbar_tf_pulse_count(const xbar_aw *a)
 {
-    return xbar_tile_pulse_count(ST(a)->A) + xbar_tile_pulse_count(ST(a)->C);
+    return xbar_tile_pulse_count(ST(a)->A) + xbar_tile_pulse_count(ST(a)->C) + ST(a)->calib;
 }
 
 void xbar_tf_pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
@@ -587,15 +633,22 @@ void xbar_tf_pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
     pc->transfer_pulses = xbar_tile_pulse_count(ST(a)->C);
     pc->reads = ST(a)->reads;
     pc->writes = ST(a)->writes;
+    pc->calib_pulses = ST(a)->calib;
 }
 
 const float *xbar_tf_array(const xbar_aw *a, size_t k, const char **what, size_t *n)
 {
     const tf_state *s = ST(a);
     static const char *const names[] = {"weights", "fast tile A", "buffer H", "running mean M", "phase reference R"};
-    if (k >= (s->v == TF_AGAD ? 5u : 3u)) return NULL;
-    *what = names[k], *n = a->rows * a->cols;
-    return k == 0 ? xbar_tile_weights(s->C) : k == 1 ? xbar_tile_weights(s->A) : k == 2 ? s->H : k == 3 ? s->M : s->R;
+    const size_t own = s->v == TF_AGAD ? 5u : 3u;
+    if (k >= own + (s->Z != NULL)) return NULL;
+    *what = k == own ? "zero-shifting reference Z" : names[k], *n = a->rows * a->cols;
+    return k == own ? s->Z
+           : k == 0 ? xbar_tile_weights(s->C)
+           : k == 1 ? xbar_tile_weights(s->A)
+           : k == 2 ? s->H
+           : k == 3 ? s->M
+                    : s->R;
 }
 
 /* ---- checkpoints --------------------------------------------------------------------------------- */
@@ -619,8 +672,32 @@ xbar_status xbar_tf_save(const xbar_aw *a, FILE *f)
     XBAR_CK_TRY(xbar_ck_put_f32s(f, ema3, 3));
     XBAR_CK_TRY(xbar_ck_put_f32s(f, s->cin, n + m + n)); /* c_in, c_out, switched: one block */
     XBAR_CK_TRY(xbar_ck_put_f32s(f, s->H, m * n * n_buffers(s->v)));
+    if (s->Z) {
+        XBAR_CK_TRY(xbar_ck_put_tag(f, "XBZS"));
+        XBAR_CK_TRY(xbar_ck_put_u64(f, (uint64_t)s->calibrated));
+        XBAR_CK_TRY(xbar_ck_put_u64(f, s->calib));
+        XBAR_CK_TRY(xbar_ck_put_f32s(f, s->Z, m * n));
+    }
     XBAR_CK_TRY(xbar_tile_save(s->A, f));
     return xbar_tile_save(s->C, f);
+}
+
+/* The "XBZS" record (zs_pulses > 0). */
+static xbar_status load_zs(tf_state *s, FILE *f, size_t mn)
+{
+    uint64_t cal, calib;
+    XBAR_CK_TRY(xbar_ck_get_tag(f, "XBZS", "zero-shifting state"));
+    XBAR_CK_TRY(xbar_ck_get_u64(f, &cal));
+    XBAR_CK_TRY(xbar_ck_get_u64(f, &calib));
+    if (cal > 1)
+        return xbar_fail(XBAR_EFORMAT, "checkpoint: zero-shifting state: calibrated flag %llu, not 0 or 1",
+                         (unsigned long long)cal);
+    XBAR_CK_TRY(xbar_ck_get_f32s(f, s->Z, mn));
+    if (xbar_first_nonfinite(s->Z, mn) < mn)
+        return xbar_fail(XBAR_EFORMAT, "checkpoint: zero-shifting state: a reference value is not finite");
+    s->calibrated = (int)cal;
+    s->calib = calib;
+    return XBAR_OK;
 }
 
 xbar_status xbar_tf_load(xbar_aw *a, FILE *f, const uint64_t c[2])
@@ -660,6 +737,7 @@ xbar_status xbar_tf_load(xbar_aw *a, FILE *f, const uint64_t c[2])
     }
     free(vec);
     if (st) return st;
+    if (s->Z) XBAR_CK_TRY(load_zs(s, f, m * n));
     XBAR_CK_TRY(xbar_tile_load(s->A, f));
     return xbar_tile_load(s->C, f);
 }

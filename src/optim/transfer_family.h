@@ -108,6 +108,15 @@
     {"optimizer", "buffer_cap", XBAR_KEY_FLOAT, XBAR_TF_OFF(buffer_cap), .flags = XBAR_KEY_NONNEG,                  \
      .doc = "agad: with forget_buffer 0, |H| <= buffer_cap*write_bl after a write (0 = no cap). "        \
             "Default 0"}
+#define XBAR_TF_KEY_ZS_PULSES                                                                                      \
+    {"optimizer", "zs_pulses", XBAR_KEY_INT, XBAR_TF_OFF(zs_pulses), .flags = XBAR_KEY_NONNEG,                      \
+     .doc = "rider / e_rider / ttv2 / c_ttv2 / agad: zero-shifting calibration of the fast tile A before the "      \
+            "first update (after each set of the weights): pulses per device; the estimate is A's reference "        \
+            "(rider: Q starts there; the others: subtracted from every transfer read of A). 0 = none. Default 0"}
+#define XBAR_TF_KEY_ZS_CYCLIC                                                                                      \
+    {"optimizer", "zs_cyclic", XBAR_KEY_BOOL, XBAR_TF_OFF(zs_cyclic),                                               \
+     .doc = "with zs_pulses: 1 = alternating up/down zero-shifting pulses (Kim et al.), 0 = random directions. "    \
+            "Default 1"}
 #define XBAR_TF_KEY_END {NULL, NULL, XBAR_KEY_FLOAT, 0, 0, 0, 0, NULL, 0, NULL}
 /* clang-format on */
 
