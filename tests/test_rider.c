@@ -37,20 +37,6 @@ static xbar_opt_params rider(xbar_opt_kind kind, float fast_lr, float gamma, flo
     return o;
 }
 
-static double normal(uint64_t k)
-{
-    double z[2];
-    xbar_rng_normal2d(z, 31, 3, k / 2);
-    return z[k & 1];
-}
-
-static double mean_of(const float *x, size_t n)
-{
-    double m = 0;
-    for (size_t j = 0; j < n; j++) m += x[j];
-    return m / (double)n;
-}
-
 /* T11, zero-mean gradients: Q -> p⋄ = c tau, mean gamma (P - Q) -> 0. */
 static void t11_null(void)
 {
@@ -65,11 +51,11 @@ static void t11_null(void)
     double mix = 0;
     int cnt = 0;
     for (int k = 0; k < K && G && W; k++) {
-        for (int j = 0; j < N; j++) G[j] = (float)(0.1 * normal((uint64_t)k * N + j));
+        for (int j = 0; j < N; j++) G[j] = (float)(0.1 * xt_normal(31, 3, (uint64_t)k * N + j));
         if (xbar_aw_step_dense(a, G, 0.01f) != XBAR_OK) break;
         if (k >= K / 2) {
             xbar_aw_get_weights(a, W);
-            mix += mean_of(W, N) - mean_of(xbar_tile_weights(xbar_aw_slow_tile(a)), N), cnt++;
+            mix += xt_mean(W, N) - xt_mean(xbar_tile_weights(xbar_aw_slow_tile(a)), N), cnt++;
         }
     }
     size_t n;
@@ -92,43 +78,20 @@ static void t11_null(void)
 static double bias_run(xbar_opt_params o, float c, xbar_pulse_counts *pc)
 {
     enum { N = 4000, K = 8000 };
-    const double L = 1.0, s = 0.1, wstar = 0.2;
     xbar_tile_config tc = tile(N, ald(1.0f, c));
     xbar_aw *a = xbar_aw_new(&o, &tc);
     CHECK(a != NULL, "T11: refused: %s", xbar_last_error());
     if (!a) return NAN;
-    float *G = malloc(N * sizeof *G), *W = malloc(N * sizeof *W);
-    double sum = 0;
-    long cnt = 0;
-    for (int k = 0; k < K && G && W; k++) {
-        xbar_aw_get_weights(a, W);
-        const double m = mean_of(W, N) - wstar;
-        if (k >= 3 * K / 4) sum += m, cnt++;
-        for (int j = 0; j < N; j++) G[j] = (float)(L * (W[j] - wstar) + s * normal((uint64_t)k * N + j + 99000000));
-        if (xbar_aw_step_dense(a, G, 0.01f) != XBAR_OK) break;
-    }
+    const double bias = xt_bias_run(a, N, K, 3, 99000000);
     if (pc) xbar_aw_pulse_counts(a, pc);
-    free(G), free(W);
     xbar_aw_free(a);
-    return sum / cnt;
-}
-
-static double t6_bias(double c, double L, double s)
-{
-    double b = 0;
-    for (int k = 0; k < 200; k++) {
-        const double mu = L * b;
-        const double e =
-            s * sqrt(2 / 3.14159265358979323846) * exp(-mu * mu / (2 * s * s)) + mu * erf(mu / (s * sqrt(2)));
-        b = c * e / L;
-    }
-    return b;
+    return bias;
 }
 
 static void t11_bias(void)
 {
     const float c = 0.2f, gamma = 0.4f;
-    const double b = t6_bias(c, 1.0, 0.1);
+    const double b = xt_t6_bias(c, 1.0, 0.1);
     const double rl = bias_run(rider(XBAR_OPT_RIDER, 0.05f, gamma, 0.0f), c, NULL);
     const double rd = bias_run(rider(XBAR_OPT_RIDER, 0.05f, gamma, 0.01f), c, NULL);
     xbar_opt_params zs = rider(XBAR_OPT_RIDER, 0.05f, gamma, 0.0f);
@@ -188,7 +151,7 @@ static void t12_flips(int random)
     memcpy(prev, xbar_aw_array(a, 3, NULL, NULL), sizeof prev);
     int changed = 0;
     for (int k = 0; k < K; k++) {
-        for (int j = 0; j < N; j++) G[j] = (float)(0.3 + 0.1 * normal((uint64_t)k * N + j + 7000000));
+        for (int j = 0; j < N; j++) G[j] = (float)(0.3 + 0.1 * xt_normal(31, 3, (uint64_t)k * N + j + 7000000));
         if (xbar_aw_step_dense(a, G, 0.01f) != XBAR_OK) break;
         const float *qt = xbar_aw_array(a, 3, NULL, NULL);
         changed += memcmp(qt, prev, sizeof prev) != 0;
@@ -230,7 +193,7 @@ static void t12_sign(void)
         double v = 0, g = 0;
         for (int j = 0; j < N; j++) v += (W[j] - C[j]) / gamma, g += W[j] - 1.0;
         if (k > 0) agree += v * g < 0, steps++;
-        for (int j = 0; j < N; j++) G[j] = (float)(W[j] - 1.0 + 0.1 * normal((uint64_t)k * N + j + 8000000));
+        for (int j = 0; j < N; j++) G[j] = (float)(W[j] - 1.0 + 0.1 * xt_normal(31, 3, (uint64_t)k * N + j + 8000000));
         if (xbar_aw_step_dense(a, G, 0.002f) != XBAR_OK) break;
     }
     xbar_pulse_counts pc;
@@ -268,7 +231,7 @@ static void resume(void)
                 fclose(f);
             }
         }
-        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * normal((uint64_t)k * N + j + 9000000));
+        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * xt_normal(31, 3, (uint64_t)k * N + j + 9000000));
         xbar_aw_step_dense(a, G, 0.05f);
         if (k >= K) {
             xbar_aw_step_dense(b, G, 0.05f);

@@ -36,14 +36,6 @@ static xbar_opt_params rl(xbar_opt_kind kind, float beta, float gamma)
     return o;
 }
 
-/* standard normal number k of a fixed test stream */
-static double normal(uint64_t k)
-{
-    double z[2];
-    xbar_rng_normal2d(z, 99, 7, k / 2);
-    return z[k & 1];
-}
-
 static void t7(void)
 {
     enum { N = 16, K = 300 };
@@ -57,7 +49,7 @@ static void t7(void)
     float G[N], W[N], Wt[N];
     int same = 1;
     for (int k = 0; k < K; k++) {
-        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * normal((uint64_t)k * N + j) + 0.1 * (j % 3 - 1));
+        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * xt_normal(99, 7, (uint64_t)k * N + j) + 0.1 * (j % 3 - 1));
         CHECK(xbar_aw_step_dense(a, G, alpha) == XBAR_OK && xbar_aw_step_dense(t, G, alpha) == XBAR_OK,
               "T7: step %d: %s", k, xbar_last_error());
         for (int j = 0; j < N; j++) { /* TT-P with P = -A, then TT-W */
@@ -75,18 +67,6 @@ static void t7(void)
     CHECK(same, "T7: rl with gamma 0 is not tiki_taka bit for bit");
     printf("T7: %d steps of %d weights: largest difference from the recursion %.2g\n", K, N, worst);
     xbar_aw_free(a), xbar_aw_free(t);
-}
-
-/* b = c E|L b + eps| / L, eps ~ N(0, s^2), by fixed-point iteration (a contraction for |c| < 1) */
-static double t6_bias(double c, double L, double s)
-{
-    double b = 0;
-    for (int k = 0; k < 200; k++) {
-        const double mu = L * b;
-        const double e = s * sqrt(2 / 3.14159265358979323846) * exp(-mu * mu / (2 * s * s)) + mu * erf(mu / (s * sqrt(2)));
-        b = c * e / L;
-    }
-    return b;
 }
 
 /* The mean of W̄ - w* over the weights and the second half of the steps. */
@@ -109,7 +89,7 @@ static double t6_run(float c, double *se)
         double m = 0;
         for (int j = 0; j < N; j++) m += W[j] - wstar;
         if (k >= K / 2) sum += m / N, sum2 += (m / N) * (m / N), cnt++;
-        for (int j = 0; j < N; j++) G[j] = (float)(L * (W[j] - wstar) + s * normal((uint64_t)k * N + j + 1000000));
+        for (int j = 0; j < N; j++) G[j] = (float)(L * (W[j] - wstar) + s * xt_normal(99, 7, (uint64_t)k * N + j + 1000000));
         if (xbar_aw_step_dense(a, G, alpha) != XBAR_OK) break;
     }
     free(G), free(W);
@@ -123,10 +103,10 @@ static double t6_run(float c, double *se)
 static void t6(void)
 {
     const float cs[] = {0.2f, -0.2f, 0.0f};
-    const double ref = t6_bias(0.2, 1.0, 0.1);
+    const double ref = xt_t6_bias(0.2, 1.0, 0.1);
     for (int k = 0; k < 3; k++) {
         double se;
-        const double got = t6_run(cs[k], &se), want = t6_bias(cs[k], 1.0, 0.1);
+        const double got = t6_run(cs[k], &se), want = xt_t6_bias(cs[k], 1.0, 0.1);
         if (cs[k] != 0.0f)
             CHECK(fabs(got - want) <= 0.1 * fabs(want) + se, "T6: c = %g: W̄ - w* = %.5f, fixed point %.5f (se %.2g)",
                   cs[k], got, want, se);
@@ -153,7 +133,7 @@ static void rlv2(void)
     float G[N], W[N];
     int masked = 0, passed = 0;
     for (int k = 0; k < K; k++) {
-        for (int j = 0; j < N; j++) G[j] = (float)(0.02 * normal((uint64_t)k * N + j + 5000000) + 0.01 * (j % 4 - 1.5));
+        for (int j = 0; j < N; j++) G[j] = (float)(0.02 * xt_normal(99, 7, (uint64_t)k * N + j + 5000000) + 0.01 * (j % 4 - 1.5));
         CHECK(xbar_aw_step_dense(a, G, (float)beta) == XBAR_OK, "rlv2: step %d: %s", k, xbar_last_error());
         for (int j = 0; j < N; j++) {
             const double g = G[j];

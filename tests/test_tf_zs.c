@@ -43,20 +43,6 @@ static xbar_tile_config column(size_t rows, float c)
     return tc;
 }
 
-static double normal(uint64_t k)
-{
-    double z[2];
-    xbar_rng_normal2d(z, 31, 5, k / 2);
-    return z[k & 1];
-}
-
-static double mean_of(const float *x, size_t n)
-{
-    double m = 0;
-    for (size_t j = 0; j < n; j++) m += x[j];
-    return m / (double)n;
-}
-
 static const float *array_named(const xbar_aw *a, const char *name)
 {
     const char *what;
@@ -91,7 +77,7 @@ static void estimate(xbar_opt_kind kind, size_t rows)
           xbar_opt_kind_name(kind), (unsigned long long)pc.calib_pulses, (unsigned long long)xbar_aw_pulse_count(a),
           (unsigned long long)pc.grad_pulses, (unsigned long long)want, (unsigned long long)want);
     if (Z && A) {
-        const double m = mean_of(Z, rows), p = c * 1.0;
+        const double m = xt_mean(Z, rows), p = c * 1.0;
         CHECK(!memcmp(Z, A, rows * sizeof *Z), "estimate: %s: Z is not A after calibration", xbar_opt_kind_name(kind));
         CHECK(fabs(m - p) <= 2e-3, "estimate: %s: mean Z = %.5f, symmetric point %.3f", xbar_opt_kind_name(kind), m, p);
         printf("estimate (%s): mean Z %.5f (symmetric point %.3f), %llu calibration pulses\n", xbar_opt_kind_name(kind),
@@ -105,44 +91,20 @@ static void estimate(xbar_opt_kind kind, size_t rows)
 static double bias_run(int zs, float c)
 {
     enum { K = 8000 };
-    const double L = 1.0, s = 0.1, wstar = 0.2;
     xbar_opt_params o = tf(XBAR_OPT_TTV2, zs);
     xbar_tile_config tc = column(ROWS, c);
     xbar_aw *a = xbar_aw_new(&o, &tc);
     CHECK(a != NULL, "bias: refused: %s", xbar_last_error());
     if (!a) return NAN;
-    float *G = malloc(ROWS * sizeof *G), *W = malloc(ROWS * sizeof *W);
-    double sum = 0;
-    long cnt = 0;
-    for (int k = 0; k < K && G && W; k++) {
-        xbar_aw_get_weights(a, W);
-        const double m = mean_of(W, ROWS) - wstar;
-        if (k >= 3 * K / 4) sum += m, cnt++;
-        for (int j = 0; j < ROWS; j++)
-            G[j] = (float)(L * (W[j] - wstar) + s * normal((uint64_t)k * ROWS + j + 77000000));
-        if (xbar_aw_step_dense(a, G, 0.01f) != XBAR_OK) break;
-    }
-    free(G), free(W);
+    const double bias = xt_bias_run(a, ROWS, K, 5, 77000000);
     xbar_aw_free(a);
-    return sum / cnt;
-}
-
-static double t6_bias(double c, double L, double s)
-{
-    double b = 0;
-    for (int k = 0; k < 200; k++) {
-        const double mu = L * b;
-        const double e =
-            s * sqrt(2 / 3.14159265358979323846) * exp(-mu * mu / (2 * s * s)) + mu * erf(mu / (s * sqrt(2)));
-        b = c * e / L;
-    }
-    return b;
+    return bias;
 }
 
 static void bias(void)
 {
     const float c = 0.2f;
-    const double b = t6_bias(c, 1.0, 0.1);
+    const double b = xt_t6_bias(c, 1.0, 0.1);
     const double plain = bias_run(0, c), zs = bias_run(50000, c);
     CHECK(fabs(plain - b) <= 0.15 * fabs(b), "bias: ttv2 without calibration: W - w* = %.5f, T6 bias %.5f", plain, b);
     CHECK(fabs(zs) <= 0.15 * fabs(b), "bias: ttv2 after zero-shifting: W - w* = %.5f, should be below 0.15 |%.5f|", zs,
@@ -210,7 +172,7 @@ static void resume(void)
                 fclose(f);
             }
         }
-        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * normal((uint64_t)k * N + j + 9000000));
+        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * xt_normal(31, 5, (uint64_t)k * N + j + 9000000));
         xbar_aw_step_dense(a, G, 0.05f);
         if (k >= K) {
             xbar_aw_step_dense(b, G, 0.05f);
