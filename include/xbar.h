@@ -1369,6 +1369,67 @@ void xbar_lsq_result_free(xbar_lsq_result *r);
 void xbar_set_threads(int n);
 int xbar_get_threads(void);
 
+/* ------------------------------------------------------------------------ */
+/* Run configurations by key: the settings of `xbar lsq` and `xbar train`   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * For bindings in other languages: the settings of the xbar program's `lsq` and
+ * `train` commands, with the program's defaults, built from the same
+ * "section.key=value" assignments as its config files and --set (see "Key/value
+ * constructors": same syntax, same messages), so that a binding runs the same
+ * experiment bit for bit without mirroring the C structs. Values read back as
+ * text in the form config.ini holds them.
+ */
+
+/** A heap copy of the `xbar lsq` defaults: xbar_lsq_setup_defaults() with
+ *  opt.slow_device = device. Free with xbar_lsq_setup_free. NULL: out of memory. */
+xbar_lsq_setup *xbar_lsq_setup_new(void);
+void xbar_lsq_setup_free(xbar_lsq_setup *s);
+/** Apply one assignment to s. Sections: lsq (problem, dim, rows, w_star_scale, a_scale,
+ *  bias_true, half, iterations, init, noise, noise_correction, lr, L, states, data_seed,
+ *  seed: the fields of xbar_lsq_setup), device, update, optimizer, transfer (the first
+ *  five update keys, into opt.transfer_update) and slow_device (opt.slow_device). The
+ *  program's other [lsq] keys (kinds, sweep_key, sweep_values, ema, preset) choose
+ *  curves and plots and are not here. */
+xbar_status xbar_lsq_setup_set(xbar_lsq_setup *s, const char *assignment);
+/** The value of "section.key" of s as text into buf (truncated to cap).
+ *  XBAR_EINVAL for an unknown key. */
+xbar_status xbar_lsq_setup_get(const xbar_lsq_setup *s, const char *key, char *buf, size_t cap);
+/** Read the node tables of s->device.piecewise_file (xbar_device_load_nodes), as the
+ *  program does for each curve before running it. */
+xbar_status xbar_lsq_setup_load_nodes(xbar_lsq_setup *s);
+
+/** The network part of the `xbar train` defaults ([model] fcn with bias and output
+ *  scales, Tiki-Taka, the soft-bounds reference device below, aihwkit's update and IO
+ *  defaults, transfer reads without noise or bound management): the one source of the
+ *  program's defaults and of xbar_train_config_new's. */
+xbar_net_config xbar_train_net_defaults(void);
+/** The configuration of a training run of `xbar train` (opaque). */
+typedef struct xbar_train_config xbar_train_config;
+/** The `xbar train` defaults (the paper's MNIST FCN with Tiki-Taka on a soft-bounds
+ *  reference device, w_max = -w_min = 0.78, dw_min = 0.001, construction_seed 10;
+ *  80 epochs, batch 10, lr 0.05, StepLR 35 / 0.1, seed 0). NULL: out of memory. */
+xbar_train_config *xbar_train_config_new(void);
+void xbar_train_config_free(xbar_train_config *c);
+/** Apply one assignment. Sections: data (set, dir, train_limit, test_limit), model,
+ *  train (epochs, batch, epoch_samples, eval_batch, lr, lr_step, lr_gamma, seed,
+ *  memory_budget_mib, timings), optimizer, device, update, transfer, forward,
+ *  backward, transfer_io and slow_device. */
+xbar_status xbar_train_config_set(xbar_train_config *c, const char *assignment);
+/** The value of "section.key" of c as text into buf (truncated to cap).
+ *  XBAR_EINVAL for an unknown key. */
+xbar_status xbar_train_config_get(const xbar_train_config *c, const char *key, char *buf, size_t cap);
+/**
+ * The network of c for samples of shape (in_c, in_h, in_w), built as `xbar train`
+ * builds it: xbar_net_config_layers of c's [model], tile and optimizer sections with
+ * tile.seed = train.seed (at most 32 layers), the program's checks (the learning-rate
+ * schedule within float32 range; with an analog layer: dw_min below the device's
+ * range, the devices, the optimizer and the IO), then xbar_net_new(..., train.seed).
+ * NULL on error. [data] and the [train] schedule are the caller's (the epoch loop).
+ */
+xbar_net *xbar_train_config_net(const xbar_train_config *c, size_t in_c, size_t in_h, size_t in_w);
+
 #ifdef __cplusplus
 }
 #endif

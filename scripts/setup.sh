@@ -6,7 +6,9 @@
 #   --test  also the tools of the extra test stages of scripts/test.sh: clang and
 #           libclang-rt-14-dev (libFuzzer and clang's sanitizer runtimes, not pulled in by
 #           clang without its recommends) for scripts/fuzz.sh, valgrind for scripts/valgrind.sh
-#           (gcc's own ASan/UBSan runtimes come with gcc).
+#           (gcc's own ASan/UBSan runtimes come with gcc); python3-numpy, python3-pytest and
+#           python3-matplotlib for the Python package (python/run_tests.sh, python/examples/),
+#           python3-pip and python3-setuptools for its offline `pip install ./python`.
 set -euo pipefail
 
 packages=(
@@ -24,6 +26,8 @@ packages=(
 )
 if [[ ${1:-} == --test ]]; then
   packages+=(clang libclang-rt-14-dev valgrind)
+  # the Python package (python/): numpy, its tests (python/run_tests.sh) and its example's plot
+  packages+=(python3-numpy python3-pytest python3-matplotlib python3-pip python3-setuptools)
 fi
 
 installed() {

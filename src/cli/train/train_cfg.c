@@ -79,8 +79,16 @@ train_cfg train_cfg_defaults(void)
 {
     train_cfg c;
     memset(&c, 0, sizeof c);
-    strcpy(c.layers, "fcn");
-    c.bias = c.out_scaling = 1;
+    const xbar_net_config n = xbar_train_net_defaults(); /* the hardware, shared with the library */
+    memcpy(c.layers, n.layers, sizeof c.layers);
+    memcpy(c.digital_layers, n.digital_layers, sizeof c.digital_layers);
+    c.bias = n.bias;
+    c.out_scaling = n.out_scaling;
+    c.opt = n.opt;
+    c.device = n.tile.device;
+    c.update = n.tile.update;
+    c.forward = n.tile.forward;
+    c.backward = n.tile.backward;
     c.epochs = 80;
     c.batch = 10;
     c.eval_batch = 500;
@@ -88,19 +96,6 @@ train_cfg train_cfg_defaults(void)
     c.lr_step = 35;
     c.lr_gamma = 0.1;
     c.timings = 1;
-    c.opt = xbar_opt_defaults(XBAR_OPT_TIKI_TAKA);
-    /* aihwkit transfer_forward: default IO with noise and bound management off */
-    c.opt.transfer_io = xbar_io_defaults();
-    c.opt.transfer_io.noise_management = XBAR_NM_NONE;
-    c.opt.transfer_io.bound_management = XBAR_BM_NONE;
-    c.device = xbar_device_defaults(XBAR_DEV_SOFT_BOUNDS_REF);
-    c.device.w_max = 0.78f;
-    c.device.w_min = -0.78f;
-    c.device.dw_min = 0.001f;
-    c.device.construction_seed = 10;
-    c.opt.slow_device = c.device; /* [slow_device] starts as [device]'s defaults */
-    c.update = xbar_update_defaults();
-    c.forward = c.backward = xbar_io_defaults();
     return c;
 }
 
