@@ -379,3 +379,23 @@ xbar_status xbar_key_assign(const xbar_key_part *parts, size_t np, void *obj, co
         return xbar_fail(XBAR_EINVAL, "%s.%s = %s: %s", sec, key, val, why);
     return XBAR_OK;
 }
+
+xbar_status xbar_key_lookup(const xbar_key_part *parts, size_t np, const void *obj, const char *key, char *buf,
+                            size_t cap, const char *who)
+{
+    XBAR_NONNULL(key);
+    XBAR_NONNULL(buf);
+    const char *dot = strchr(key, '.');
+    char sec[128];
+    if (dot && (size_t)(dot - key) < sizeof sec) {
+        memcpy(sec, key, (size_t)(dot - key));
+        sec[dot - key] = '\0';
+        const xbar_key_part *p = find_part(parts, np, sec);
+        const xbar_key *k = p ? part_row(p, dot + 1) : NULL;
+        if (k) {
+            xbar_key_format(k, (const char *)obj + p->base, buf, cap);
+            return XBAR_OK;
+        }
+    }
+    return xbar_fail(XBAR_EINVAL, "%s: %s: unknown key", who, key);
+}

@@ -24,6 +24,11 @@ typedef struct {
  */
 xbar_status xbar_key_assign(const xbar_key_part *parts, size_t np, void *obj, const char *assignment);
 
+/** The value of "section.key" of obj as config.ini holds it, into buf (truncated to cap).
+ *  XBAR_EINVAL "WHO: section.key: unknown key" when no part has it. */
+xbar_status xbar_key_lookup(const xbar_key_part *parts, size_t np, const void *obj, const char *key, char *buf,
+                            size_t cap, const char *who);
+
 #define XBAR_TILE_KEY_PARTS 5
 /** The sections of an xbar_tile_config at byte `base` of a struct: device, update,
  *  forward, backward and tile (seed, id); XBAR_TILE_KEY_PARTS of them (tile_keys.c). */

@@ -77,21 +77,8 @@ xbar_status xbar_lsq_setup_set(xbar_lsq_setup *s, const char *assignment)
 xbar_status xbar_lsq_setup_get(const xbar_lsq_setup *s, const char *key, char *buf, size_t cap)
 {
     XBAR_NONNULL(s);
-    XBAR_NONNULL(key);
-    XBAR_NONNULL(buf);
     xbar_key_part parts[LSQ_PARTS];
-    const size_t np = lsq_parts(parts);
-    const char *dot = strchr(key, '.');
-    for (size_t i = 0; dot && i < np; i++) {
-        if (strlen(parts[i].section) != (size_t)(dot - key) || strncmp(parts[i].section, key, (size_t)(dot - key)))
-            continue;
-        for (size_t r = 0; parts[i].rows[r].section && (!parts[i].count || r < parts[i].count); r++)
-            if (!strcmp(parts[i].rows[r].key, dot + 1)) {
-                xbar_key_format(&parts[i].rows[r], (const char *)s + parts[i].base, buf, cap);
-                return XBAR_OK;
-            }
-    }
-    return xbar_fail(XBAR_EINVAL, "xbar_lsq_setup_get: %s: unknown key", key);
+    return xbar_key_lookup(parts, lsq_parts(parts), s, key, buf, cap, "xbar_lsq_setup_get");
 }
 
 xbar_status xbar_lsq_setup_load_nodes(xbar_lsq_setup *s)

@@ -131,21 +131,8 @@ xbar_status xbar_train_config_set(xbar_train_config *c, const char *assignment)
 xbar_status xbar_train_config_get(const xbar_train_config *c, const char *key, char *buf, size_t cap)
 {
     XBAR_NONNULL(c);
-    XBAR_NONNULL(key);
-    XBAR_NONNULL(buf);
     xbar_key_part parts[TRAIN_PARTS];
-    const size_t np = train_parts(parts);
-    const char *dot = strchr(key, '.');
-    for (size_t i = 0; dot && i < np; i++) {
-        if (strlen(parts[i].section) != (size_t)(dot - key) || strncmp(parts[i].section, key, (size_t)(dot - key)))
-            continue;
-        for (size_t r = 0; parts[i].rows[r].section && (!parts[i].count || r < parts[i].count); r++)
-            if (!strcmp(parts[i].rows[r].key, dot + 1)) {
-                xbar_key_format(&parts[i].rows[r], (const char *)c + parts[i].base, buf, cap);
-                return XBAR_OK;
-            }
-    }
-    return xbar_fail(XBAR_EINVAL, "xbar_train_config_get: %s: unknown key", key);
+    return xbar_key_lookup(parts, train_parts(parts), c, key, buf, cap, "xbar_train_config_get");
 }
 
 /* One pulse may not cross the device's range (as the xbar program checks), then xbar_device_check. */
