@@ -1,11 +1,12 @@
 /* main.c - `xbar <command> ...`: dispatch to the subcommands of commands.h; the
  * program's thread defaults (OpenMP waits passively; --threads defaults to the CPUs
- * this process may use, cpus.h). */
+ * this process may use, cpus.h). `xbar help --man` prints the manual page (manpage.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "cpus.h"
+#include "manpage.h"
 #include "xbar.h"
 
 /* ------------------------------------------------------ OpenMP wait policy */
@@ -66,13 +67,7 @@ static void omp_wait_restore(void)
 static void omp_wait_restore(void) {}
 #endif
 
-typedef struct {
-    const char *name;
-    const char *help; /* one line */
-    int (*run)(int argc, char **argv);
-} command;
-
-static const command commands[] = {
+static const cli_command commands[] = {
     { "lsq", "least-squares experiments of the paper (analog SGD, Tiki-Taka, ...)", cmd_lsq },
     { "train", "train a network on MNIST or Fashion-MNIST (digital, Analog SGD, Tiki-Taka)", cmd_train },
     { "bench", "throughput of reads and pulsed updates against this machine's limits", cmd_bench },
@@ -82,10 +77,11 @@ static const command commands[] = {
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof *commands))
 
+static const char tagline[] = "Simulated training on analog in-memory computing crossbars.";
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: xbar <command> [flags]\n"
-               "Simulated training on analog in-memory computing crossbars.\n\ncommands:\n");
+    fprintf(f, "usage: xbar <command> [flags]\n%s\n\ncommands:\n", tagline);
     for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\ncommon flags: --config FILE, --set section.key=value, --seed N, --out DIR,\n"
                "  --force, --threads N (default: the CPUs this process may use, %d here), --quiet, --help\n"
@@ -101,6 +97,8 @@ int main(int argc, char **argv)
     }
     xbar_set_threads(cli_cpus_available()); /* a command's --threads overrides it */
     const char *name = argv[1];
+    if (!strcmp(name, "help") && argc == 3 && !strcmp(argv[2], "--man")) /* the manual page (not listed) */
+        return manpage_write(commands, NCOMMANDS, tagline) ? EXIT_RUNTIME : EXIT_OK;
     if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
         usage(stdout);
         return EXIT_OK;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "roff.h"
 #include "xbar.h"
 
 static int fail(char *err, size_t n, const char *fmt, ...)
@@ -167,18 +168,98 @@ int args_apply_config(const cli_args *a, const cfg_key *tab, void *obj, char *er
 
 /* ------------------------------------------------------------------ usage */
 
+/* The program's one output setting: plain --help text, or the manual page's roff (manpage.c). */
+static usage_style style = USAGE_TEXT;
+
+void args_usage_style(usage_style s) { style = s; }
+
+static const char *const metavars[] = { [ARG_FLAG] = NULL, [ARG_STRING] = "S", [ARG_INT] = "N",
+                                        [ARG_U64] = "N", [ARG_DOUBLE] = "X" };
+
 static void flag_line(FILE *f, const char *name, const char *metavar, const char *help)
 {
     char left[64];
     snprintf(left, sizeof left, "--%s%s%s", name, metavar ? " " : "", metavar ? metavar : "");
+    if (style == USAGE_ROFF) {
+        snprintf(left, sizeof left, "--%s", name);
+        roff_item(f, left, metavar, NULL, help);
+        return;
+    }
     fprintf(f, "  %-20s %s\n", left, help ? help : "");
+}
+
+void args_common_roff(FILE *f)
+{
+    const usage_style was = style;
+    char threads[192]; /* --help prints this machine's count; the page says where it comes from */
+    snprintf(threads, sizeof threads, "%s; default: the CPUs this process may use (affinity mask capped by the "
+             "cgroup CPU quota)", common[F_THREADS].help);
+    style = USAGE_ROFF;
+    for (int k = 0; k < F_NCOMMON; k++)
+        flag_line(f, common[k].name, common[k].metavar, k == F_THREADS ? threads : common[k].help);
+    style = was;
+}
+
+void args_usage_text(FILE *f, const char *cmd, const char *text)
+{
+    if (style == USAGE_TEXT) {
+        fputs(text, f);
+        return;
+    }
+    fprintf(f, ".SS \"xbar %s\"\n", cmd);
+    roff_verbatim(f, text);
+}
+
+/* The library's device and optimizer tables, one entry each, if tab has their key. */
+static void model_lists(FILE *f, const cfg_key *tab)
+{
+    const int roff = style == USAGE_ROFF;
+    if (cfg_get_key(tab, "device", "model")) {
+        if (roff) roff_paragraph(f, "Device models (device.model; docs/model.md):");
+        else fprintf(f, "\ndevice models (device.model; docs/model.md):\n");
+        for (int m = 0; m < XBAR_DEV_COUNT_; m++) {
+            const char *name = xbar_device_model_name((xbar_device_model)m);
+            const char *doc = xbar_device_model_summary((xbar_device_model)m);
+            if (roff) roff_item(f, name, NULL, NULL, doc);
+            else fprintf(f, "  %-20s %s\n", name, doc);
+        }
+    }
+    if (cfg_get_key(tab, "optimizer", "kind")) {
+        if (roff) roff_paragraph(f, "Optimizers (optimizer.kind):");
+        else fprintf(f, "\noptimizers (optimizer.kind):\n");
+        for (int k = 0; k < XBAR_OPT_COUNT_; k++) {
+            const char *name = xbar_opt_kind_name((xbar_opt_kind)k), *doc = xbar_opt_kind_summary((xbar_opt_kind)k);
+            if (roff) roff_item(f, name, NULL, NULL, doc);
+            else fprintf(f, "  %-20s %s\n", name, doc);
+        }
+    }
+}
+
+/* args_usage in the roff style: the subsection "xbar CMD" of the manual page. */
+static void usage_roff(FILE *f, const char *cmd, const char *summary, const arg_extra *extra, const cfg_key *tab,
+                       const void *defaults)
+{
+    fprintf(f, ".SS \"xbar %s\"\n.PP\n\\fBxbar %s\\fR [\\fIflags\\fR]\n", cmd, cmd);
+    if (summary) roff_paragraph(f, summary);
+    if (extra && extra->name) {
+        fprintf(f, ".PP\nFlags of %s (and the common flags, see COMMON FLAGS):\n", cmd);
+        for (const arg_extra *e = extra; e->name; e++)
+            flag_line(f, e->name, e->kind == ARG_FLAG ? NULL : e->metavar ? e->metavar : metavars[e->kind], e->help);
+    }
+    if (tab && tab->section) {
+        roff_paragraph(f, "Settings (--set section.key=value, or [section] key = value in --config; defaults shown):");
+        cfg_print_roff(tab, defaults, f);
+        model_lists(f, tab);
+    }
 }
 
 void args_usage(FILE *f, const char *cmd, const char *summary, const arg_extra *extra, const cfg_key *tab,
                 const void *defaults)
 {
-    static const char *const metavars[] = { [ARG_FLAG] = NULL, [ARG_STRING] = "S", [ARG_INT] = "N",
-                                            [ARG_U64] = "N", [ARG_DOUBLE] = "X" };
+    if (style == USAGE_ROFF) {
+        usage_roff(f, cmd, summary, extra, tab, defaults);
+        return;
+    }
     fprintf(f, "usage: xbar %s [flags]\n", cmd);
     if (summary) fprintf(f, "%s\n", summary);
     if (extra && extra->name) {
@@ -195,17 +276,6 @@ void args_usage(FILE *f, const char *cmd, const char *summary, const arg_extra *
     if (tab && tab->section) {
         fprintf(f, "\nsettings (--set section.key=value, or [section] key = value in --config; defaults shown):\n");
         cfg_print_help(tab, defaults, f);
-        /* the device and optimizer tables of the library, one line each */
-        if (cfg_get_key(tab, "device", "model")) {
-            fprintf(f, "\ndevice models (device.model; docs/model.md):\n");
-            for (int m = 0; m < XBAR_DEV_COUNT_; m++)
-                fprintf(f, "  %-20s %s\n", xbar_device_model_name((xbar_device_model)m),
-                        xbar_device_model_summary((xbar_device_model)m));
-        }
-        if (cfg_get_key(tab, "optimizer", "kind")) {
-            fprintf(f, "\noptimizers (optimizer.kind):\n");
-            for (int k = 0; k < XBAR_OPT_COUNT_; k++)
-                fprintf(f, "  %-20s %s\n", xbar_opt_kind_name((xbar_opt_kind)k), xbar_opt_kind_summary((xbar_opt_kind)k));
-        }
+        model_lists(f, tab);
     }
 }

@@ -87,9 +87,25 @@ int args_apply_config(const cli_args *a, const cfg_key *tab, void *obj, char *er
  * common flags (--threads with its default: xbar_get_threads(), which main.c sets
  * to the CPUs this process may use before the command runs), and (if tab is not
  * NULL) every config key with its value in `defaults` (see cfg_print_help).
+ * In the roff style (args_usage_style) the same, as the subsection "xbar CMD" of
+ * the manual page, less the common flags (the page lists them once).
  */
 void args_usage(FILE *f, const char *cmd, const char *summary, const arg_extra *extra, const cfg_key *tab,
                 const void *defaults);
+
+/** How args_usage and args_usage_text write: plain text for --help (the default), or man(7)
+ *  roff, a subsection per command, for the manual page (`xbar help --man`, manpage.h). */
+typedef enum { USAGE_TEXT = 0, USAGE_ROFF } usage_style;
+
+/** The style of every later usage text of this process (set once, by `xbar help --man`). */
+void args_usage_style(usage_style s);
+
+/** A command's own usage text, for a command that parses its arguments itself (data): written
+ *  as it is, or in the roff style unfilled under the subsection "xbar CMD". */
+void args_usage_text(FILE *f, const char *cmd, const char *text);
+
+/** The common flags as man(7) list entries (the manual page's COMMON FLAGS section). */
+void args_common_roff(FILE *f);
 
 /** Print "xbar CMD: message" (one line) to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)

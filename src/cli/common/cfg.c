@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "file_read.h"
+#include "roff.h"
 #include "text.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -262,5 +263,17 @@ void cfg_print_help(const cfg_key *tab, const void *obj, FILE *f)
         cfg_format_value(k, obj, val, sizeof val);
         key_comment(k, com, sizeof com);
         fprintf(f, "  %-24s = %-10s  %s\n", name, val, com);
+    }
+}
+
+void cfg_print_roff(const cfg_key *tab, const void *obj, FILE *f)
+{
+    char name[160], val[1024], com[512], eq[1040];
+    for (const cfg_key *k = tab; k->section; k++) {
+        snprintf(name, sizeof name, "%s.%s", k->section, k->key);
+        cfg_format_value(k, obj, val, sizeof val);
+        key_comment(k, com, sizeof com);
+        snprintf(eq, sizeof eq, " = %s", val[0] ? val : "\"\"");
+        roff_item(f, name, NULL, eq, com);
     }
 }

@@ -163,6 +163,10 @@ int cfg_write_ini_if(const cfg_key *tab, const void *obj, FILE *f, cfg_used_fn *
 /** Usage text: one line "  section.key = value   doc (rule)" per key. */
 void cfg_print_help(const cfg_key *tab, const void *obj, FILE *f);
 
+/** The same as man(7) list entries (the manual page, `xbar help --man`): tag
+ *  "section.key = value", body "doc (rule)"; an empty value shows as "". */
+void cfg_print_roff(const cfg_key *tab, const void *obj, FILE *f);
+
 /** Human-readable rule of `k`, e.g. "> 0", "in [0, 1]", "one of: a, b" ("" if none; xbar_key_rule). */
 void cfg_describe_rule(const cfg_key *k, char *buf, size_t buflen);
 

@@ -11,12 +11,20 @@
  *      usable checkpoint to resume from)
  *   3  training diverged (`xbar train`, `xbar reproduce --full`: a NaN or Inf
  *      in the loss, an activation or a weight; the last good checkpoint stays)
- * To add a command: declare it here and add a row to the table in main.c.
+ * To add a command: declare it here and add a row to the table in main.c (its
+ * --help, printed with args_usage, then appears in the manual page too).
  */
 #ifndef XBAR_CLI_COMMANDS_H
 #define XBAR_CLI_COMMANDS_H
 
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_DIVERGED = 3 };
+
+/** A row of the command table (main.c): the name, one line of help, the entry point. */
+typedef struct {
+    const char *name;
+    const char *help;
+    int (*run)(int argc, char **argv);
+} cli_command;
 
 /** The paper's least-squares experiments (cmd_lsq.c). */
 int cmd_lsq(int argc, char **argv);

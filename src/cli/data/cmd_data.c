@@ -87,7 +87,8 @@ static int mnist_json(int argc, char **argv)
     int npos = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) return fputs(usage_text, stdout), EXIT_OK;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+            return args_usage_text(stdout, "data", usage_text), EXIT_OK;
         if (!strcmp(a, "--quiet")) quiet = 1;
         else if (a[0] == '-' && a[1]) return cli_error("data", "unknown flag %s (see xbar data --help)", a), EXIT_USAGE;
         else if (npos == 2) return cli_error("data", "unexpected argument '%s' (see xbar data --help)", a), EXIT_USAGE;
@@ -113,7 +114,8 @@ int cmd_data(int argc, char **argv)
 {
     if (argc < 2) return cli_error("data", "missing data command, e.g. mnist-json (see xbar data --help)"), EXIT_USAGE;
     const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) return fputs(usage_text, stdout), EXIT_OK;
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help"))
+        return args_usage_text(stdout, "data", usage_text), EXIT_OK;
     if (!strcmp(sub, "mnist-json")) return mnist_json(argc - 1, argv + 1);
     cli_error("data", "unknown data command '%s' (see xbar data --help)", sub);
     return EXIT_USAGE;
