@@ -8,7 +8,8 @@
 #           clang without its recommends) for scripts/fuzz.sh, valgrind for scripts/valgrind.sh
 #           (gcc's own ASan/UBSan runtimes come with gcc); python3-numpy, python3-pytest and
 #           python3-matplotlib for the Python package (python/run_tests.sh, python/examples/),
-#           python3-pip and python3-setuptools for its offline `pip install ./python`.
+#           python3-pip and python3-setuptools for its offline `pip install ./python`;
+#           slurm-wlm and munge for the local Slurm of tests/sweep_slurm.sh.
 set -euo pipefail
 
 packages=(
@@ -28,6 +29,8 @@ if [[ ${1:-} == --test ]]; then
   packages+=(clang libclang-rt-14-dev valgrind)
   # the Python package (python/): numpy, its tests (python/run_tests.sh) and its example's plot
   packages+=(python3-numpy python3-pytest python3-matplotlib python3-pip python3-setuptools)
+  # a local one-node Slurm for `xbar sweep --emit-slurm` (tests/sweep_slurm.sh)
+  packages+=(slurm-wlm munge)
 fi
 
 installed() {

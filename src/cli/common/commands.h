@@ -38,5 +38,9 @@ int cmd_reproduce(int argc, char **argv);
 int cmd_data(int argc, char **argv);
 /** Zero-shifting calibration of one tile against the pulse count (cmd_calibrate.c). */
 int cmd_calibrate(int argc, char **argv);
+/** A configuration over grids of its keys, resumable, in shards (cmd_sweep.c, docs/sweep.md). */
+int cmd_sweep(int argc, char **argv);
+/** The tables and plots of a sweep folder (cmd_collect.c). */
+int cmd_collect(int argc, char **argv);
 
 #endif

@@ -1,0 +1,38 @@
+/*
+ * collect.h - `xbar collect DIR`: the results of a sweep folder (sweep_run.h) as tables and
+ * plots (docs/sweep.md).
+ *
+ *   results.csv  one row per point: index, folder, status (done, failed, pending), the swept
+ *                keys' values as written, then the metrics (empty unless done):
+ *                  train  final_test_acc, last5_test_acc, final_train_loss, pulses, wall_s
+ *                  lsq    final_error.CURVE for each curve (blanks as '_'), pulses, seconds
+ *                (wall_s / seconds only when sweep.timings is true: then reruns give the same bytes)
+ *   summary.csv  one row per setting of the swept keys other than the seed, in order of first
+ *                appearance: those keys, n (points done), then per metric MEAN, STD (sample
+ *                standard deviation, n - 1; empty for n < 2) and N (points with the metric)
+ *   plot-METRIC-vs-KEY.png  the main metric (train: last5_test_acc; lsq: final_error, log y) against
+ *                each swept numeric key, mean over seeds: one line per setting of the other keys
+ *                (lsq: and per curve), legend outside the data
+ *   curves.png   with --curves I,J,...: the learning curves of those points overlaid (train: test
+ *                accuracy per epoch; lsq: the loss of every curve per iteration)
+ * Files are written as PATH.tmp-PID and renamed, so a reader sees a whole table.
+ */
+#ifndef XBAR_CLI_COLLECT_H
+#define XBAR_CLI_COLLECT_H
+
+#include <stddef.h>
+
+#define COLLECT_MAX_CURVES 64 /* points in --curves */
+
+typedef struct {
+    const char *dir;    /* the sweep folder */
+    const char *out;    /* where the files go (dir if NULL; created with its parents) */
+    int ncurves;
+    long curves[COLLECT_MAX_CURVES]; /* point indices of --curves */
+    int quiet;
+} collect_opts;
+
+/** @return 0, 1 (a write failed) or 2 (bad input: err names DIR, the file or the --curves value). */
+int collect_run(const collect_opts *o, char *err, size_t n);
+
+#endif
