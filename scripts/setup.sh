@@ -22,6 +22,7 @@ packages=(
   libopenblas-openmp-dev
   libinih-dev
   libcjson-dev
+  libcminpack-dev # MINPACK's Levenberg-Marquardt, for `xbar fit`
   gnuplot-nox
   zlib1g-dev
 )

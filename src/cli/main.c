@@ -76,6 +76,8 @@ static const cli_command commands[] = {
     { "calibrate", "zero-shifting calibration of a tile: symmetric-point error against pulses", cmd_calibrate },
     { "sweep", "run an lsq or train configuration over grids of its keys (resumable, shards, Slurm)", cmd_sweep },
     { "collect", "tables and plots of a sweep folder: results.csv, mean and std over seeds", cmd_collect },
+    { "device", "a device's response: pulse curves, q+-, F, G and its symmetric point", cmd_device },
+    { "fit", "fit device models to measured pulse data; writes a ready [device] section", cmd_fit },
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof *commands))
 

@@ -42,5 +42,9 @@ int cmd_calibrate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 /** The tables and plots of a sweep folder (cmd_collect.c). */
 int cmd_collect(int argc, char **argv);
+/** A device's response curves, q+-, F, G and symmetric point (cmd_device.c, docs/device-tools.md). */
+int cmd_device(int argc, char **argv);
+/** Fit device models to measured conductance-vs-pulse data (cmd_fit.c, docs/device-tools.md). */
+int cmd_fit(int argc, char **argv);
 
 #endif

@@ -23,7 +23,8 @@ static size_t put_utf8(FILE *f, const unsigned char *s)
     return len;
 }
 
-/* s[0..n) escaped; *bol: at the beginning of an output line (updated). */
+/* s[0..n) escaped (a comma inside a word may end an output line: long default lists); *bol: at
+ * the beginning of an output line (updated). */
 static void put_escaped(FILE *f, const char *s, size_t n, int *bol)
 {
     char prev = ' ';
@@ -39,6 +40,7 @@ static void put_escaped(FILE *f, const char *s, size_t n, int *bol)
         if (c == '\\') fputs("\\e", f);
         else if (c == '-' && (prev == '-' || !isalnum((unsigned char)prev))) fputs("\\-", f);
         else fputc(c, f);
+        if (c == ',' && i + 1 < n && s[i + 1] != ' ') fputs("\\:", f); /* a break point in "a,b,c" lists */
         prev = (char)c;
         i++;
     }
