@@ -2,11 +2,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli_util.h"
 
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "util.h"
@@ -19,6 +21,21 @@ void xt_cli_init(const char *xbar, const char *tmp)
     prog = xbar;
     snprintf(scratch, sizeof scratch, "%s", tmp);
     mkdir(scratch, 0700);
+}
+
+const char *xt_cli_start(int argc, char **argv, const char *name, char *tmp, size_t cap)
+{
+    static char path[4096] = "./xbar";
+    char self[4096];
+    const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (argc > 1) snprintf(path, sizeof path, "%s", argv[1]);
+    else if (len > 0) {
+        self[len] = 0;
+        snprintf(path, sizeof path, "%s/../xbar", dirname(self));
+    }
+    snprintf(tmp, cap, "/tmp/xbar-test-%s-%d", name, (int)getpid());
+    xt_cli_init(path, tmp);
+    return path;
 }
 
 int xt_run(const char *args)

@@ -8,6 +8,10 @@
 
 /** Program path and scratch folder (created); stdout / stderr go to tmp/out.txt, tmp/err.txt. */
 void xt_cli_init(const char *xbar, const char *tmp);
+/** A CLI test's start: the program is argv[1], else build/xbar beside build/tests/ (the
+ *  test's own folder); the scratch folder /tmp/xbar-test-NAME-PID into tmp (cap bytes);
+ *  then xt_cli_init. Returns the program's path (static storage). */
+const char *xt_cli_start(int argc, char **argv, const char *name, char *tmp, size_t cap);
 /** Run "xbar ARGS"; returns its exit code (-1 if it did not exit). */
 int xt_run(const char *args);
 /** Whole file, NUL-terminated (free it); NULL if unreadable. *n = length if n. */

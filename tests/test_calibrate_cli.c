@@ -144,16 +144,7 @@ static void check_files(const char *dir, double v[MAXROW][NCOL])
 
 int main(int argc, char **argv)
 {
-    /* the program: argv[1], else build/xbar beside build/tests/ (this program's folder) */
-    char prog[4096] = "./xbar", self[4096];
-    const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (argc > 1) snprintf(prog, sizeof prog, "%s", argv[1]);
-    else if (len > 0) {
-        self[len] = 0;
-        snprintf(prog, sizeof prog, "%s/../xbar", dirname(self));
-    }
-    snprintf(tmp, sizeof tmp, "/tmp/xbar-test-calibrate-%d", (int)getpid());
-    xt_cli_init(prog, tmp);
+    xt_cli_start(argc, argv, "calibrate", tmp, sizeof tmp);
     char a[2048], d[400], ini[400];
     double v[MAXROW][NCOL], w[MAXROW][NCOL];
 

@@ -167,15 +167,7 @@ static void recovery(const gen_case *g, int noisy)
 
 int main(int argc, char **argv)
 {
-    char prog[4096] = "./xbar", self[4096];
-    const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (argc > 1) snprintf(prog, sizeof prog, "%s", argv[1]);
-    else if (len > 0) {
-        self[len] = 0;
-        snprintf(prog, sizeof prog, "%s/../xbar", dirname(self));
-    }
-    snprintf(tmp, sizeof tmp, "/tmp/xbar-test-fit-%d", (int)getpid());
-    xt_cli_init(prog, tmp);
+    xt_cli_start(argc, argv, "fit", tmp, sizeof tmp);
     char a[2048], d[400], csv[400];
 
     for (int c = 0; c < NCASES; c++)

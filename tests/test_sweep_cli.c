@@ -391,15 +391,7 @@ static void test_refusals(const char *ini)
 
 int main(int argc, char **argv)
 {
-    char prog[4096] = "./xbar", self[4096];
-    const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (argc > 1) snprintf(prog, sizeof prog, "%s", argv[1]);
-    else if (len > 0) {
-        self[len] = 0;
-        snprintf(prog, sizeof prog, "%s/../xbar", dirname(self));
-    }
-    snprintf(tmp, sizeof tmp, "/tmp/xbar-test-sweep-%d", (int)getpid());
-    xt_cli_init(prog, tmp);
+    xt_cli_start(argc, argv, "sweep", tmp, sizeof tmp);
     unsetenv("SLURM_ARRAY_TASK_ID");
     unsetenv("SLURM_ARRAY_TASK_COUNT");
     char ini[400];
