@@ -153,4 +153,21 @@ if command -v groff >/dev/null; then
   [[ ! -s $tmp/groff.err ]] || { cat "$tmp/groff.err"; fail "groff warns on xbar.1"; }
 fi
 log "xbar.1 names all $(echo $commands | wc -w) commands ($(echo $commands)) and renders"
+
+# ---------------------------------------------------------------- the Python package, installed
+# `pip install ./python` (offline, into a folder) and `import xbar` finding the installed
+# libxbar.so.0 through the loader (XBAR_LIBRARY unset); skipped without Debian's numpy or pip.
+py=/usr/bin/python3
+if [[ -x $py ]] && "$py" -c 'import numpy' 2>/dev/null && "$py" -m pip --version >/dev/null 2>&1; then
+  mkdir "$tmp/pysrc"
+  cp -r "$src/python/pyproject.toml" "$src/python/README.md" "$src/python/xbar" "$tmp/pysrc/"
+  "$py" -m pip install --quiet --no-build-isolation --no-deps --no-index --target "$tmp/site" "$tmp/pysrc" \
+    >"$tmp/pip.log" 2>&1 || { cat "$tmp/pip.log"; fail "pip install ./python"; }
+  got=$(cd "$tmp" && env -u XBAR_LIBRARY LD_LIBRARY_PATH="$libdir" PYTHONPATH="$tmp/site" "$py" -c \
+    'import xbar; print(xbar.version())') || fail "python3 -c 'import xbar' against the installed library"
+  [[ $got == "$version" ]] || fail "import xbar: version '$got', installed $version"
+  log "pip install ./python, then import xbar: version $got from the installed libxbar.so.0"
+else
+  log "skipped the Python check (no Debian python3-numpy or python3-pip)"
+fi
 log "ok"
