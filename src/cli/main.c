@@ -78,7 +78,6 @@ static const cli_command commands[] = {
     { "collect", "tables and plots of a sweep folder: results.csv, mean and std over seeds", cmd_collect },
     { "device", "a device's response: pulse curves, q+-, F, G and its symmetric point", cmd_device },
     { "fit", "fit device models to measured pulse data; writes a ready [device] section", cmd_fit },
-    { "export", "a training checkpoint's weights and optimizer state as .npy files or one .npz", cmd_export },
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof *commands))
 
