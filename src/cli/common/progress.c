@@ -1,4 +1,4 @@
-/* progress.c - progress line on a terminal (see progress.h). */
+/* progress.c - progress line on a terminal, or a line per tenth in a log (see progress.h). */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -30,7 +30,8 @@ void progress_start(progress *p, uint64_t total, const char *label, int quiet)
     p->total = total;
     p->label = label ? label : "";
     p->unit = "it";
-    p->enabled = !quiet && isatty(STDERR_FILENO);
+    p->enabled = !quiet;
+    p->tty = isatty(STDERR_FILENO);
     p->t0 = p->last = now();
 }
 
@@ -39,7 +40,15 @@ void progress_update(progress *p, uint64_t done, const char *extra)
     p->done = done;
     if (!p->enabled) return;
     double t = now();
-    if (t - p->last < 0.25) return; /* at most 4 draws a second, none in the first 0.25 s */
+    int tenth = 0;
+    if (!p->tty) { /* a log: one line per tenth of a known total */
+        if (!p->total) return;
+        tenth = (int)(10 * (done < p->total ? done : p->total) / p->total);
+        if (tenth <= p->tenths) return;
+        p->tenths = tenth;
+    } else if (t - p->last < 0.25) {
+        return; /* at most 4 draws a second, none in the first 0.25 s */
+    }
     p->last = t;
     double el = t - p->t0, rate = el > 0 ? (double)done / el : 0;
     char line[256], eta[32] = "";
@@ -54,6 +63,11 @@ void progress_update(progress *p, uint64_t done, const char *extra)
                        rate, p->unit, eta, extra ? extra : "");
     }
     if (len >= (int)sizeof line) len = (int)sizeof line - 1;
+    if (!p->tty) {
+        fprintf(stderr, "%s\n", line);
+        fflush(stderr);
+        return;
+    }
     /* pad with blanks to erase the rest of a longer previous line */
     fprintf(stderr, "\r%s%*s", line, p->width > len ? p->width - len : 0, "");
     fflush(stderr);
@@ -63,7 +77,7 @@ void progress_update(progress *p, uint64_t done, const char *extra)
 
 void progress_end(progress *p)
 {
-    if (p->enabled && p->drawn) {
+    if (p->enabled && p->tty && p->drawn) {
         fprintf(stderr, "\r%*s\r", p->width, "");
         fflush(stderr);
     }

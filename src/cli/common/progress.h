@@ -6,10 +6,12 @@
  *   for (i = 0; i < steps; i++) { ...; progress_update(&p, i + 1, "loss 1.2e-3"); }
  *   progress_end(&p);
  *
- * Draws "\r lsq  42%  1234 it/s  ETA 0:12  loss 1.2e-3" at most 4 times a
- * second, and only when stderr is a terminal and quiet is 0; otherwise every
- * call is a no-op (so logs and pipes stay clean). The state is the struct
- * (no globals); one progress line per terminal at a time.
+ * On a terminal, draws "\r lsq  42%  1234 it/s  ETA 0:12  loss 1.2e-3" at most 4
+ * times a second. When stderr is not a terminal (a batch job's log), writes the
+ * same text as a line of its own each time another tenth of a known total is
+ * done (nothing for an unknown total), so a log shows progress without filling
+ * up. quiet = 1: nothing either way. The state is the struct (no globals); one
+ * progress line per terminal at a time.
  */
 #ifndef XBAR_CLI_PROGRESS_H
 #define XBAR_CLI_PROGRESS_H
@@ -21,7 +23,9 @@ typedef struct {
     uint64_t done;
     const char *label;
     const char *unit;  /* rate unit, "it" unless set after progress_start (e.g. "samples") */
-    int enabled;     /* drawing (stderr is a tty and not quiet)       */
+    int enabled;     /* reporting (not quiet)                         */
+    int tty;         /* stderr is a terminal: redraw one line         */
+    int tenths;      /* not a terminal: tenths of total reported      */
     int drawn;       /* a line is on screen                           */
     int width;       /* length of the last line drawn                 */
     double t0, last; /* start and last draw, seconds (monotonic)      */
