@@ -78,6 +78,7 @@ static const cli_command commands[] = {
     { "collect", "tables and plots of a sweep folder: results.csv, mean and std over seeds", cmd_collect },
     { "device", "a device's response: pulse curves, q+-, F, G and its symmetric point", cmd_device },
     { "fit", "fit device models to measured pulse data; writes a ready [device] section", cmd_fit },
+    { "export", "a training checkpoint's weights and optimizer state as .npy files or one .npz", cmd_export },
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof *commands))
 
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* line by line into a batch job's log, not at exit */
     xbar_set_threads(cli_cpus_available()); /* a command's --threads overrides it */
     const char *name = argv[1];
     if (!strcmp(name, "help") && argc == 3 && !strcmp(argv[2], "--man")) /* the manual page (not listed) */

@@ -46,5 +46,7 @@ int cmd_collect(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 /** Fit device models to measured conductance-vs-pulse data (cmd_fit.c, docs/device-tools.md). */
 int cmd_fit(int argc, char **argv);
+/** A training checkpoint's weights and optimizer state as .npy / .npz (cmd_export.c, docs/export.md). */
+int cmd_export(int argc, char **argv);
 
 #endif
