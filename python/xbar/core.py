@@ -105,7 +105,37 @@ def _refuse_unused_device_keys(assigns, model_key="device.model", section="devic
                                        % (k, v, model, key, why.decode()), 1)
 
 
-class Tile(_Handle):
+class _ReadUpdate:
+    """forward / backward / update over a C object with the signature family of xbar_tile_*
+    and xbar_aw_* (self._c_forward, _c_backward, _c_update; self.rows, self.cols)."""
+
+    def forward(self, X):
+        """Y = W X per sample, through the read path (IO of a tile, the visible weight of an
+        optimizer): X (batch, cols) or (cols,) float32 -> (batch, rows)."""
+        b, one = A.batch2d(X, "X", self.cols)
+        Y = np.empty((b, self.rows), np.float32)
+        check(self._c_forward(self.ptr, Y.ctypes.data, X.ctypes.data, b))
+        return Y[0] if one else Y
+
+    def backward(self, D):
+        """Z = W^T D per sample: D (batch, rows) or (rows,) float32 -> (batch, cols)."""
+        b, one = A.batch2d(D, "D", self.rows)
+        Z = np.empty((b, self.cols), np.float32)
+        check(self._c_backward(self.ptr, Z.ctypes.data, D.ctypes.data, b))
+        return Z[0] if one else Z
+
+    def update(self, X, D, lr):
+        """One update from per-sample factors, desired dW = -lr sum_b D[b] X[b]^T
+        (X: batch x cols, D: batch x rows): pulses on a tile, the optimizer's step otherwise."""
+        b, _ = A.batch2d(X, "X", self.cols)
+        bd, _ = A.batch2d(D, "D", self.rows)
+        if b != bd:
+            raise ValueError("X has %d samples, D %d" % (b, bd))
+        lr = A.number(lr, "lr", nonneg=True)
+        check(self._c_update(self.ptr, X.ctypes.data, D.ctypes.data, b, lr))
+
+
+class Tile(_ReadUpdate, _Handle):
     """A crossbar tile of rows x cols devices (xbar_tile_new_kv).
 
     config: assignments of the sections device, update, forward, backward and tile
@@ -113,6 +143,10 @@ class Tile(_Handle):
     "update.scheme": "expected"}``. Defaults: the ALD device, aihwkit's update and IO
     defaults, seed 0, id 0. Weights start at 0 clipped to the device bounds.
     """
+
+    _c_forward = staticmethod(lib.xbar_tile_forward)
+    _c_backward = staticmethod(lib.xbar_tile_backward)
+    _c_update = staticmethod(lib.xbar_tile_update)
 
     _free = lib.xbar_tile_free
 
@@ -151,30 +185,6 @@ class Tile(_Handle):
         check(lib.xbar_tile_set_weights(self.ptr, W.ctypes.data, self.cols))
 
     weights = property(get_weights, set_weights)
-
-    # -- reads and updates -----------------------------------------------------------
-    def forward(self, X):
-        """Y = IO(W X) per sample: X (batch, cols) or (cols,) float32 -> (batch, rows)."""
-        b, one = A.batch2d(X, "X", self.cols)
-        Y = np.empty((b, self.rows), np.float32)
-        check(lib.xbar_tile_forward(self.ptr, Y.ctypes.data, X.ctypes.data, b))
-        return Y[0] if one else Y
-
-    def backward(self, D):
-        """Z = IO(W^T D) per sample: D (batch, rows) or (rows,) float32 -> (batch, cols)."""
-        b, one = A.batch2d(D, "D", self.rows)
-        Z = np.empty((b, self.cols), np.float32)
-        check(lib.xbar_tile_backward(self.ptr, Z.ctypes.data, D.ctypes.data, b))
-        return Z[0] if one else Z
-
-    def update(self, X, D, lr):
-        """Pulsed update, desired dW = -lr sum_b D[b] X[b]^T (X: batch x cols, D: batch x rows)."""
-        b, _ = A.batch2d(X, "X", self.cols)
-        bd, _ = A.batch2d(D, "D", self.rows)
-        if b != bd:
-            raise ValueError("X has %d samples, D %d" % (b, bd))
-        lr = A.number(lr, "lr", nonneg=True)
-        check(lib.xbar_tile_update(self.ptr, X.ctypes.data, D.ctypes.data, b, lr))
 
     def apply_delta(self, dW):
         """Apply a desired increment dW (rows x cols) with the expected or count scheme."""
@@ -310,7 +320,7 @@ class Device:
         return float(v)
 
 
-class Optimizer(_Handle):
+class Optimizer(_ReadUpdate, _Handle):
     """A learned rows x cols weight (xbar_aw_new_kv): digital SGD, Analog SGD,
     Tiki-Taka and its successors (every kind of optimizer_kinds()).
 
@@ -320,6 +330,10 @@ class Optimizer(_Handle):
     "device.model": "ald", "device.tau": 0.6}``. Defaults: Analog SGD on an ALD tile
     with aihwkit's update and IO defaults.
     """
+
+    _c_forward = staticmethod(lib.xbar_aw_forward)
+    _c_backward = staticmethod(lib.xbar_aw_backward)
+    _c_update = staticmethod(lib.xbar_aw_update)
 
     _free = lib.xbar_aw_free
 
@@ -346,29 +360,6 @@ class Optimizer(_Handle):
         check(lib.xbar_aw_set_weights(self.ptr, W.ctypes.data))
 
     weights = property(get_weights, set_weights)
-
-    def forward(self, X):
-        """Y = W X through the visible weight (the tiles' read path): (batch, cols) -> (batch, rows)."""
-        b, one = A.batch2d(X, "X", self.cols)
-        Y = np.empty((b, self.rows), np.float32)
-        check(lib.xbar_aw_forward(self.ptr, Y.ctypes.data, X.ctypes.data, b))
-        return Y[0] if one else Y
-
-    def backward(self, D):
-        """Z = W^T D: (batch, rows) -> (batch, cols)."""
-        b, one = A.batch2d(D, "D", self.rows)
-        Z = np.empty((b, self.cols), np.float32)
-        check(lib.xbar_aw_backward(self.ptr, Z.ctypes.data, D.ctypes.data, b))
-        return Z[0] if one else Z
-
-    def update(self, X, D, lr):
-        """One optimizer step from per-sample factors: gradient = sum_b D[b] X[b]^T."""
-        b, _ = A.batch2d(X, "X", self.cols)
-        bd, _ = A.batch2d(D, "D", self.rows)
-        if b != bd:
-            raise ValueError("X has %d samples, D %d" % (b, bd))
-        lr = A.number(lr, "lr", nonneg=True)
-        check(lib.xbar_aw_update(self.ptr, X.ctypes.data, D.ctypes.data, b, lr))
 
     def step(self, G, lr):
         """One optimizer step from a dense gradient G (rows x cols): desired dW = -lr G."""

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "collect.h"
 #include "csvout.h"
 #include "jsonout.h"
@@ -44,15 +45,6 @@ typedef struct {
 
 #define VAL(c, i, m) ((c)->v[(size_t)(i) * MAX_METRICS + (size_t)(m)])
 
-static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static int metric_index(csweep *c, const char *name)
 {
@@ -78,9 +70,9 @@ static int read_sweep(csweep *c, const char *dir, char *err, size_t n)
     snprintf(path, sizeof path, "%s/sweep.json", dir);
     struct stat st;
     if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-        return fail(err, n, "%s: not a folder (%s)", path_show(dir), stat(dir, &st) ? strerror(errno) : "a file");
+        return cli_errf(err, n, "%s: not a folder (%s)", path_show(dir), stat(dir, &st) ? strerror(errno) : "a file");
     if (out_read_file(path, &text, &len, why, sizeof why))
-        return fail(err, n, "%s (is %s a folder written by xbar sweep?)", why, path_show(dir));
+        return cli_errf(err, n, "%s (is %s a folder written by xbar sweep?)", why, path_show(dir));
     c->doc = cJSON_Parse(text);
     free(text);
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(c->doc, "sweep_command");
@@ -89,12 +81,12 @@ static int read_sweep(csweep *c, const char *dir, char *err, size_t n)
     const cJSON *tim = cJSON_GetObjectItemCaseSensitive(c->doc, "timings");
     if (!cJSON_IsString(cmd) || !cJSON_IsArray(keys) || !cJSON_IsArray(pts) || !cJSON_IsBool(tim) ||
         (strcmp(cmd->valuestring, "lsq") && strcmp(cmd->valuestring, "train")))
-        return fail(err, n, "%s: not a sweep.json of xbar sweep (sweep_command, keys, points, timings)", path_show(path));
+        return cli_errf(err, n, "%s: not a sweep.json of xbar sweep (sweep_command, keys, points, timings)", path_show(path));
     c->train = !strcmp(cmd->valuestring, "train");
     c->timings = cJSON_IsTrue(tim);
     c->seed_k = -1;
     for (const cJSON *k = keys->child; k; k = k->next) {
-        if (!cJSON_IsString(k) || c->nkeys == MAX_KEYS) return fail(err, n, "%s: bad keys", path_show(path));
+        if (!cJSON_IsString(k) || c->nkeys == MAX_KEYS) return cli_errf(err, n, "%s: bad keys", path_show(path));
         if (!strcmp(k->valuestring, "seed") || !strcmp(k->valuestring, c->train ? "train.seed" : "lsq.seed"))
             c->seed_k = c->nkeys;
         c->key[c->nkeys++] = k->valuestring;
@@ -102,7 +94,7 @@ static int read_sweep(csweep *c, const char *dir, char *err, size_t n)
     c->np = (size_t)cJSON_GetArraySize(pts);
     c->p = calloc(c->np ? c->np : 1, sizeof *c->p);
     c->v = malloc((c->np ? c->np : 1) * MAX_METRICS * sizeof *c->v);
-    if (!c->p || !c->v) return fail(err, n, "out of memory");
+    if (!c->p || !c->v) return cli_errf(err, n, "out of memory");
     for (size_t i = 0; i < c->np * MAX_METRICS; i++) c->v[i] = NAN;
     size_t i = 0;
     for (const cJSON *p = pts->child; p; p = p->next, i++) {
@@ -111,11 +103,11 @@ static int read_sweep(csweep *c, const char *dir, char *err, size_t n)
         const cJSON *idx = cJSON_GetObjectItemCaseSensitive(p, "index");
         if (!cJSON_IsString(f) || !cJSON_IsObject(par) || !cJSON_IsNumber(idx) || idx->valuedouble != (double)i ||
             strstr(f->valuestring, "..") || f->valuestring[0] == '/')
-            return fail(err, n, "%s: point %zu: bad entry", path_show(path), i);
+            return cli_errf(err, n, "%s: point %zu: bad entry", path_show(path), i);
         snprintf(c->p[i].folder, sizeof c->p[i].folder, "%s", f->valuestring);
         for (int k = 0; k < c->nkeys; k++) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(par, c->key[k]);
-            if (!cJSON_IsString(v)) return fail(err, n, "%s: point %zu: no value of %s", path_show(path), i, c->key[k]);
+            if (!cJSON_IsString(v)) return cli_errf(err, n, "%s: point %zu: no value of %s", path_show(path), i, c->key[k]);
             c->p[i].par[k] = v->valuestring;
         }
     }
@@ -135,7 +127,7 @@ static int read_point(csweep *c, const char *dir, size_t i, char *err, size_t n)
         return 0;
     }
     cJSON *s = json_read_summary(pd, why, sizeof why);
-    if (!s) return fail(err, n, "%s", why);
+    if (!s) return cli_errf(err, n, "%s", why);
     p->status = ST_DONE;
     if (c->train) {
         static const char *const names[] = {"final_test_acc", "last5_test_acc", "final_train_loss", "pulses", "wall_s"};
@@ -153,7 +145,7 @@ static int read_point(csweep *c, const char *dir, size_t i, char *err, size_t n)
             const int m = metric_index(c, col);
             if (m < 0) {
                 cJSON_Delete(s);
-                return fail(err, n, "%s: more than %d metrics", path_show(dir), MAX_METRICS);
+                return cli_errf(err, n, "%s: more than %d metrics", path_show(dir), MAX_METRICS);
             }
             VAL(c, i, m) = num(e, "final_error");
             pulses += num(e, "pulses");
@@ -191,7 +183,7 @@ static csv_writer *csv_begin(const char *path, const char *const *cols, char *tm
 static int csv_done(csv_writer *w, const char *tmp, const char *path, char *err, size_t n)
 {
     if (csv_close(w, err, n)) return unlink(tmp), -1;
-    if (rename(tmp, path)) return unlink(tmp), fail(err, n, "cannot write %s: %s", path_show(path), strerror(errno));
+    if (rename(tmp, path)) return unlink(tmp), cli_errf(err, n, "cannot write %s: %s", path_show(path), strerror(errno));
     return 0;
 }
 
@@ -324,7 +316,7 @@ static int plot_against(const csweep *c, int kx, const int *ms, int nms, const c
     int ns = 0, rc = 0;
     if (!group || !xs || !buf) {
         free(group), free(xs), free(buf);
-        return fail(err, n, "out of memory");
+        return cli_errf(err, n, "out of memory");
     }
     make_groups(c, group, kx); /* lines: the settings of the keys other than kx and the seed */
     for (size_t i = 0; i < c->np; i++) numeric(c->p[i].par[kx], &xs[i]);
@@ -422,7 +414,7 @@ static int plot_curves(const csweep *c, const collect_opts *o, const char *path,
         size_t len;
         snprintf(mp, sizeof mp, "%s/metrics.csv", pd);
         if (out_read_file(mp, &text, &len, why, sizeof why)) {
-            rc = fail(err, n, "%s", why);
+            rc = cli_errf(err, n, "%s", why);
             break;
         }
         /* curve,kind,value,iteration,loss,...: one series per curve, in file order */
@@ -472,29 +464,16 @@ static int plot_curves(const csweep *c, const collect_opts *o, const char *path,
 
 /* ------------------------------------------------------------------- run */
 
-static int mkdir_p(const char *path)
-{
-    char buf[OUT_PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return errno = ENAMETOOLONG, -1;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(buf, 0777) && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
-}
-
 int collect_run(const collect_opts *o, char *err, size_t n)
 {
     csweep *c = calloc(1, sizeof *c);
-    if (!c) return fail(err, n, "out of memory"), 1;
+    if (!c) return cli_errf(err, n, "out of memory"), 1;
     int rc = read_sweep(c, o->dir, err, n) ? 2 : 0;
     for (size_t i = 0; i < c->np && !rc; i++) rc = read_point(c, o->dir, i, err, n) ? 2 : 0;
     if (!rc) order_lsq_metrics(c);
     for (int q = 0; q < o->ncurves && !rc; q++)
         if (o->curves[q] < 0 || (size_t)o->curves[q] >= c->np || c->p[o->curves[q]].status != ST_DONE) {
-            fail(err, n, "--curves: point %ld: %s", o->curves[q],
+            cli_errf(err, n, "--curves: point %ld: %s", o->curves[q],
                  o->curves[q] < 0 || (size_t)o->curves[q] >= c->np ? "no such point" : "not done");
             if (o->curves[q] >= 0 && (size_t)o->curves[q] >= c->np)
                 snprintf(err + strlen(err), n - strlen(err), " (the sweep has %zu points, 0..%zu)", c->np,
@@ -502,13 +481,13 @@ int collect_run(const collect_opts *o, char *err, size_t n)
             rc = 2;
         }
     const char *out = o->out ? o->out : o->dir;
-    if (!rc && o->out && (out_check(out, OUT_MAY_EXIST, err, n) || mkdir_p(out))) {
-        if (!err[0] || errno) fail(err, n, "--out %s: cannot create it: %s", path_show(out), strerror(errno));
+    if (!rc && o->out && (out_check(out, OUT_MAY_EXIST, err, n) || path_mkdirs(out))) {
+        if (!err[0] || errno) cli_errf(err, n, "--out %s: cannot create it: %s", path_show(out), strerror(errno));
         rc = 2;
     }
     char path[OUT_PATH_MAX + 300];
     size_t *group = rc ? NULL : malloc((c->np ? c->np : 1) * sizeof *group);
-    if (!rc && !group) rc = 1, fail(err, n, "out of memory");
+    if (!rc && !group) rc = 1, cli_errf(err, n, "out of memory");
     if (!rc) {
         make_groups(c, group, -1);
         snprintf(path, sizeof path, "%s/results.csv", out);

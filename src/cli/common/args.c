@@ -12,7 +12,7 @@
 #include "roff.h"
 #include "xbar.h"
 
-static int fail(char *err, size_t n, const char *fmt, ...)
+int cli_errf(char *err, size_t n, const char *fmt, ...)
 {
     if (err && n) {
         va_list ap;
@@ -73,16 +73,16 @@ static int set_extra(const arg_extra *e, const char *val, char *err, size_t n)
     case ARG_FLAG: *(int *)e->ptr = 1; return 0;
     case ARG_STRING: *(const char **)e->ptr = val; return 0;
     case ARG_INT:
-        if (to_int(val, e->ptr)) return fail(err, n, "--%s %s: not an integer", e->name, val);
+        if (to_int(val, e->ptr)) return cli_errf(err, n, "--%s %s: not an integer", e->name, val);
         return 0;
     case ARG_U64:
-        if (to_u64(val, e->ptr)) return fail(err, n, "--%s %s: not a non-negative integer", e->name, val);
+        if (to_u64(val, e->ptr)) return cli_errf(err, n, "--%s %s: not a non-negative integer", e->name, val);
         return 0;
     case ARG_DOUBLE:
-        if (to_double(val, e->ptr)) return fail(err, n, "--%s %s: not a finite number", e->name, val);
+        if (to_double(val, e->ptr)) return cli_errf(err, n, "--%s %s: not a finite number", e->name, val);
         return 0;
     }
-    return fail(err, n, "--%s: bad flag kind", e->name);
+    return cli_errf(err, n, "--%s: bad flag kind", e->name);
 }
 
 /* ---------------------------------------------------------------- parsing */
@@ -106,7 +106,7 @@ int args_parse(cli_args *a, const char *cmd, int argc, char **argv, const arg_ex
         const char *arg = argv[i];
         if (!strcmp(arg, "-h")) arg = "--help";
         if (strncmp(arg, "--", 2) || !arg[2])
-            return fail(err, n, "unexpected argument '%s' (see xbar %s --help)", arg, cmd);
+            return cli_errf(err, n, "unexpected argument '%s' (see xbar %s --help)", arg, cmd);
         const char *name = arg + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         int c = -1;
@@ -115,15 +115,15 @@ int args_parse(cli_args *a, const char *cmd, int argc, char **argv, const arg_ex
             if (strlen(common[k].name) == len && !strncmp(common[k].name, name, len)) c = k;
         for (const arg_extra *x = extra; c < 0 && x && x->name && !e; x++)
             if (strlen(x->name) == len && !strncmp(x->name, name, len)) e = x;
-        if (c < 0 && !e) return fail(err, n, "unknown flag --%.*s (see xbar %s --help)", (int)len, name, cmd);
+        if (c < 0 && !e) return cli_errf(err, n, "unknown flag --%.*s (see xbar %s --help)", (int)len, name, cmd);
         int takes = e ? e->kind != ARG_FLAG : common[c].metavar != NULL;
         const char *val = NULL;
         if (takes) {
             if (eq) val = eq + 1;
             else if (i + 1 < argc) val = argv[++i];
-            else return fail(err, n, "--%.*s: missing value", (int)len, name);
+            else return cli_errf(err, n, "--%.*s: missing value", (int)len, name);
         } else if (eq) {
-            return fail(err, n, "--%.*s takes no value", (int)len, name);
+            return cli_errf(err, n, "--%.*s takes no value", (int)len, name);
         }
         if (e) {
             if (set_extra(e, val, err, n)) return -1;
@@ -131,25 +131,25 @@ int args_parse(cli_args *a, const char *cmd, int argc, char **argv, const arg_ex
         }
         switch (c) {
         case F_CONFIG:
-            if (a->config) return fail(err, n, "--config given twice (use --set for overrides)");
+            if (a->config) return cli_errf(err, n, "--config given twice (use --set for overrides)");
             a->config = val;
             break;
         case F_SET:
-            if (a->nsets == ARGS_SET_MAX) return fail(err, n, "more than %d --set flags", ARGS_SET_MAX);
+            if (a->nsets == ARGS_SET_MAX) return cli_errf(err, n, "more than %d --set flags", ARGS_SET_MAX);
             a->sets[a->nsets++] = val;
             break;
         case F_SEED:
-            if (to_u64(val, &a->seed)) return fail(err, n, "--seed %s: not a non-negative integer", val);
+            if (to_u64(val, &a->seed)) return cli_errf(err, n, "--seed %s: not a non-negative integer", val);
             a->seed_set = 1;
             break;
         case F_OUT:
-            if (!val[0]) return fail(err, n, "--out: empty directory name");
+            if (!val[0]) return cli_errf(err, n, "--out: empty directory name");
             a->out = val;
             break;
         case F_FORCE: a->force = 1; break;
         case F_THREADS:
             if (to_int(val, &a->threads) || a->threads < 1)
-                return fail(err, n, "--threads %s: not a positive integer", val);
+                return cli_errf(err, n, "--threads %s: not a positive integer", val);
             break;
         case F_QUIET: a->quiet = 1; break;
         case F_HELP: a->help = 1; return 0;

@@ -108,6 +108,9 @@ void args_usage_text(FILE *f, const char *cmd, const char *text);
 void args_common_roff(FILE *f);
 
 /** Print "xbar CMD: message" (one line) to stderr. */
+/** Format a message into err (n bytes; nothing when err is NULL or n 0) and return -1: the
+ *  "fill the caller's message and fail" of the program's checks. */
+int cli_errf(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void cli_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

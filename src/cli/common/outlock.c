@@ -1,5 +1,6 @@
 /* outlock.c - output folders checked, locked and cleared before computing (see outlock.h). POSIX + flock. */
 #define _DEFAULT_SOURCE
+#include "args.h"
 #include "outlock.h"
 
 #include <dirent.h>
@@ -18,14 +19,6 @@
 
 #define NAME_LIMIT 255
 
-static int fail(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && n) vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* ---------------------------------------------------------------- checks */
 
@@ -39,14 +32,14 @@ static int check_parent(const char *dir, char *err, size_t n)
         struct stat st;
         if (!stat(p, &st)) {
             if (!S_ISDIR(st.st_mode))
-                return fail(err, n, "--out %s: %s is not a folder", path_show(dir), path_show(p));
+                return cli_errf(err, n, "--out %s: %s is not a folder", path_show(dir), path_show(p));
             if (access(p, W_OK | X_OK))
-                return fail(err, n, "--out %s: cannot write in %s: %s", path_show(dir), path_show(p), strerror(errno));
+                return cli_errf(err, n, "--out %s: cannot write in %s: %s", path_show(dir), path_show(p), strerror(errno));
             return 0;
         }
         if (errno != ENOENT)
-            return fail(err, n, "--out %s: cannot use %s: %s", path_show(dir), path_show(p), strerror(errno));
-        if (!strcmp(p, ".") || !strcmp(p, "/")) return fail(err, n, "--out %s: %s does not exist", path_show(dir), p);
+            return cli_errf(err, n, "--out %s: cannot use %s: %s", path_show(dir), path_show(p), strerror(errno));
+        if (!strcmp(p, ".") || !strcmp(p, "/")) return cli_errf(err, n, "--out %s: %s does not exist", path_show(dir), p);
         char up[OUT_PATH_MAX];
         path_parent(p, up, sizeof up);
         memcpy(p, up, sizeof p);
@@ -55,44 +48,44 @@ static int check_parent(const char *dir, char *err, size_t n)
 
 int out_check(const char *dir, int flags, char *err, size_t n)
 {
-    if (!dir || !dir[0]) return fail(err, n, "--out: an empty folder name");
+    if (!dir || !dir[0]) return cli_errf(err, n, "--out: an empty folder name");
     const size_t len = strlen(dir);
     if (len + 32 >= OUT_PATH_MAX)
-        return fail(err, n, "--out %s: a path of %zu bytes; the system's limit is %d", path_show(dir), len,
+        return cli_errf(err, n, "--out %s: a path of %zu bytes; the system's limit is %d", path_show(dir), len,
                     OUT_PATH_MAX - 1);
     char d[OUT_PATH_MAX];
     memcpy(d, dir, len + 1);
     for (size_t k = len; k > 1 && d[k - 1] == '/'; k--) d[k - 1] = 0;
     const char *base = path_base(d);
     if (!strcmp(d, "/") || !strcmp(base, ".") || !strcmp(base, ".."))
-        return fail(err, n, "--out %s: name a new or an xbar output folder (., .. and / are never written or "
+        return cli_errf(err, n, "--out %s: name a new or an xbar output folder (., .. and / are never written or "
                             "replaced)", path_show(dir));
     for (const char *c = d; *c;) { /* every component within NAME_MAX */
         size_t cl = strcspn(c, "/");
         if (cl > NAME_LIMIT)
-            return fail(err, n, "--out %s: a name of %zu bytes; the system's limit is %d", path_show(dir), cl,
+            return cli_errf(err, n, "--out %s: a name of %zu bytes; the system's limit is %d", path_show(dir), cl,
                         NAME_LIMIT);
         c += cl + (c[cl] == '/');
     }
     struct stat st;
     if (lstat(d, &st)) {
         if (errno != ENOENT && errno != ENOTDIR)
-            return fail(err, n, "--out %s: %s", path_show(dir), strerror(errno));
+            return cli_errf(err, n, "--out %s: %s", path_show(dir), strerror(errno));
         return check_parent(d, err, n);
     }
     if (S_ISLNK(st.st_mode)) {
         char to[OUT_PATH_MAX];
         ssize_t k = readlink(d, to, sizeof to - 1);
         to[k < 0 ? 0 : k] = 0;
-        return fail(err, n, "--out %s is a symbolic link (to %s%s); xbar writes a new folder in its place: name the "
+        return cli_errf(err, n, "--out %s is a symbolic link (to %s%s); xbar writes a new folder in its place: name the "
                             "folder itself", path_show(dir), path_show(to), access(d, F_OK) ? ", which does not exist" : "");
     }
-    if (!S_ISDIR(st.st_mode)) return fail(err, n, "--out %s exists and is not a folder", path_show(dir));
+    if (!S_ISDIR(st.st_mode)) return cli_errf(err, n, "--out %s exists and is not a folder", path_show(dir));
     if (!(flags & OUT_MAY_EXIST)) {
         if (!(flags & OUT_FORCE))
-            return fail(err, n, "output directory %s exists (use --force to overwrite)", path_show(dir));
+            return cli_errf(err, n, "output directory %s exists (use --force to overwrite)", path_show(dir));
         if (!out_replaceable(d))
-            return fail(err, n, "output directory %s exists and is not an xbar output directory (no %s file); not "
+            return cli_errf(err, n, "output directory %s exists and is not an xbar output directory (no %s file); not "
                                 "replacing it", path_show(dir), OUT_MARKER);
     }
     return check_parent(d, err, n);
@@ -103,16 +96,9 @@ int out_check(const char *dir, int flags, char *err, size_t n)
 /* mkdir -p of dir's parents. @return 0 or -1 (errno). */
 static int make_parents(const char *dir)
 {
-    char p[OUT_PATH_MAX];
-    snprintf(p, sizeof p, "%s", dir);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = 0;
-        int bad = mkdir(p, 0777) && errno != EEXIST;
-        *s = '/';
-        if (bad) return -1;
-    }
-    return 0;
+    char parent[OUT_PATH_MAX];
+    path_parent(dir, parent, sizeof parent);
+    return path_mkdirs(parent);
 }
 
 /* 1 if every byte of s is a digit (and there is one). */
@@ -150,11 +136,11 @@ int out_lock_take(const char *dir, out_lock *lk, char *err, size_t n)
 {
     lk->fd = -1;
     if (path_sibling(dir, ".lock", lk->path, sizeof lk->path))
-        return fail(err, n, "--out %s: the path is too long", path_show(dir));
-    if (make_parents(dir)) return fail(err, n, "--out %s: cannot create its parent folders: %s", path_show(dir), strerror(errno));
+        return cli_errf(err, n, "--out %s: the path is too long", path_show(dir));
+    if (make_parents(dir)) return cli_errf(err, n, "--out %s: cannot create its parent folders: %s", path_show(dir), strerror(errno));
     for (int tries = 0; tries < 100; tries++) {
         int fd = open(lk->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
-        if (fd < 0) return fail(err, n, "cannot create the lock file %s: %s", path_show(lk->path), strerror(errno));
+        if (fd < 0) return cli_errf(err, n, "cannot create the lock file %s: %s", path_show(lk->path), strerror(errno));
         if (flock(fd, LOCK_EX | LOCK_NB)) {
             int e = errno;
             char pid[24] = "";
@@ -162,8 +148,8 @@ int out_lock_take(const char *dir, out_lock *lk, char *err, size_t n)
             close(fd);
             pid[k > 0 ? k : 0] = 0;
             pid[strcspn(pid, "\n")] = 0;
-            if (e != EWOULDBLOCK) return fail(err, n, "cannot lock %s: %s", path_show(lk->path), strerror(e));
-            return fail(err, n, "%s is in use by %s%s (lock %s): wait for it to finish or stop it", path_show(dir),
+            if (e != EWOULDBLOCK) return cli_errf(err, n, "cannot lock %s: %s", path_show(lk->path), strerror(e));
+            return cli_errf(err, n, "%s is in use by %s%s (lock %s): wait for it to finish or stop it", path_show(dir),
                         all_digits(pid) ? "process " : "another process", all_digits(pid) ? pid : "",
                         path_show(lk->path));
         }
@@ -179,13 +165,13 @@ int out_lock_take(const char *dir, out_lock *lk, char *err, size_t n)
             int e = errno;
             close(fd);
             unlink(lk->path);
-            return fail(err, n, "cannot write the lock file %s: %s", path_show(lk->path), strerror(e));
+            return cli_errf(err, n, "cannot write the lock file %s: %s", path_show(lk->path), strerror(e));
         }
         lk->fd = fd;
         remove_leftovers(dir);
         return 0;
     }
-    return fail(err, n, "cannot lock %s: its lock file keeps being replaced", path_show(lk->path));
+    return cli_errf(err, n, "cannot lock %s: its lock file keeps being replaced", path_show(lk->path));
 }
 
 void out_lock_release(out_lock *lk)

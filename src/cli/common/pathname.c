@@ -1,6 +1,9 @@
 /* pathname.c - path names as the program shows and derives them (see pathname.h). */
 #include "pathname.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,4 +84,19 @@ const char *path_sibling_rest(const char *dir, const char *name, const char *pre
         if (!strncmp(name, stems[k], sl) && !strncmp(name + sl, prefix, pl)) return name + sl + pl;
     }
     return NULL;
+}
+
+int path_mkdirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return errno = ENAMETOOLONG, -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+    struct stat st;
+    return stat(buf, &st) || !S_ISDIR(st.st_mode) ? (errno = ENOTDIR, -1) : 0;
 }

@@ -51,4 +51,8 @@ void path_parent(const char *path, char *buf, size_t cap);
 /** The last component of path (a view into path). */
 const char *path_base(const char *path);
 
+/** mkdir -p: path and every missing folder above it. @return 0, or -1 with errno
+ *  (ENAMETOOLONG, ENOTDIR when path exists and is not a folder, or mkdir's). */
+int path_mkdirs(const char *path);
+
 #endif

@@ -36,22 +36,6 @@ static uint64_t fnv1a(const char *p, size_t len)
     return h;
 }
 
-/* mkdir -p of path. @return 0 or -1 (errno). */
-static int mkdir_p(const char *path)
-{
-    char buf[OUT_PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return errno = ENAMETOOLONG, -1;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(buf, 0777) && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) && errno != EEXIST) return -1;
-    struct stat st;
-    return stat(buf, &st) || !S_ISDIR(st.st_mode) ? (errno = ENOTDIR, -1) : 0;
-}
-
 int sweep_check_all(const sweep_spec *s, char *err, size_t n)
 {
     for (size_t i = 0; i < s->npoints; i++) {
@@ -242,7 +226,7 @@ static int open_dir(run_ctx *r, char *err, size_t n)
     }
     char sub[OUT_PATH_MAX + 16];
     snprintf(sub, sizeof sub, "%s/points", r->dir);
-    if (mkdir_p(sub)) return snprintf(err, n, "cannot create %s: %s", path_show(sub), strerror(errno)), 1;
+    if (path_mkdirs(sub)) return snprintf(err, n, "cannot create %s: %s", path_show(sub), strerror(errno)), 1;
     if (lock_sweep(r)) return snprintf(err, n, "cannot create %s/%s: %s", path_show(r->dir), SWEEP_LOCK, strerror(errno)), 1;
     snprintf(sub, sizeof sub, "%s/" OUT_MARKER, r->dir);
     int fd = open(sub, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
@@ -408,7 +392,7 @@ int sweep_emit_slurm(const sweep_spec *s, const char *file, int tasks, const cha
     if (absolute(out, dir, sizeof dir) || absolute(file, abs_file, sizeof abs_file))
         return snprintf(err, n, "--out %s: the path is too long", path_show(out)), 2;
     path_parent(abs_file, parent, sizeof parent);
-    if (mkdir_p(parent)) return snprintf(err, n, "--emit-slurm %s: cannot create %s: %s", path_show(file),
+    if (path_mkdirs(parent)) return snprintf(err, n, "--emit-slurm %s: cannot create %s: %s", path_show(file),
                                          path_show(parent), strerror(errno)), 2;
     char *text = NULL;
     size_t len = 0;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "file_read.h"
 #include "outdir.h"
 #include "text.h"
@@ -132,15 +133,6 @@ static void cut_comment(char *v)
 
 /* ------------------------------------------------------------------- axes */
 
-static int fail(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* Split s at `sep` outside double quotes into parts (pointers into s, modified). */
 static int split_quoted(char *s, char sep, char **part, int max)
@@ -186,34 +178,34 @@ static int parse_item(sweep_spec *s, char *item, int axis, const char *what, int
     char *colon = strchr(item, ':');
     char *raw = trim(item);
     if (!colon || colon == raw)
-        return fail(err, n, "%s:%d: sweep.%s: '%s': expected KEY: VALUE, VALUE, ... (or A..B)", s->path, line, what,
+        return cli_errf(err, n, "%s:%d: sweep.%s: '%s': expected KEY: VALUE, VALUE, ... (or A..B)", s->path, line, what,
                     raw);
     *colon = 0;
     char *key = trim(raw), *vals = trim(colon + 1);
     const cfg_key *tab = s->target->keys();
     const char *full = !strcmp(key, "seed") ? s->target->seed_key : key;
     const cfg_key *row = cfg_find(tab, full);
-    if (!row) return fail(err, n, "%s:%d: sweep.%s: unknown key %s (a key of xbar %s, or seed)", s->path, line, what,
+    if (!row) return cli_errf(err, n, "%s:%d: sweep.%s: unknown key %s (a key of xbar %s, or seed)", s->path, line, what,
                           key, s->target->name);
     if (!strncmp(full, "sweep.", 6) || !strcmp(full, "lsq.sweep_key") || !strcmp(full, "lsq.preset"))
-        return fail(err, n, "%s:%d: sweep.%s: %s cannot be swept", s->path, line, what, key);
+        return cli_errf(err, n, "%s:%d: sweep.%s: %s cannot be swept", s->path, line, what, key);
     for (int j = 0; j < s->nkeys; j++)
         if (s->key[j].row == row)
-            return fail(err, n, "%s:%d: sweep.%s: %s is swept twice (it is already an axis)", s->path, line, what, key);
-    if (s->nkeys == SWEEP_MAX_KEYS) return fail(err, n, "%s:%d: more than %d swept keys", s->path, line, SWEEP_MAX_KEYS);
+            return cli_errf(err, n, "%s:%d: sweep.%s: %s is swept twice (it is already an axis)", s->path, line, what, key);
+    if (s->nkeys == SWEEP_MAX_KEYS) return cli_errf(err, n, "%s:%d: more than %d swept keys", s->path, line, SWEEP_MAX_KEYS);
     sweep_key *k = &s->key[s->nkeys++];
     memset(k, 0, sizeof *k);
     snprintf(k->key, sizeof k->key, "%s", key);
     k->row = row;
     k->axis = axis;
     if (row == cfg_find(tab, s->target->seed_key)) s->seed_swept = 1;
-    if (!*vals) return fail(err, n, "%s:%d: sweep.%s: %s has no values", s->path, line, what, key);
+    if (!*vals) return cli_errf(err, n, "%s:%d: sweep.%s: %s has no values", s->path, line, what, key);
     char *tok[SWEEP_MAX_VALUES];
     int nt = split_quoted(vals, ',', tok, SWEEP_MAX_VALUES), cap = 0;
-    if (nt < 0) return fail(err, n, "%s:%d: sweep.%s: %s: more than %d values", s->path, line, what, key,
+    if (nt < 0) return cli_errf(err, n, "%s:%d: sweep.%s: %s: more than %d values", s->path, line, what, key,
                             SWEEP_MAX_VALUES);
     void *scratch = malloc(s->target->size);
-    if (!scratch) return fail(err, n, "out of memory");
+    if (!scratch) return cli_errf(err, n, "out of memory");
     s->target->defaults(scratch);
     int rc = 0;
     for (int t = 0; t < nt && !rc; t++) {
@@ -222,41 +214,41 @@ static int parse_item(sweep_spec *s, char *item, int axis, const char *what, int
         long long a = 0, b = -1;
         if (lv >= 2 && v[0] == '"' && v[lv - 1] == '"') {
             v[lv - 1] = 0, v++;
-            if (strchr(v, '"')) rc = fail(err, n, "%s:%d: sweep.%s: %s: value \"%s\": a quote inside quotes", s->path,
+            if (strchr(v, '"')) rc = cli_errf(err, n, "%s:%d: sweep.%s: %s: value \"%s\": a quote inside quotes", s->path,
                                           line, what, key, v);
-            else if (add_value(k, v, &cap)) rc = fail(err, n, "out of memory");
+            else if (add_value(k, v, &cap)) rc = cli_errf(err, n, "out of memory");
         } else if (!*v) {
-            rc = fail(err, n, "%s:%d: sweep.%s: %s: an empty value (values are a comma list)", s->path, line, what, key);
+            rc = cli_errf(err, n, "%s:%d: sweep.%s: %s: an empty value (values are a comma list)", s->path, line, what, key);
         } else if (strchr(v, '"')) {
-            rc = fail(err, n, "%s:%d: sweep.%s: %s: value %s: unbalanced quotes (quote a whole value: \"a,b\")",
+            rc = cli_errf(err, n, "%s:%d: sweep.%s: %s: value %s: unbalanced quotes (quote a whole value: \"a,b\")",
                       s->path, line, what, key, v);
         } else if (dots) {
             *dots = 0;
             if (parse_i64(trim(v), &a) || parse_i64(trim(dots + 2), &b) || a > b)
-                rc = fail(err, n, "%s:%d: sweep.%s: %s: range %s..%s: expected A..B, integers A <= B", s->path, line,
+                rc = cli_errf(err, n, "%s:%d: sweep.%s: %s: range %s..%s: expected A..B, integers A <= B", s->path, line,
                           what, key, trim(v), trim(dots + 2));
             else if (b - a >= SWEEP_MAX_VALUES || k->nval + (b - a) >= SWEEP_MAX_VALUES)
-                rc = fail(err, n, "%s:%d: sweep.%s: %s: range %lld..%lld: more than %d values", s->path, line, what,
+                rc = cli_errf(err, n, "%s:%d: sweep.%s: %s: range %lld..%lld: more than %d values", s->path, line, what,
                           key, a, b, SWEEP_MAX_VALUES);
             for (long long x = a; !rc && x <= b; x++) {
                 char num[32];
                 snprintf(num, sizeof num, "%lld", x);
-                if (add_value(k, num, &cap)) rc = fail(err, n, "out of memory");
+                if (add_value(k, num, &cap)) rc = cli_errf(err, n, "out of memory");
             }
         } else if (add_value(k, v, &cap)) {
-            rc = fail(err, n, "out of memory");
+            rc = cli_errf(err, n, "out of memory");
         }
         if (!rc && k->nval > SWEEP_MAX_VALUES)
-            rc = fail(err, n, "%s:%d: sweep.%s: %s: more than %d values", s->path, line, what, key, SWEEP_MAX_VALUES);
+            rc = cli_errf(err, n, "%s:%d: sweep.%s: %s: more than %d values", s->path, line, what, key, SWEEP_MAX_VALUES);
     }
     /* every value must be one the key accepts */
     for (int j = 0; j < k->nval && !rc; j++) {
         char why[512];
         if (cfg_set_value(row, scratch, k->val[j], why, sizeof why))
-            rc = fail(err, n, "%s:%d: sweep.%s: %s = %s: %s", s->path, line, what, key, k->val[j], why);
+            rc = cli_errf(err, n, "%s:%d: sweep.%s: %s = %s: %s", s->path, line, what, key, k->val[j], why);
         for (int i = 0; i < j && !rc; i++)
             if (!strcmp(k->val[i], k->val[j]))
-                rc = fail(err, n, "%s:%d: sweep.%s: %s: value %s is listed twice", s->path, line, what, key, k->val[j]);
+                rc = cli_errf(err, n, "%s:%d: sweep.%s: %s: value %s is listed twice", s->path, line, what, key, k->val[j]);
     }
     free(scratch);
     return rc;
@@ -268,11 +260,11 @@ static int parse_axes(sweep_spec *s, char *v, int zip, int line, char *err, size
     const char *what = zip ? "zip" : "grid";
     char *item[SWEEP_MAX_KEYS + 1];
     int ni = split_quoted(v, ';', item, SWEEP_MAX_KEYS + 1);
-    if (ni < 0) return fail(err, n, "%s:%d: sweep.%s: more than %d keys", s->path, line, what, SWEEP_MAX_KEYS);
+    if (ni < 0) return cli_errf(err, n, "%s:%d: sweep.%s: more than %d keys", s->path, line, what, SWEEP_MAX_KEYS);
     const int first = s->nkeys;
     for (int i = 0; i < ni; i++) {
         if (!*trim(item[i]) && ni > 1 && i == ni - 1) break; /* a trailing ';' */
-        if (s->naxes == SWEEP_MAX_AXES) return fail(err, n, "%s:%d: more than %d axes", s->path, line, SWEEP_MAX_AXES);
+        if (s->naxes == SWEEP_MAX_AXES) return cli_errf(err, n, "%s:%d: more than %d axes", s->path, line, SWEEP_MAX_AXES);
         const int axis = zip ? s->naxes : s->naxes++;
         if (parse_item(s, item[i], axis, what, line, err, n)) return -1;
         if (!zip) s->axis_len[axis] = s->key[s->nkeys - 1].nval;
@@ -282,7 +274,7 @@ static int parse_axes(sweep_spec *s, char *v, int zip, int line, char *err, size
         s->axis_len[axis] = s->key[first].nval;
         for (int j = first + 1; j < s->nkeys; j++)
             if (s->key[j].nval != s->key[first].nval)
-                return fail(err, n, "%s:%d: sweep.zip: %s has %d values, %s %d (the lists of a zip have one length)",
+                return cli_errf(err, n, "%s:%d: sweep.zip: %s has %d values, %s %d (the lists of a zip have one length)",
                             s->path, line, s->key[first].key, s->key[first].nval, s->key[j].key, s->key[j].nval);
     }
     return 0;
@@ -292,10 +284,10 @@ static int parse_axes(sweep_spec *s, char *v, int zip, int line, char *err, size
 
 static int add_base(sweep_spec *s, const char *sec, const char *key, const char *val, int line, char *err, size_t n)
 {
-    if (s->nbase == SWEEP_MAX_BASE) return fail(err, n, "%s: more than %d settings", s->path, SWEEP_MAX_BASE);
+    if (s->nbase == SWEEP_MAX_BASE) return cli_errf(err, n, "%s: more than %d settings", s->path, SWEEP_MAX_BASE);
     size_t len = strlen(sec) + strlen(key) + strlen(val) + 3;
     char *a = malloc(len);
-    if (!a) return fail(err, n, "out of memory");
+    if (!a) return cli_errf(err, n, "out of memory");
     snprintf(a, len, "%s.%s=%s", sec, key, val);
     s->base_line[s->nbase] = line;
     s->base[s->nbase++] = a;
@@ -318,18 +310,18 @@ static int read_sweep_section(sweep_spec *s, char *text, size_t len, char *err, 
         if (!*t || *t == ';' || *t == '#') continue;
         if (*t == '[') {
             char *e = strchr(t, ']');
-            if (!e || e[1]) return fail(err, n, "%s:%d: syntax error (expected [section] or key = value)", s->path, r.line);
+            if (!e || e[1]) return cli_errf(err, n, "%s:%d: syntax error (expected [section] or key = value)", s->path, r.line);
             *e = 0;
             snprintf(sec, sizeof sec, "%s", trim(t + 1));
             continue;
         }
         char *eq = strchr(t, '=');
-        if (!eq) return fail(err, n, "%s:%d: syntax error (expected [section] or key = value)", s->path, r.line);
+        if (!eq) return cli_errf(err, n, "%s:%d: syntax error (expected [section] or key = value)", s->path, r.line);
         if (strcmp(sec, "sweep")) continue;
         *eq = 0;
         char *key = trim(t), *val = trim(eq + 1);
         if (!strcmp(key, "grid") || !strcmp(key, "zip")) {
-            if (nax == SWEEP_MAX_AXES) return fail(err, n, "%s:%d: more than %d grid / zip lines", s->path, r.line,
+            if (nax == SWEEP_MAX_AXES) return cli_errf(err, n, "%s:%d: more than %d grid / zip lines", s->path, r.line,
                                                    SWEEP_MAX_AXES);
             ax[nax].v = val, ax[nax].line = r.line, ax[nax++].zip = key[0] == 'z';
             continue;
@@ -337,31 +329,31 @@ static int read_sweep_section(sweep_spec *s, char *text, size_t len, char *err, 
         cut_comment(val);
         val = trim(val);
         if (!strcmp(key, "command")) {
-            if (have_cmd++) return fail(err, n, "%s:%d: duplicate key sweep.command", s->path, r.line);
+            if (have_cmd++) return cli_errf(err, n, "%s:%d: duplicate key sweep.command", s->path, r.line);
             for (int i = 0; i < NTARGETS; i++)
                 if (!strcmp(val, targets[i].name)) s->target = &targets[i];
-            if (!s->target) return fail(err, n, "%s:%d: [sweep] command = %s: must be lsq or train", s->path, r.line, val);
+            if (!s->target) return cli_errf(err, n, "%s:%d: [sweep] command = %s: must be lsq or train", s->path, r.line, val);
         } else if (!strcmp(key, "seed")) {
-            if (have_seed++) return fail(err, n, "%s:%d: duplicate key sweep.seed", s->path, r.line);
+            if (have_seed++) return cli_errf(err, n, "%s:%d: duplicate key sweep.seed", s->path, r.line);
             char *end;
             errno = 0;
             unsigned long long u = strtoull(val, &end, 10);
             if (!isdigit((unsigned char)*val) || *end || errno == ERANGE)
-                return fail(err, n, "%s:%d: [sweep] seed = %s: must be a non-negative integer (unsigned 64-bit)",
+                return cli_errf(err, n, "%s:%d: [sweep] seed = %s: must be a non-negative integer (unsigned 64-bit)",
                             s->path, r.line, val);
             s->seed = (uint64_t)u;
         } else if (!strcmp(key, "timings")) {
-            if (have_tim++) return fail(err, n, "%s:%d: duplicate key sweep.timings", s->path, r.line);
+            if (have_tim++) return cli_errf(err, n, "%s:%d: duplicate key sweep.timings", s->path, r.line);
             if (!strcmp(val, "true") || !strcmp(val, "yes") || !strcmp(val, "on") || !strcmp(val, "1")) s->timings = 1;
             else if (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "off") || !strcmp(val, "0"))
                 s->timings = 0;
-            else return fail(err, n, "%s:%d: [sweep] timings = %s: must be true or false", s->path, r.line, val);
+            else return cli_errf(err, n, "%s:%d: [sweep] timings = %s: must be true or false", s->path, r.line, val);
         } else {
-            return fail(err, n, "%s:%d: unknown key sweep.%s (keys of [sweep]: command, seed, timings, grid, zip)",
+            return cli_errf(err, n, "%s:%d: unknown key sweep.%s (keys of [sweep]: command, seed, timings, grid, zip)",
                         s->path, r.line, key);
         }
     }
-    if (!s->target) return fail(err, n, "%s: no [sweep] command (give command = lsq or command = train)", s->path);
+    if (!s->target) return cli_errf(err, n, "%s: no [sweep] command (give command = lsq or command = train)", s->path);
     for (int i = 0; i < nax; i++)
         if (parse_axes(s, ax[i].v, ax[i].zip, ax[i].line, err, n)) return -1;
     return 0;
@@ -375,7 +367,7 @@ static int read_base(sweep_spec *s, char *text, size_t len, void *obj, char *err
     size_t nk = 0;
     while (tab[nk].section) nk++;
     unsigned char *seen = calloc(nk + 1, 1);
-    if (!seen) return fail(err, n, "out of memory");
+    if (!seen) return cli_errf(err, n, "out of memory");
     char sec[128] = "", *l;
     int rc = 0;
     while (!rc && (l = next_line(&r))) {
@@ -393,18 +385,18 @@ static int read_base(sweep_spec *s, char *text, size_t len, void *obj, char *err
         cut_comment(val);
         val = trim(val);
         if (!sec[0]) {
-            rc = fail(err, n, "%s:%d: key %s is outside any [section]", s->path, r.line, key);
+            rc = cli_errf(err, n, "%s:%d: key %s is outside any [section]", s->path, r.line, key);
             break;
         }
         const cfg_key *k = cfg_get_key(tab, sec, key);
         char why[512];
-        if (!k) rc = fail(err, n, "%s:%d: unknown key %s.%s (not a key of xbar %s; see xbar %s --help)", s->path,
+        if (!k) rc = cli_errf(err, n, "%s:%d: unknown key %s.%s (not a key of xbar %s; see xbar %s --help)", s->path,
                           r.line, sec, key, s->target->name, s->target->name);
-        else if (seen[k - tab]) rc = fail(err, n, "%s:%d: duplicate key %s.%s", s->path, r.line, sec, key);
+        else if (seen[k - tab]) rc = cli_errf(err, n, "%s:%d: duplicate key %s.%s", s->path, r.line, sec, key);
         else if (cfg_set_value(k, obj, val, why, sizeof why))
-            rc = fail(err, n, "%s:%d: [%s] %s = %s: %s", s->path, r.line, sec, key, val, why);
+            rc = cli_errf(err, n, "%s:%d: [%s] %s = %s: %s", s->path, r.line, sec, key, val, why);
         else if (!s->seed_swept && k == cfg_find(tab, s->target->seed_key))
-            rc = fail(err, n, "%s:%d: %s.%s = %s: a sweep gives each point the seed derived from sweep.seed and its "
+            rc = cli_errf(err, n, "%s:%d: %s.%s = %s: a sweep gives each point the seed derived from sweep.seed and its "
                       "index; set [sweep] seed, or sweep it (grid = seed: 1..3)", s->path, r.line, sec, key, val);
         else {
             seen[k - tab] = 1;
@@ -419,9 +411,9 @@ static int count_points(sweep_spec *s, char *err, size_t n)
 {
     s->npoints = 1;
     for (int a = 0; a < s->naxes; a++) {
-        if (s->axis_len[a] <= 0) return fail(err, n, "%s: an axis without values", s->path);
+        if (s->axis_len[a] <= 0) return cli_errf(err, n, "%s: an axis without values", s->path);
         if (s->npoints * (size_t)s->axis_len[a] > SWEEP_MAX_POINTS)
-            return fail(err, n, "%s: the grid has more than %d points", s->path, SWEEP_MAX_POINTS);
+            return cli_errf(err, n, "%s: the grid has more than %d points", s->path, SWEEP_MAX_POINTS);
         s->npoints *= (size_t)s->axis_len[a];
     }
     s->width = 4;
@@ -437,18 +429,18 @@ int sweep_spec_read(sweep_spec *s, const char *path, const char *const *sets, in
     char *text, why[XBAR_FILE_WHY_MAX];
     size_t len, line;
     xbar_status st = xbar_file_read_all(path, CFG_FILE_MAX, "a sweep file", &text, &len, why, sizeof why);
-    if (st == XBAR_EIO) return fail(err, n, "cannot read sweep file %s: %s", path, why);
-    if (st) return fail(err, n, "%s: %s", path, why);
+    if (st == XBAR_EIO) return cli_errf(err, n, "cannot read sweep file %s: %s", path, why);
+    if (st) return cli_errf(err, n, "%s: %s", path, why);
     if (xbar_text_check(text, len, &line, why, sizeof why)) {
         free(text);
-        return fail(err, n, "%s:%zu: %s (a sweep file is UTF-8 text)", path, line, why);
+        return cli_errf(err, n, "%s:%zu: %s (a sweep file is UTF-8 text)", path, line, why);
     }
     char *copy = malloc(len + 1);
     void *obj = NULL;
-    int rc = copy ? 0 : fail(err, n, "out of memory");
+    int rc = copy ? 0 : cli_errf(err, n, "out of memory");
     if (!rc) memcpy(copy, text, len + 1);
     if (!rc) rc = read_sweep_section(s, copy, len, err, n);
-    if (!rc && !(obj = malloc(s->target->size))) rc = fail(err, n, "out of memory");
+    if (!rc && !(obj = malloc(s->target->size))) rc = cli_errf(err, n, "out of memory");
     if (!rc) {
         s->target->defaults(obj);
         rc = read_base(s, text, len, obj, err, n);
@@ -457,14 +449,14 @@ int sweep_spec_read(sweep_spec *s, const char *path, const char *const *sets, in
         const char *a = sets[i], *eq = strchr(a, '=');
         char key[160];
         if (!strncmp(a, "sweep.", 6)) {
-            rc = fail(err, n, "--set %s: the [sweep] section is read from the sweep file only (--seed sets sweep.seed)",
+            rc = cli_errf(err, n, "--set %s: the [sweep] section is read from the sweep file only (--seed sets sweep.seed)",
                       a);
             break;
         }
         rc = cfg_set(s->target->keys(), obj, a, err, n);
         xbar_text_trim(key, sizeof key, a, eq ? (size_t)(eq - a) : strlen(a));
         if (!rc && !s->seed_swept && !strcmp(key, s->target->seed_key))
-            rc = fail(err, n, "--set %s: a sweep gives each point the seed derived from sweep.seed and its index; use "
+            rc = cli_errf(err, n, "--set %s: a sweep gives each point the seed derived from sweep.seed and its index; use "
                       "--seed, or sweep it (grid = seed: 1..3)", a);
         if (!rc) {
             const char *dot = strchr(key, '.');
@@ -544,16 +536,16 @@ int sweep_resolve(const sweep_spec *s, size_t i, sweep_point *p, char *err, size
     const char *given[SWEEP_MAX_BASE + SWEEP_MAX_KEYS];
     char gbuf[SWEEP_MAX_KEYS][96];
     int ng = 0;
-    if (!(p->cfg = malloc(t->size))) return fail(err, n, "out of memory");
+    if (!(p->cfg = malloc(t->size))) return cli_errf(err, n, "out of memory");
     t->defaults(p->cfg);
     for (int b = 0; b < s->nbase; b++) {
-        if (cfg_set(tab, p->cfg, s->base[b], why, sizeof why)) return fail(err, n, "%s", why);
+        if (cfg_set(tab, p->cfg, s->base[b], why, sizeof why)) return cli_errf(err, n, "%s", why);
         given[ng++] = s->base[b];
     }
     for (int k = 0; k < s->nkeys; k++) {
         const char *v = s->key[k].val[sweep_value_index(s, k, i)];
         if (cfg_set_value(s->key[k].row, p->cfg, v, why, sizeof why))
-            return fail(err, n, "point %zu (%s): %s = %s: %s", i, name, s->key[k].key, v, why);
+            return cli_errf(err, n, "point %zu (%s): %s = %s: %s", i, name, s->key[k].key, v, why);
         snprintf(gbuf[k], sizeof gbuf[k], "%s.%s", s->key[k].row->section, s->key[k].row->key);
         given[ng++] = gbuf[k];
     }
@@ -561,14 +553,14 @@ int sweep_resolve(const sweep_spec *s, size_t i, sweep_point *p, char *err, size
     if (!s->seed_swept) {
         char num[32];
         snprintf(num, sizeof num, "%llu", (unsigned long long)sweep_point_seed(s->seed, i));
-        if (cfg_set_value(sk, p->cfg, num, why, sizeof why)) return fail(err, n, "%s: %s", t->seed_key, why);
+        if (cfg_set_value(sk, p->cfg, num, why, sizeof why)) return cli_errf(err, n, "%s: %s", t->seed_key, why);
     }
     p->seed = *(const uint64_t *)((const char *)p->cfg + sk->offset);
-    if (t->check(p->cfg, given, ng, why, sizeof why)) return fail(err, n, "point %zu (%s): %s", i, name, why);
+    if (t->check(p->cfg, given, ng, why, sizeof why)) return cli_errf(err, n, "point %zu (%s): %s", i, name, why);
     FILE *f = open_memstream(&p->ini, &p->ini_len);
     int bad = !f || cfg_write_ini_if(tab, p->cfg, f, t->uses);
     if (f) bad |= fclose(f);
-    if (bad) return fail(err, n, "out of memory");
+    if (bad) return cli_errf(err, n, "out of memory");
     return 0;
 }
 
