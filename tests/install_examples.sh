@@ -156,9 +156,12 @@ log "xbar.1 names all $(echo $commands | wc -w) commands ($(echo $commands)) and
 
 # ---------------------------------------------------------------- the Python package, installed
 # `pip install ./python` (offline, into a folder) and `import xbar` finding the installed
-# libxbar.so.0 through the loader (XBAR_LIBRARY unset); skipped without Debian's numpy or pip.
+# libxbar.so.0 through the loader (XBAR_LIBRARY unset); skipped without Debian's numpy or pip, and
+# in sanitized builds.
 py=/usr/bin/python3
-if [[ -x $py ]] && "$py" -c 'import numpy' 2>/dev/null && "$py" -m pip --version >/dev/null 2>&1; then
+if readelf -d "$libdir/libxbar.so.$version" | grep -q 'libasan'; then
+  log "skipped the Python check (a sanitized libxbar.so cannot be loaded into an uninstrumented python3)"
+elif [[ -x $py ]] && "$py" -c 'import numpy' 2>/dev/null && "$py" -m pip --version >/dev/null 2>&1; then
   mkdir "$tmp/pysrc"
   cp -r "$src/python/pyproject.toml" "$src/python/README.md" "$src/python/xbar" "$tmp/pysrc/"
   "$py" -m pip install --quiet --no-build-isolation --no-deps --no-index --target "$tmp/site" "$tmp/pysrc" \
