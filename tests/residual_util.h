@@ -6,7 +6,9 @@
 #define XBAR_TEST_RESIDUAL_UTIL_H
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "xbar.h"
 
@@ -74,6 +76,39 @@ static inline double xt_bias_run(xbar_aw *a, size_t n, int K, uint32_t stream, u
     }
     free(G), free(W);
     return cnt ? sum / cnt : NAN;
+}
+
+/* Resumption: 2K dense steps of a with gradients 0.5 N(0, 1) (normals k n + j + 9000000 of the
+ * test stream (31, stream)) at lr 0.05; after K of them a is saved and b loaded from those bytes,
+ * then b takes the same steps. 1 when b follows a bit for bit (the weights after every step and
+ * the final pulse counts), 0 when it departs, -1 when the save, load or memory failed (the
+ * message in xbar_last_error()). *bytes (if not NULL): the checkpoint's size. */
+static inline int xt_resume_same(xbar_aw *a, xbar_aw *b, size_t n, int K, uint32_t stream, long *bytes)
+{
+    float *G = malloc(3 * n * sizeof *G), *Wa = G + n, *Wb = G + 2 * n;
+    int same = G != NULL, rc = 0;
+    for (int k = 0; k < 2 * K && same && !rc; k++) {
+        if (k == K) {
+            FILE *f = tmpfile();
+            rc = !f || xbar_aw_save(a, f) != XBAR_OK;
+            if (bytes) *bytes = f ? ftell(f) : -1;
+            if (f) rewind(f);
+            rc = rc || xbar_aw_load(b, f) != XBAR_OK;
+            if (f) fclose(f);
+        }
+        for (size_t j = 0; j < n; j++) G[j] = (float)(0.5 * xt_normal(31, stream, (uint64_t)k * n + j + 9000000));
+        xbar_aw_step_dense(a, G, 0.05f);
+        if (k >= K && !rc) {
+            xbar_aw_step_dense(b, G, 0.05f);
+            xbar_aw_get_weights(a, Wa), xbar_aw_get_weights(b, Wb);
+            same = !memcmp(Wa, Wb, n * sizeof *Wa);
+        }
+    }
+    free(G);
+    if (rc || !G) return -1;
+    xbar_pulse_counts pa, pb;
+    xbar_aw_pulse_counts(a, &pa), xbar_aw_pulse_counts(b, &pb);
+    return same && !memcmp(&pa, &pb, sizeof pa);
 }
 
 #endif

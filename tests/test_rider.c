@@ -219,29 +219,11 @@ static void resume(void)
     xbar_aw *a = xbar_aw_new(&o, &tc), *b = xbar_aw_new(&o, &tc);
     CHECK(a && b, "resume: %s", xbar_last_error());
     if (!a || !b) return;
-    float G[N], Wa[N], Wb[N];
-    int same = 1;
-    for (int k = 0; k < 2 * K; k++) {
-        if (k == K) {
-            FILE *f = tmpfile();
-            CHECK(f && xbar_aw_save(a, f) == XBAR_OK, "resume: save: %s", xbar_last_error());
-            if (f) {
-                rewind(f);
-                CHECK(xbar_aw_load(b, f) == XBAR_OK, "resume: load: %s", xbar_last_error());
-                fclose(f);
-            }
-        }
-        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * xt_normal(31, 3, (uint64_t)k * N + j + 9000000));
-        xbar_aw_step_dense(a, G, 0.05f);
-        if (k >= K) {
-            xbar_aw_step_dense(b, G, 0.05f);
-            xbar_aw_get_weights(a, Wa), xbar_aw_get_weights(b, Wb);
-            same &= !memcmp(Wa, Wb, sizeof Wa);
-        }
-    }
-    xbar_pulse_counts pa, pb;
-    xbar_aw_pulse_counts(a, &pa), xbar_aw_pulse_counts(b, &pb);
-    CHECK(same && !memcmp(&pa, &pb, sizeof pa), "resume: the loaded copy departs");
+    const int same = xt_resume_same(a, b, N, K, 3, NULL);
+    CHECK(same >= 0, "resume: save / load: %s", xbar_last_error());
+    CHECK(same == 1, "resume: the loaded copy departs");
+    xbar_pulse_counts pa;
+    xbar_aw_pulse_counts(a, &pa);
     CHECK(pa.calib_pulses == 50ull * N && pa.prog_events > 0, "resume: %llu calibration pulses, %llu flips",
           (unsigned long long)pa.calib_pulses, (unsigned long long)pa.prog_events);
     xbar_aw_free(a), xbar_aw_free(b);

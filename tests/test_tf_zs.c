@@ -158,31 +158,14 @@ static void resume(void)
     CHECK(a && b && c, "resume: %s", xbar_last_error());
     if (!a || !b || !c) return;
     const long without = saved_size(c);
-    float G[N], Wa[N], Wb[N];
-    int same = 1;
-    for (int k = 0; k < 2 * K; k++) {
-        if (k == K) {
-            FILE *f = tmpfile();
-            CHECK(f && xbar_aw_save(a, f) == XBAR_OK, "resume: save: %s", xbar_last_error());
-            if (f) {
-                CHECK(ftell(f) == without + 8 + 16 + N * 4, /* tag and version, two u64, Z */ "resume: checkpoint of %ld bytes, %ld without calibration",
-                      ftell(f), without);
-                rewind(f);
-                CHECK(xbar_aw_load(b, f) == XBAR_OK, "resume: load: %s", xbar_last_error());
-                fclose(f);
-            }
-        }
-        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * xt_normal(31, 5, (uint64_t)k * N + j + 9000000));
-        xbar_aw_step_dense(a, G, 0.05f);
-        if (k >= K) {
-            xbar_aw_step_dense(b, G, 0.05f);
-            xbar_aw_get_weights(a, Wa), xbar_aw_get_weights(b, Wb);
-            same &= !memcmp(Wa, Wb, sizeof Wa);
-        }
-    }
-    xbar_pulse_counts pa, pb;
-    xbar_aw_pulse_counts(a, &pa), xbar_aw_pulse_counts(b, &pb);
-    CHECK(same && !memcmp(&pa, &pb, sizeof pa), "resume: the loaded copy departs");
+    long bytes = 0;
+    const int same = xt_resume_same(a, b, N, K, 5, &bytes);
+    CHECK(same >= 0, "resume: save / load: %s", xbar_last_error());
+    CHECK(same == 1, "resume: the loaded copy departs");
+    CHECK(bytes == without + 8 + 16 + N * 4, /* the record: tag and version, two u64, Z */
+          "resume: checkpoint of %ld bytes, %ld without calibration", bytes, without);
+    xbar_pulse_counts pa;
+    xbar_aw_pulse_counts(a, &pa);
     CHECK(pa.calib_pulses == 40ull * N && pa.writes > 0, "resume: %llu calibration pulses, %llu writes",
           (unsigned long long)pa.calib_pulses, (unsigned long long)pa.writes);
     xbar_aw_free(a), xbar_aw_free(b), xbar_aw_free(c);
