@@ -9,7 +9,8 @@
 #           (gcc's own ASan/UBSan runtimes come with gcc); python3-numpy, python3-pytest and
 #           python3-matplotlib for the Python package (python/run_tests.sh, python/examples/),
 #           python3-pip and python3-setuptools for its offline `pip install ./python`;
-#           slurm-wlm and munge for the local Slurm of tests/sweep_slurm.sh.
+#           slurm-wlm and munge for the local Slurm of tests/sweep_slurm.sh; libopenmpi-dev and
+#           openmpi-bin for `mpirun ... xbar sweep` (tests/sweep_mpi.sh).
 set -euo pipefail
 
 packages=(
@@ -32,6 +33,8 @@ if [[ ${1:-} == --test ]]; then
   packages+=(python3-numpy python3-pytest python3-matplotlib python3-pip python3-setuptools)
   # a local one-node Slurm for `xbar sweep --emit-slurm` (tests/sweep_slurm.sh)
   packages+=(slurm-wlm munge)
+  # Open MPI: `mpirun -np N xbar sweep` (CMake builds it in when found; tests/sweep_mpi.sh)
+  packages+=(libopenmpi-dev openmpi-bin)
 fi
 
 installed() {

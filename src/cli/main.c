@@ -7,7 +7,15 @@
 #include "commands.h"
 #include "cpus.h"
 #include "manpage.h"
+#include "sweep_cluster.h"
 #include "xbar.h"
+
+#ifdef XBAR_HAVE_MPI
+sweep_cluster *sweep_mpi_start(char *err, size_t n); /* src/cli/sweep/mpi/sweep_mpi.c */
+#define XBAR_MPI_NOTE ", with MPI for xbar sweep"
+#else
+#define XBAR_MPI_NOTE ""
+#endif
 
 /* ------------------------------------------------------ OpenMP wait policy */
 /* libgomp's idle threads spin for about 3 ms (GOMP_SPINCOUNT 300000) before they sleep. When
@@ -96,6 +104,9 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     omp_wait_restore();
+#ifdef XBAR_HAVE_MPI
+    sweep_cluster_start = sweep_mpi_start;
+#endif
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
@@ -110,8 +121,8 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (!strcmp(name, "--version")) {
-        printf("xbar %d.%d.%d (library %d)\n", XBAR_VERSION_MAJOR, XBAR_VERSION_MINOR, XBAR_VERSION_PATCH,
-               xbar_version());
+        printf("xbar %d.%d.%d (library %d%s)\n", XBAR_VERSION_MAJOR, XBAR_VERSION_MINOR, XBAR_VERSION_PATCH,
+               xbar_version(), XBAR_MPI_NOTE);
         return EXIT_OK;
     }
     for (int i = 0; i < NCOMMANDS; i++)

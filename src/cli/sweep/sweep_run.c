@@ -18,6 +18,7 @@
 #include "outdir.h"
 #include "outlock.h"
 #include "pathname.h"
+#include "sweep_cluster.h"
 #include "sweep_run.h"
 
 #define SWEEP_LOCK ".xbar-sweep.lock"
@@ -56,6 +57,7 @@ typedef struct {
     uint64_t *hash;  /* per point: FNV-1a of its config.ini */
     char **name;     /* per point: folder name */
     int lock_fd;
+    char tag[32];    /* " (rank R)" in an MPI launch, else "" */
 } run_ctx;
 
 static int point_path(const run_ctx *r, size_t i, const char *suffix, char *buf, size_t cap)
@@ -260,12 +262,17 @@ static int run_one(run_ctx *r, size_t i, size_t k, size_t total)
         unlink(failed);
     }
     if (!r->o->quiet) {
-        if (rc) fprintf(stderr, "xbar sweep: [%zu/%zu] point %zu %s: failed (exit %d): %s\n", k + 1, total, i,
-                        r->name[i], rc, err);
-        else fprintf(stderr, "xbar sweep: [%zu/%zu] point %zu %s: done (%.1f s)\n", k + 1, total, i, r->name[i],
-                     now() - t0);
+        if (rc) fprintf(stderr, "xbar sweep: [%zu/%zu] point %zu %s: failed (exit %d)%s: %s\n", k + 1, total, i,
+                        r->name[i], rc, r->tag, err);
+        else fprintf(stderr, "xbar sweep: [%zu/%zu] point %zu %s: done (%.1f s)%s\n", k + 1, total, i, r->name[i],
+                     now() - t0, r->tag);
     }
     return rc;
+}
+
+static int run_handed(void *ctx, size_t i, size_t k, size_t m)
+{
+    return run_one(ctx, i, k, m);
 }
 
 /* Points list[0..m) by `jobs` worker processes (worker w: list[k], k % jobs == w). @return 1 if one failed. */
@@ -324,10 +331,14 @@ int sweep_execute(const sweep_spec *s, const sweep_opts *o, char *err, size_t n)
         sweep_point_name(s, i, name, sizeof name);
         if (!rc && !(r.name[i] = strdup(name))) rc = 1, snprintf(err, n, "out of memory");
     }
-    if (!rc) rc = open_dir(&r, err, n);
+    sweep_cluster *cl = o->cluster;
+    const int lead = !cl || cl->rank == 0; /* opens DIR, lists the points, writes sweep.json */
+    if (cl) snprintf(r.tag, sizeof r.tag, " (rank %d)", cl->rank);
+    if (!rc && lead) rc = open_dir(&r, err, n);
     unlock_sweep(&r);
+    if (cl) cl->share(cl, &rc, err, n); /* rank 0's outcome: every rank goes on, or stops, with it */
     size_t mine = 0, skipped = 0, m = 0;
-    for (size_t i = 0; i < s->npoints && !rc; i++) {
+    for (size_t i = 0; i < s->npoints && !rc && lead; i++) {
         if ((int)(i % (size_t)o->shard_n) != o->shard_i) continue;
         mine++;
         char e2[16];
@@ -335,16 +346,20 @@ int sweep_execute(const sweep_spec *s, const sweep_opts *o, char *err, size_t n)
         else if (!o->stop_after || m < (size_t)o->stop_after) list[m++] = i;
     }
     int bad = 0;
-    if (!rc) {
+    if (!rc && !lead) {
+        cl->farm(cl, NULL, 0, run_handed, &r);
+    } else if (!rc) {
         if (!o->quiet)
             fprintf(stderr, "xbar sweep: %s, %zu points (shard %d/%d: %zu; %zu finished before, %zu to run)\n",
                     sweep_command_name(s), s->npoints, o->shard_i, o->shard_n, mine, skipped, mine - skipped);
-        bad = run_list(&r, list, m);
+        if (cl && !o->quiet)
+            fprintf(stderr, "xbar sweep: MPI, %d ranks: points handed out one at a time as ranks ask\n", cl->size);
+        bad = cl ? cl->farm(cl, list, m, run_handed, &r) : run_list(&r, list, m);
         if (lock_sweep(&r)) rc = 1, snprintf(err, n, "cannot lock %s/%s: %s", path_show(r.dir), SWEEP_LOCK, strerror(errno));
         else if (write_sweep_json(&r, err, n)) rc = 1;
         unlock_sweep(&r);
     }
-    if (!rc) {
+    if (!rc && lead) {
         size_t left = mine - skipped - m;
         printf("%zu points; this run (shard %d/%d): %zu ran, %zu finished before%s", s->npoints, o->shard_i,
                o->shard_n, m, skipped, bad ? ", some failed (sweep.json names them)" : "");

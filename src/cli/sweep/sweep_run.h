@@ -19,6 +19,7 @@
 #ifndef XBAR_CLI_SWEEP_RUN_H
 #define XBAR_CLI_SWEEP_RUN_H
 
+#include "sweep_cluster.h"
 #include "sweep_spec.h"
 
 typedef struct {
@@ -28,11 +29,14 @@ typedef struct {
     int stop_after;   /* > 0: stop after running this many points, as if interrupted (testing) */
     int force;        /* start over: remove DIR (an xbar output or an empty folder) first */
     int quiet;        /* no line per point on stderr */
+    sweep_cluster *cluster; /* an MPI launch of >= 2 ranks (sweep_cluster.h), or NULL; then jobs is 1 */
 } sweep_opts;
 
 /**
  * Resolve and check every point (sweep_resolve), check DIR, then run this shard's unfinished
- * points. @return 0 (all of this shard's points done, or stopped by stop_after), 1 (some point
+ * points. With a cluster, every rank calls it: rank 0 checks and opens DIR and hands the points
+ * out, every rank runs what it is handed, rank 0 writes sweep.json and the closing lines (other
+ * ranks print only their points' lines and return 0 unless DIR could not be opened). @return 0 (all of this shard's points done, or stopped by stop_after), 1 (some point
  * failed, or a write failed), 2 (bad input: err names the point, key and value, or DIR).
  */
 int sweep_execute(const sweep_spec *s, const sweep_opts *o, char *err, size_t n);
