@@ -1,6 +1,6 @@
-/* test_tf_zs.c - zero-shifting calibration before training in the transfer family (ttv2,
- * c_ttv2, agad: optimizer.zs_pulses; spec successors §7.1, [SP26] Alg. 4's two stages with
- * TT-v2 as the second), driven by xbar_aw_step_dense on the perturbed linear device of
+/* test_tf_zs.c - zero-shifting calibration before training (optimizer.zs_pulses, zs_ref.h) in
+ * the transfer family (ttv2, c_ttv2, agad) and in tiki_taka, rl, rlv2 (spec successors §7.1,
+ * [SP26] Alg. 4's two stages with TT-v2 as the second), driven by xbar_aw_step_dense on the perturbed linear device of
  * symmetric point p⋄ = c tau (residual_util.h), one column of 4000 rows (400 for the other
  * kinds' estimate) so that every transfer reads every weight:
  *   estimate  after the first step at lr 0 (no pulse, no read), the reference Z (xbar_aw_array
@@ -11,7 +11,11 @@
  *             keeps T6's bias b = c E|L b + eps|/L (its transfers hold A's mean at 0, off p⋄, so
  *             the mean gradient must cancel A's drift there); with zs_pulses it reads A - Z,
  *             holds A at p⋄ instead, and the mean error W - w* falls below 0.15 |b|;
- *   kinds     c_ttv2 and agad calibrate too (pulses counted, Z listed);
+ *             the same for tiki_taka, rl and rlv2 (gamma 0.4: W = C + gamma (A - Z)) on 1,000
+ *             weights (rlv2's in two columns, the column-at-a-time transfer);
+ *   kinds     c_ttv2, agad, tiki_taka, rl and rlv2 calibrate too (pulses counted, Z listed);
+ *   reads     rl after calibration: forward and backward reads through C + gamma (A - Z) equal
+ *             xbar_aw_get_weights (exact IO);
  *   refusal   zs_pulses > 0 with gamma != 0, negative zs_pulses, zs_cyclic 2: refused by
  *             xbar_aw_new with the key in the message;
  *   resume    a save / load after calibration continues bit for bit, and a checkpoint of a run
@@ -88,15 +92,17 @@ static void estimate(xbar_opt_kind kind, size_t rows)
 }
 
 /* Mean W - w* over weights and the last quarter of the steps. */
-static double bias_run(int zs, float c)
+static double bias_run(xbar_opt_kind kind, int zs, float c, float gamma, size_t rows, size_t cols)
 {
     enum { K = 8000 };
-    xbar_opt_params o = tf(XBAR_OPT_TTV2, zs);
-    xbar_tile_config tc = column(ROWS, c);
+    xbar_opt_params o = tf(kind, zs);
+    o.gamma = gamma;
+    xbar_tile_config tc = column(rows, c);
+    tc.cols = cols; /* > 1: a column at a time (the other transfer path) */
     xbar_aw *a = xbar_aw_new(&o, &tc);
     CHECK(a != NULL, "bias: refused: %s", xbar_last_error());
     if (!a) return NAN;
-    const double bias = xt_bias_run(a, ROWS, K, 5, 77000000);
+    const double bias = xt_bias_run(a, rows * cols, K, 5, 77000000);
     xbar_aw_free(a);
     return bias;
 }
@@ -105,11 +111,57 @@ static void bias(void)
 {
     const float c = 0.2f;
     const double b = xt_t6_bias(c, 1.0, 0.1);
-    const double plain = bias_run(0, c), zs = bias_run(50000, c);
-    CHECK(fabs(plain - b) <= 0.15 * fabs(b), "bias: ttv2 without calibration: W - w* = %.5f, T6 bias %.5f", plain, b);
-    CHECK(fabs(zs) <= 0.15 * fabs(b), "bias: ttv2 after zero-shifting: W - w* = %.5f, should be below 0.15 |%.5f|", zs,
-          b);
-    printf("bias (c = %.1f): W - w*: ttv2 %+.5f (T6 bias %+.5f), zero-shifting then ttv2 %+.5f\n", c, plain, b, zs);
+    static const struct {
+        xbar_opt_kind kind;
+        float gamma;
+    } runs[] = {{XBAR_OPT_TTV2, 0.0f}, {XBAR_OPT_TIKI_TAKA, 0.0f}, {XBAR_OPT_RL, 0.4f}, {XBAR_OPT_RLV2, 0.4f}};
+    for (size_t k = 0; k < sizeof runs / sizeof *runs; k++) {
+        const char *name = xbar_opt_kind_name(runs[k].kind);
+        /* ttv2 as before; the others on 1000 weights, rlv2's in two columns transferred in turn */
+        const size_t rows = k == 0 ? ROWS : k == 3 ? ROWS / 8 : ROWS / 4, cols = k == 3 ? 2 : 1;
+        const double plain = bias_run(runs[k].kind, 0, c, runs[k].gamma, rows, cols),
+                     zs = bias_run(runs[k].kind, 50000, c, runs[k].gamma, rows, cols);
+        CHECK(fabs(plain - b) <= 0.15 * fabs(b), "bias: %s without calibration: W - w* = %.5f, T6 bias %.5f", name, plain,
+              b);
+        CHECK(fabs(zs) <= 0.15 * fabs(b), "bias: %s after zero-shifting: W - w* = %.5f, should be below 0.15 |%.5f|",
+              name, zs, b);
+        printf("bias (c = %.1f): W - w*: %s (gamma %.1f) %+.5f (T6 bias %+.5f), zero-shifting then %s %+.5f\n", c, name,
+               (double)runs[k].gamma, plain, b, name, zs);
+    }
+}
+
+/* rl after calibration: the reads go through W = C + gamma*(A - Z), as get_weights says (exact IO):
+ * the forward read of e_j is W's column j, the backward read of e_i its row i. */
+static void reads(void)
+{
+    enum { M = 3, N = 4 };
+    xbar_opt_params o = tf(XBAR_OPT_RL, 500);
+    o.gamma = 0.4f;
+    xbar_tile_config tc = column(M, 0.2f);
+    tc.cols = N, tc.forward = xbar_io_plain(), tc.backward = xbar_io_plain();
+    tc.forward.perfect = tc.backward.perfect = 1;
+    xbar_aw *a = xbar_aw_new(&o, &tc);
+    CHECK(a != NULL, "reads: %s", xbar_last_error());
+    if (!a) return;
+    float G[M * N], W[M * N], I[N * N], Y[N * M], Ib[M * M], Yb[M * N];
+    for (int k = 0; k < M * N; k++) G[k] = 0.1f * (float)(k % 5) - 0.2f;
+    for (int k = 0; k < N * N; k++) I[k] = k / N == k % N;
+    for (int k = 0; k < M * M; k++) Ib[k] = k / M == k % M;
+    CHECK(xbar_aw_step_dense(a, G, 0.1f) == XBAR_OK, "reads: step: %s", xbar_last_error());
+    const float *Z = array_named(a, "zero-shifting reference Z"), *A = array_named(a, "fast tile A");
+    CHECK(xbar_aw_get_weights(a, W) == XBAR_OK && xbar_aw_forward(a, Y, I, N) == XBAR_OK &&
+              xbar_aw_backward(a, Yb, Ib, M) == XBAR_OK,
+          "reads: %s", xbar_last_error());
+    double worst = 0, zmax = 0;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            worst = fmax(worst, fabs(Y[j * M + i] - W[i * N + j]));
+            worst = fmax(worst, fabs(Yb[i * N + j] - W[i * N + j]));
+            if (Z && A) zmax = fmax(zmax, fabs(Z[i * N + j]));
+        }
+    CHECK(Z && A && zmax > 0.005, "reads: Z listed %d, max |Z| %.3f: the calibration did not move A", Z != NULL, zmax);
+    CHECK(worst <= 1e-5, "reads: forward / backward read departs from get_weights by %.2e", worst);
+    xbar_aw_free(a);
 }
 
 static void refusal(void)
@@ -176,7 +228,11 @@ int main(void)
     estimate(XBAR_OPT_TTV2, ROWS);
     estimate(XBAR_OPT_C_TTV2, ROWS / 10);
     estimate(XBAR_OPT_AGAD, ROWS / 10);
+    estimate(XBAR_OPT_TIKI_TAKA, ROWS / 10);
+    estimate(XBAR_OPT_RL, ROWS / 10);
+    estimate(XBAR_OPT_RLV2, ROWS / 10);
     bias();
+    reads();
     refusal();
     resume();
     return xt_done("test_tf_zs");

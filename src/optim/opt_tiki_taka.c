@@ -4,7 +4,14 @@
  * (paper §3.3–3.4, aihwkit TransferCompound). In the paper's symbols
  * β = fast_lr, α = transfer_lr·lr. RL (residual learning v1, F25) is the same
  * compound under its own name (below). Checkpoint: header counters n_updates and
- * next_col (the transfer position); payload: the "XBTL" records of A, then C. */
+ * next_col (the transfer position); payload: the "XBTL" records of A, then C (rlv2:
+ * then its buffer H; with zs_pulses > 0: then the "XBZS" record of zs_ref.h).
+ *
+ * Zero-shifting calibration (optimizer.zs_pulses > 0, zs_ref.h): before the first update
+ * after set_weights, A gets zs_pulses pulses per device and its weights become the
+ * reference Z; A is then read as A - Z everywhere: in transfers (y - Z[:,j], before rlv2's
+ * buffer) and in the visible weight W = C + γ(A - Z) (reads: C x + γ(A x - Z x), the
+ * last a digital product). */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -12,6 +19,7 @@
 #include "ckpt.h"
 #include "optim_ops.h"
 #include "transfer_family.h"
+#include "zs_ref.h"
 
 typedef struct {
     xbar_tile *A, *C;
@@ -22,6 +30,7 @@ typedef struct {
     float *mix;         /* gamma != 0: second read of A, grown on demand */
     size_t mix_cap;
     float *H;           /* rlv2: rows*cols, the EMA of A's reads (weight units); NULL otherwise */
+    xbar_zs_ref zs;     /* A's zero-shifting reference (zs_pulses > 0) */
 } tiki_taka;
 
 #define ST(a) ((tiki_taka *)(a)->st)
@@ -34,6 +43,8 @@ static const xbar_key keys[] = {
     XBAR_TF_KEY_TRANSFER_COLUMNS,
     XBAR_TF_KEY_TRANSFER_READ_NOISE,
     XBAR_TF_KEY_GAMMA,
+    XBAR_TF_KEY_ZS_PULSES,
+    XBAR_TF_KEY_ZS_CYCLIC,
     {"optimizer", "slow_device_own", XBAR_KEY_BOOL, OFF(slow_device_own),
      .doc = "two-tile optimizers: 1 = the slow tile C has its own device ([slow_device], optimizer.slow_device "
             "in the library), 0 = A's device"},
@@ -50,6 +61,8 @@ static void defaults(xbar_opt_params *o)
     o->transfer_io.perfect = 1;
     o->gamma = 0.0f;
     o->transfer_update = xbar_update_defaults();
+    o->zs_pulses = 0;
+    o->zs_cyclic = 1;
 }
 
 static const char *check(const xbar_opt_params *o)
@@ -67,6 +80,8 @@ static const char *check(const xbar_opt_params *o)
         return xbar_msg("optimizer.transfer_read_noise = %g: only with a perfect transfer_io (use its out_noise)",
                         (double)o->transfer_read_noise);
     if (!isfinite(o->gamma)) return xbar_msg("optimizer.gamma = %g: must be finite", (double)o->gamma);
+    if (o->zs_pulses < 0) return xbar_msg("optimizer.zs_pulses = %d: must be >= 0", o->zs_pulses);
+    if (o->zs_cyclic != 0 && o->zs_cyclic != 1) return xbar_msg("optimizer.zs_cyclic = %d: must be 0 or 1", o->zs_cyclic);
     if (o->transfer_update.desired_bl < 1)
         return xbar_msg("transfer.desired_bl = %d: must be >= 1", o->transfer_update.desired_bl);
     return NULL;
@@ -80,6 +95,7 @@ static xbar_status create(xbar_aw *a, const xbar_tile_config *tc)
     s->col = calloc(a->rows + a->cols, sizeof(float));
     if (a->o.kind == XBAR_OPT_RLV2) s->H = calloc(a->rows * a->cols, sizeof(float));
     if (!s->col || (a->o.kind == XBAR_OPT_RLV2 && !s->H)) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
+    XBAR_CK_TRY(xbar_zs_init(&s->zs, &a->o, a->rows * a->cols));
     if (!(s->A = xbar_tile_new(tc))) return XBAR_EINVAL;
     const xbar_tile_config cc = xbar_opt_slow_config(&a->o, tc);
     return (s->C = xbar_tile_new(&cc)) ? XBAR_OK : XBAR_EINVAL;
@@ -95,6 +111,7 @@ static void destroy(void *st)
     free(s->dense);
     free(s->mix);
     free(s->H);
+    xbar_zs_free(&s->zs);
     free(s);
 }
 
@@ -103,7 +120,8 @@ static size_t memory(const xbar_opt_params *o, const xbar_tile_config *tc)
     /* a whole-matrix transfer writes C by apply_delta: its buffer stands in for C's dense scratch */
     const xbar_tile_config cc = xbar_opt_slow_config(o, tc);
     return sizeof(tiki_taka) + xbar_tile_memory_bytes(tc) + xbar_tile_memory_bytes(&cc) +
-           (tc->rows + tc->cols + (o->kind == XBAR_OPT_RLV2 ? tc->rows * tc->cols : 0)) * sizeof(float);
+           (tc->rows + tc->cols + (o->kind == XBAR_OPT_RLV2 ? tc->rows * tc->cols : 0) +
+            (o->zs_pulses > 0 ? tc->rows * tc->cols : 0)) * sizeof(float);
 }
 
 /* rlv2: column j's read y into the buffer, H = (1 - beta) H + beta y, and y = H where |H| >= the
@@ -138,6 +156,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
         for (size_t j = 0; j < n; j++) {
             xbar_status s = xbar_opt_read_col(&a->o, st->A, col, j);
             if (s) return s;
+            xbar_zs_sub_col(&st->zs, col, m, n, j);
             if (st->H) rlv2_filter(a, col, j, tlr);
             for (size_t i = 0; i < m; i++) buf[i * n + j] = tlr * col[i];
         }
@@ -150,6 +169,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
         st->next_col = (st->next_col + 1) % n;
         xbar_status s = xbar_opt_read_col(&a->o, st->A, y, j);
         if (s) return s;
+        xbar_zs_sub_col(&st->zs, y, m, n, j);
         if (st->H) rlv2_filter(a, y, j, tlr);
         if ((s = xbar_opt_write_col(st->C, y, e, m, n, j, tlr))) return s;
     }
@@ -165,7 +185,8 @@ static xbar_status after_fast_update(xbar_aw *a, float lr)
 
 static xbar_status update(xbar_aw *a, const float *X, const float *D, size_t batch, float lr)
 {
-    xbar_status s = xbar_tile_update_unchecked(ST(a)->A, X, D, batch, a->o.fast_lr);
+    xbar_status s = xbar_zs_ensure(&ST(a)->zs, ST(a)->A, &a->o, a->cols);
+    if (!s) s = xbar_tile_update_unchecked(ST(a)->A, X, D, batch, a->o.fast_lr);
     return s ? s : after_fast_update(a, lr);
 }
 
@@ -176,7 +197,8 @@ static xbar_status step_dense(xbar_aw *a, const float *G, float lr)
     if (!buf) return XBAR_ENOMEM;
     const float step = a->o.fast_lr;
     for (size_t k = 0; k < n; k++) buf[k] = -step * G[k];
-    xbar_status s = xbar_tile_apply_delta_unchecked(ST(a)->A, buf);
+    xbar_status s = xbar_zs_ensure(&ST(a)->zs, ST(a)->A, &a->o, a->cols);
+    if (!s) s = xbar_tile_apply_delta_unchecked(ST(a)->A, buf);
     return s ? s : after_fast_update(a, lr);
 }
 
@@ -184,9 +206,9 @@ static void get_weights(const xbar_aw *a, float *W)
 {
     xbar_tile_get_weights(ST(a)->C, W, a->cols);
     if (a->o.gamma != 0.0f) {
-        const float *wa = xbar_tile_weights(ST(a)->A);
+        const float *wa = xbar_tile_weights(ST(a)->A), *z = ST(a)->zs.Z;
         const size_t n = a->rows * a->cols;
-        for (size_t k = 0; k < n; k++) W[k] += a->o.gamma * wa[k];
+        for (size_t k = 0; k < n; k++) W[k] += a->o.gamma * (z ? wa[k] - z[k] : wa[k]);
     }
 }
 
@@ -201,9 +223,10 @@ static void set_weights(xbar_aw *a, const float *W)
     s->next_col = 0;
     s->n_updates = 0;
     if (s->H) memset(s->H, 0, a->rows * a->cols * sizeof(float));
+    xbar_zs_restart(&s->zs);
 }
 
-/* Forward / backward through W̄ = C + γA: one read of each tile. */
+/* Forward / backward through W̄ = C + γ(A - Z): one read of each tile, Z's product digital. */
 static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, int back)
 {
     tiki_taka *st = ST(a);
@@ -213,6 +236,10 @@ static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, in
     if (!xbar_opt_grow(&st->mix, &st->mix_cap, batch * n_out)) return XBAR_ENOMEM;
     s = back ? xbar_tile_backward(st->A, st->mix, in, batch) : xbar_tile_forward(st->A, st->mix, in, batch);
     for (size_t k = 0; k < batch * n_out; k++) out[k] += a->o.gamma * st->mix[k];
+    if (st->zs.Z) {
+        const size_t n_in = back ? a->rows : a->cols;
+        xbar_sgemm(0, !back, batch, n_out, n_in, -a->o.gamma, in, n_in, st->zs.Z, a->cols, 1.0f, out, n_out);
+    }
     return s;
 }
 
@@ -221,7 +248,7 @@ static xbar_tile *slow_tile(const xbar_aw *a) { return ST(a)->C; }
 
 static uint64_t pulse_count(const xbar_aw *a)
 {
-    return xbar_tile_pulse_count(ST(a)->A) + xbar_tile_pulse_count(ST(a)->C);
+    return xbar_tile_pulse_count(ST(a)->A) + xbar_tile_pulse_count(ST(a)->C) + ST(a)->zs.pulses;
 }
 
 /* Reads and writes follow from the schedule: k columns (whole transfer: all) per transfer. */
@@ -230,12 +257,15 @@ static void pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
     const size_t k = xbar_opt_whole_transfer(&a->o, a->cols) ? a->cols : xbar_opt_transfer_k(&a->o, a->cols);
     pc->grad_pulses = xbar_tile_pulse_count(ST(a)->A);
     pc->transfer_pulses = xbar_tile_pulse_count(ST(a)->C);
+    pc->calib_pulses = ST(a)->zs.pulses;
     pc->reads = pc->writes = ST(a)->n_updates / (uint64_t)a->o.transfer_every * k;
 }
 
 static const float *array(const xbar_aw *a, size_t k, const char **what, size_t *n)
 {
+    const size_t own = ST(a)->H ? 3 : 2; /* weights, A, (H) */
     if (k == 2 && ST(a)->H) return *what = "buffer H", *n = a->rows * a->cols, ST(a)->H;
+    if (k == own && ST(a)->zs.Z) return *what = "zero-shifting reference Z", *n = a->rows * a->cols, ST(a)->zs.Z;
     if (k > 1) return NULL;
     *what = k ? "fast tile A" : "weights", *n = a->rows * a->cols;
     return xbar_tile_weights(k ? ST(a)->A : ST(a)->C);
@@ -251,7 +281,8 @@ static xbar_status save(const xbar_aw *a, FILE *f)
 {
     XBAR_CK_TRY(xbar_tile_save(ST(a)->A, f));
     XBAR_CK_TRY(xbar_tile_save(ST(a)->C, f));
-    return ST(a)->H ? xbar_ck_put_f32s(f, ST(a)->H, a->rows * a->cols) : XBAR_OK; /* rlv2: the buffer */
+    if (ST(a)->H) XBAR_CK_TRY(xbar_ck_put_f32s(f, ST(a)->H, a->rows * a->cols)); /* rlv2: the buffer */
+    return xbar_zs_save(&ST(a)->zs, f);
 }
 
 static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
@@ -264,6 +295,7 @@ static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
         if (xbar_first_nonfinite(ST(a)->H, nh) < nh)
             return xbar_fail(XBAR_EFORMAT, "checkpoint: rlv2 buffer: a value is not finite");
     }
+    XBAR_CK_TRY(xbar_zs_load(&ST(a)->zs, f));
     ST(a)->n_updates = c[0];
     ST(a)->next_col = (size_t)c[1];
     return XBAR_OK;

@@ -84,6 +84,7 @@
 
 #include "ckpt.h"
 #include "transfer_family.h"
+#include "zs_ref.h"
 
 enum { TF_TTV2, TF_CTTV2, TF_AGAD };
 
@@ -107,9 +108,7 @@ typedef struct {
     float *work; /* chopped pieces of X and D, mvm mixes: grown on demand */
     size_t work_cap;
     float *dense; /* rows*cols: a dense step's increment, allocated on first use */
-    float *Z;     /* rows*cols: the zero-shifting reference of A (zs_pulses > 0, else NULL) */
-    int calibrated;
-    uint64_t calib; /* calibration pulses */
+    xbar_zs_ref zs; /* the zero-shifting reference Z of A (zs_ref.h) */
 } tf_state;
 
 #define ST(a) ((tf_state *)(a)->st)
@@ -233,8 +232,8 @@ xbar_status xbar_tf_create(xbar_aw *a, const xbar_tile_config *tc)
     s->id = tc->id;
     s->H = calloc(m * n * n_buffers(s->v), sizeof(float));
     s->cin = calloc(vec_floats(m, n), sizeof(float));
-    if (o->zs_pulses > 0) s->Z = calloc(m * n, sizeof(float));
-    if (!s->H || !s->cin || (o->zs_pulses > 0 && !s->Z)) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
+    if (!s->H || !s->cin) return xbar_fail(XBAR_ENOMEM, "optimizer: out of memory");
+    XBAR_CK_TRY(xbar_zs_init(&s->zs, o, m * n));
     if (s->v == TF_AGAD) s->M = s->H + m * n, s->R = s->M + m * n;
     s->cout = s->cin + n;
     s->sw = s->cout + m;
@@ -263,7 +262,7 @@ void xbar_tf_free(void *st)
     free(s->cin);
     free(s->work);
     free(s->dense);
-    free(s->Z);
+    xbar_zs_free(&s->zs);
     free(s);
 }
 
@@ -273,23 +272,6 @@ size_t xbar_tf_memory(const xbar_opt_params *o, const xbar_tile_config *tc)
     const size_t m = tc->rows, n = tc->cols;
     return sizeof(tf_state) + xbar_tile_memory_bytes(tc) + xbar_tile_memory_bytes(&cc) +
            (m * n * (n_buffers(variant_of(o->kind)) + (o->zs_pulses > 0)) + vec_floats(m, n)) * sizeof(float);
-}
-
-/* ---- zero-shifting calibration --------------------------------------------------------------- */
-
-/* Before the first vector update after set_weights: zs_pulses pulses per device of A, whose
- * weights then are the reference Z. */
-static xbar_status calibrate(xbar_aw *a)
-{
-    tf_state *s = ST(a);
-    s->calibrated = 1;
-    if (a->o.zs_pulses == 0) return XBAR_OK;
-    uint64_t p = 0;
-    const xbar_status st = xbar_tile_zero_shift(s->A, (uint64_t)a->o.zs_pulses, a->o.zs_cyclic, &p);
-    if (st) return st;
-    s->calib += p;
-    xbar_tile_get_weights(s->A, s->Z, a->cols);
-    return XBAR_OK;
 }
 
 /* ---- the fast update ----------------------------------------------------------------------- */
@@ -505,8 +487,7 @@ static xbar_status transfer(xbar_aw *a, float lr)
     if (lr_t == 0.0f) return XBAR_OK;
     xbar_status st = xbar_opt_read_col(&a->o, s->A, s->y, r);
     if (st) return st;
-    if (s->Z)
-        for (size_t i = 0; i < a->rows; i++) s->y[i] -= s->Z[i * n + r];
+    xbar_zs_sub_col(&s->zs, s->y, a->rows, n, r);
     const uint64_t read = s->reads++;
     const size_t nz = s->v == TF_TTV2   ? buffer_ttv2(a, r, lr_t)
                       : s->v == TF_AGAD ? buffer_agad(a, r, lr_t)
@@ -532,7 +513,7 @@ xbar_status xbar_tf_update(xbar_aw *a, const float *X, const float *D, size_t ba
     const size_t m = a->rows, n = a->cols;
     const uint64_t every = (uint64_t)a->o.transfer_every * (s->units_in_mbatch ? (uint64_t)batch : 1u);
     const int auto_scale = s->v != TF_TTV2 && a->o.auto_scale;
-    xbar_status st0 = s->calibrated ? XBAR_OK : calibrate(a);
+    xbar_status st0 = xbar_zs_ensure(&s->zs, s->A, &a->o, n);
     if (st0) return st0;
     size_t s0 = 0;
     while (s0 < batch) {
@@ -557,7 +538,7 @@ xbar_status xbar_tf_step_dense(xbar_aw *a, const float *G, float lr)
 {
     tf_state *s = ST(a);
     const size_t m = a->rows, n = a->cols;
-    xbar_status st = s->calibrated ? XBAR_OK : calibrate(a);
+    xbar_status st = xbar_zs_ensure(&s->zs, s->A, &a->o, n);
     if (st) return st;
     float *buf = xbar_opt_buffer(&s->dense, m * n, "a dense step");
     if (!buf) return XBAR_ENOMEM;
@@ -593,7 +574,7 @@ void xbar_tf_set_weights(xbar_aw *a, const float *W)
     xbar_tile_set_weights_unchecked(s->A, zero, 0); /* leading dimension 0: the zero row for every row */
     s->k = 0;
     s->next_col = 0;
-    s->calibrated = 0;
+    xbar_zs_restart(&s->zs);
 }
 
 /* Reads through W = C + gamma*(sigma o A): one read of each tile; A's with the choppers on its
@@ -624,7 +605,7 @@ xbar_tile *xbar_tf_slow_tile(const xbar_aw *a) { return ST(a)->C; }
 
 uint64_t xbar_tf_pulse_count(const xbar_aw *a)
 {
-    return xbar_tile_pulse_count(ST(a)->A) + xbar_tile_pulse_count(ST(a)->C) + ST(a)->calib;
+    return xbar_tile_pulse_count(ST(a)->A) + xbar_tile_pulse_count(ST(a)->C) + ST(a)->zs.pulses;
 }
 
 void xbar_tf_pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
@@ -633,7 +614,7 @@ void xbar_tf_pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
     pc->transfer_pulses = xbar_tile_pulse_count(ST(a)->C);
     pc->reads = ST(a)->reads;
     pc->writes = ST(a)->writes;
-    pc->calib_pulses = ST(a)->calib;
+    pc->calib_pulses = ST(a)->zs.pulses;
 }
 
 const float *xbar_tf_array(const xbar_aw *a, size_t k, const char **what, size_t *n)
@@ -641,9 +622,9 @@ const float *xbar_tf_array(const xbar_aw *a, size_t k, const char **what, size_t
     const tf_state *s = ST(a);
     static const char *const names[] = {"weights", "fast tile A", "buffer H", "running mean M", "phase reference R"};
     const size_t own = s->v == TF_AGAD ? 5u : 3u;
-    if (k >= own + (s->Z != NULL)) return NULL;
+    if (k >= own + (s->zs.Z != NULL)) return NULL;
     *what = k == own ? "zero-shifting reference Z" : names[k], *n = a->rows * a->cols;
-    return k == own ? s->Z
+    return k == own ? s->zs.Z
            : k == 0 ? xbar_tile_weights(s->C)
            : k == 1 ? xbar_tile_weights(s->A)
            : k == 2 ? s->H
@@ -672,32 +653,9 @@ xbar_status xbar_tf_save(const xbar_aw *a, FILE *f)
     XBAR_CK_TRY(xbar_ck_put_f32s(f, ema3, 3));
     XBAR_CK_TRY(xbar_ck_put_f32s(f, s->cin, n + m + n)); /* c_in, c_out, switched: one block */
     XBAR_CK_TRY(xbar_ck_put_f32s(f, s->H, m * n * n_buffers(s->v)));
-    if (s->Z) {
-        XBAR_CK_TRY(xbar_ck_put_tag(f, "XBZS"));
-        XBAR_CK_TRY(xbar_ck_put_u64(f, (uint64_t)s->calibrated));
-        XBAR_CK_TRY(xbar_ck_put_u64(f, s->calib));
-        XBAR_CK_TRY(xbar_ck_put_f32s(f, s->Z, m * n));
-    }
+    XBAR_CK_TRY(xbar_zs_save(&s->zs, f));
     XBAR_CK_TRY(xbar_tile_save(s->A, f));
     return xbar_tile_save(s->C, f);
-}
-
-/* The "XBZS" record (zs_pulses > 0). */
-static xbar_status load_zs(tf_state *s, FILE *f, size_t mn)
-{
-    uint64_t cal, calib;
-    XBAR_CK_TRY(xbar_ck_get_tag(f, "XBZS", "zero-shifting state"));
-    XBAR_CK_TRY(xbar_ck_get_u64(f, &cal));
-    XBAR_CK_TRY(xbar_ck_get_u64(f, &calib));
-    if (cal > 1)
-        return xbar_fail(XBAR_EFORMAT, "checkpoint: zero-shifting state: calibrated flag %llu, not 0 or 1",
-                         (unsigned long long)cal);
-    XBAR_CK_TRY(xbar_ck_get_f32s(f, s->Z, mn));
-    if (xbar_first_nonfinite(s->Z, mn) < mn)
-        return xbar_fail(XBAR_EFORMAT, "checkpoint: zero-shifting state: a reference value is not finite");
-    s->calibrated = (int)cal;
-    s->calib = calib;
-    return XBAR_OK;
 }
 
 xbar_status xbar_tf_load(xbar_aw *a, FILE *f, const uint64_t c[2])
@@ -737,7 +695,7 @@ xbar_status xbar_tf_load(xbar_aw *a, FILE *f, const uint64_t c[2])
     }
     free(vec);
     if (st) return st;
-    if (s->Z) XBAR_CK_TRY(load_zs(s, f, m * n));
+    XBAR_CK_TRY(xbar_zs_load(&s->zs, f));
     XBAR_CK_TRY(xbar_tile_load(s->A, f));
     return xbar_tile_load(s->C, f);
 }

@@ -110,9 +110,10 @@
             "Default 0"}
 #define XBAR_TF_KEY_ZS_PULSES                                                                                      \
     {"optimizer", "zs_pulses", XBAR_KEY_INT, XBAR_TF_OFF(zs_pulses), .flags = XBAR_KEY_NONNEG,                      \
-     .doc = "rider / e_rider / ttv2 / c_ttv2 / agad: zero-shifting calibration of the fast tile A before the "      \
-            "first update (after each set of the weights): pulses per device; the estimate is A's reference "        \
-            "(rider: Q starts there; the others: subtracted from every transfer read of A). 0 = none. Default 0"}
+     .doc = "two-tile optimizers but mixed_precision / multi_tile_rl: zero-shifting calibration of the fast "    \
+            "tile A before the first update (after each set of the weights): pulses per device; the estimate is "   \
+            "A's reference (rider: Q starts there; the others: subtracted from every transfer read of A, and "     \
+            "tiki_taka / rl / rlv2 read W = C + gamma*(A - Z)). 0 = none. Default 0"}
 #define XBAR_TF_KEY_ZS_CYCLIC                                                                                      \
     {"optimizer", "zs_cyclic", XBAR_KEY_BOOL, XBAR_TF_OFF(zs_cyclic),                                               \
      .doc = "with zs_pulses: 1 = alternating up/down zero-shifting pulses (Kim et al.), 0 = random directions. "    \
