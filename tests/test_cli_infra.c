@@ -442,7 +442,8 @@ static void test_plot(void)
     }
     double x[50], y1[50], y2[50];
     for (int i = 0; i < 50; i++) x[i] = i, y1[i] = exp(-0.2 * i), y2[i] = i % 7 ? 1.0 / (i + 1) : 0.0;
-    plot_series s[] = { { "decay_1 'q'", x, y1, 50 }, { "with gaps", NULL, y2, 50 }, { "empty", x, y1, 0 } };
+    plot_series s[] = { { .name = "decay_1 'q'", .x = x, .y = y1, .n = 50 }, { .name = "with gaps", .y = y2, .n = 50 },
+                       { .name = "empty", .x = x, .y = y1, .n = 0 } };
     plot_spec p = { .title = "test: f(W)-f*", .xlabel = "step", .ylabel = "loss", .logy = 1, .series = s,
                     .nseries = 3 };
     CHECK(plot_lines(tpath("p.png"), &p, err, sizeof err) == 0, "plot: %s", err);

@@ -89,7 +89,8 @@ static int write_plot(const calibrate_cfg *c, const calibrate_result *r, const c
         rms[i] = r->row[i].rms_err;
         mean[i] = fabs(r->row[i].mean_err);
     }
-    const plot_series ser[] = {{"rms error", x, rms, (size_t)r->n}, {"|mean error|", x, mean, (size_t)r->n}};
+    const plot_series ser[] = {{.name = "rms error", .x = x, .y = rms, .n = (size_t)r->n},
+                               {.name = "|mean error|", .x = x, .y = mean, .n = (size_t)r->n}};
     char title[256];
     snprintf(title, sizeof title, "ZS estimate of the symmetric points vs N (%s, %s, dw_min %g, %dx%d)",
              xbar_device_model_name(c->device.model), c->cyclic ? "alternating" : "random", (double)c->device.dw_min,

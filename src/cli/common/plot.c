@@ -27,6 +27,34 @@
 static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                                        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" };
 
+/* Dash patterns (gnuplot dt), then repeating; point types (filled circle, square, triangle, inverted
+ * triangle, diamond) by the same index. */
+static const char *const dashes[] = { "solid", "(12,6)", "(3,4)", "(14,5,3,5)", "(6,3)", "(14,4,3,4,3,4)" };
+static const int ptypes[] = { 7, 5, 9, 11, 13, 15 };
+#define NPAT 6
+
+char *plot_setting_label(const char *key, const char *value, char *buf, size_t cap)
+{
+    const char *dot = key ? strrchr(key, '.') : NULL, *k = dot ? dot + 1 : (key ? key : "");
+    if (!value) value = "";
+    if (!cap) return buf;
+    if (!strcmp(k, "noise") && (!key || !dot || !strcmp(key, "lsq.noise"))) {
+        char *end;
+        double v = strtod(value, &end);
+        if (end != value && !*end && isfinite(v)) snprintf(buf, cap, "σ² = %.2g", v * v);
+        else snprintf(buf, cap, "σ = %s", value);
+    } else if (!strcmp(k, "lr")) {
+        snprintf(buf, cap, "α = %s", value);
+    } else if (!strcmp(k, "tau")) {
+        snprintf(buf, cap, "τ = %s", value);
+    } else if (!strcmp(k, "kind")) {
+        snprintf(buf, cap, "%s", value);
+    } else {
+        snprintf(buf, cap, "%s = %s", k, value);
+    }
+    return buf;
+}
+
 int plot_available(void)
 {
     const char *path = getenv("PATH");
@@ -72,22 +100,61 @@ static int write_data(const char *path, const plot_spec *sp)
     return fclose(f) || rc ? -1 : 0;
 }
 
+/* The x tics of a linear axis: a step of 1, 2 or 5 times a power of ten that cuts the range of the
+ * plotted x into at most 6 intervals, so that long tic labels (20000) do not run into each other (at
+ * least 1 where every x is an integer); a single x value v (a run of one epoch) is shown on
+ * [v - 1, v + 1] instead of gnuplot's [0.99 v, 1.01 v]. */
+static void x_tics(FILE *f, const plot_spec *sp)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    int whole = 1; /* every x an integer (epochs): no tics between them */
+    for (int s = 0; s < sp->nseries; s++)
+        for (size_t i = 0; i < sp->series[s].n; i++) {
+            double x = sp->series[s].x ? sp->series[s].x[i] : (double)i, y = sp->series[s].y[i];
+            if (isfinite(x) && isfinite(y) && !(sp->logy && y <= 0))
+                lo = fmin(lo, x), hi = fmax(hi, x), whole &= x == floor(x);
+        }
+    if (lo == hi) {
+        fprintf(f, "set xrange [%.9g:%.9g]\n%s", lo - 1, hi + 1, lo == floor(lo) ? "set xtics 1\n" : "");
+    } else if (hi > lo) {
+        double raw = (hi - lo) / 6, p = pow(10, floor(log10(raw))), step = 10 * p;
+        if (raw <= p) step = p;
+        else if (raw <= 2 * p) step = 2 * p;
+        else if (raw <= 5 * p) step = 5 * p;
+        fprintf(f, "set xtics %.9g\n", whole && step < 1 ? 1 : step);
+    }
+}
+
 static int write_script(const char *path, const char *png, const char *dat, const plot_spec *sp)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
-    fputs("if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
-          "  set terminal pngcairo size 800,600 enhanced font ',12'\n"
-          "} else {\n"
-          "  set terminal png size 800,600 enhanced\n"
-          "}\n", f);
-    fputs("set output ", f), put_quoted(f, png), fputc('\n', f);
+    int named = 0;
+    size_t longest = 0;
+    for (int s = 0; s < sp->nseries; s++) {
+        const char *name = sp->series[s].name;
+        named += name && name[0];
+        if (name && strlen(name) > longest) longest = strlen(name);
+    }
+    const int outside = sp->key_outside || named > PLOT_KEY_INSIDE_MAX;
+    const int below = outside && longest > PLOT_KEY_LONG && named <= 2 * PLOT_KEY_INSIDE_MAX;
+    const int width = outside && !below ? 1000 : 800;
+    fprintf(f, "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+               "  set terminal pngcairo size %d,600 enhanced font ',12'\n"
+               "} else {\n"
+               "  set terminal png size %d,600 enhanced\n"
+               "}\n", width, width);
+    fputs("set encoding utf8\nset output ", f), put_quoted(f, png), fputc('\n', f);
     if (sp->title) fputs("set title ", f), put_quoted(f, sp->title), fputs(" noenhanced\n", f);
     if (sp->xlabel) fputs("set xlabel ", f), put_quoted(f, sp->xlabel), fputs(" noenhanced\n", f);
     if (sp->ylabel) fputs("set ylabel ", f), put_quoted(f, sp->ylabel), fputs(" noenhanced\n", f);
     fputs("set grid xtics ytics lt 1 lc rgb '#e3e3e3' lw 1\nset border lw 1.2\nset tics nomirror out\n", f);
-    fputs(sp->key_outside ? "set key outside right top\n" : "set key inside right top opaque box lc rgb '#bbbbbb'\n", f);
+    fputs(below     ? "set key below center maxrows 4 samplen 5\n"
+          : outside ? "set key outside right top samplen 5\n"
+                    : "set key inside right top samplen 5 opaque box lc rgb '#bbbbbb'\n",
+          f);
     if (sp->logx) fputs("set logscale x 10\nset format x '10^{%L}'\n", f);
+    else x_tics(f, sp);
     if (sp->logy) fputs("set logscale y 10\nset format y '10^{%L}'\n", f);
     if (sp->ymin < sp->ymax) fprintf(f, "set yrange [%.9g:%.9g]\n", sp->ymin, sp->ymax);
     int nc = (int)(sizeof colours / sizeof *colours);
@@ -98,7 +165,13 @@ static int write_script(const char *path, const char *png, const char *dat, cons
         const char *name = sp->series[s].name;
         fputs(s ? ", \\\n     " : " ", f);
         put_quoted(f, s ? "" : dat);
-        fprintf(f, " index %d using 1:2 with lines lt %d ", s, s + 1);
+        const plot_series *ser = &sp->series[s];
+        int c = (ser->colour > 0 ? ser->colour - 1 : s) % nc, d = ser->dash > 0 ? 1 + (ser->dash - 1) % (NPAT - 1) : 0;
+        int marks = ser->points > 0 || (ser->points == 0 && ser->n <= PLOT_POINTS_MAX);
+        fprintf(f, " index %d using 1:2 with %s lc rgb '%s' lw 2 dt %s", s, marks ? "linespoints" : "lines", colours[c],
+                dashes[d]);
+        if (marks) fprintf(f, " pt %d ps 1.2 pi %d", ptypes[d], ser->n > PLOT_POINTS_MAX ? (int)(ser->n / 20) : 1);
+        fputc(' ', f);
         if (name && name[0]) fputs("title ", f), put_quoted(f, name), fputs(" noenhanced", f);
         else fputs("notitle", f);
     }

@@ -163,7 +163,7 @@ static int plot_response(const device_tool_cfg *c, const traces *t, const char *
             for (int k = 0; k < t->len; k++) y[k] = src[k];
             snprintf(names[ns], sizeof names[ns], "dev %d, w0 %.3g%s", q / c->start.n, (double)src[0],
                      m ? ", c2c" : "");
-            ser[ns] = (plot_series){names[ns], x, y, (size_t)t->len};
+            ser[ns] = (plot_series){.name = names[ns], .x = x, .y = y, .n = (size_t)t->len, .colour = q + 1, .dash = m};
         }
     char title[256];
     snprintf(title, sizeof title, "%s: %d up, then %d down pulses%s", xbar_device_model_name(c->device.model),
@@ -194,11 +194,11 @@ static int plot_qf(const device_tool_cfg *c, const traces *t, const device_tool_
     char spname[96];
     double spx[2] = {r->sp[0], r->sp[0]}, spy[2] = {lo - pad, hi + pad};
     snprintf(spname, sizeof spname, "w_sp %.4g", r->sp[0]);
-    plot_series ser[5] = {{"q+", v, v + g, (size_t)g},
-                          {"q-", v, v + 2 * (size_t)g, (size_t)g},
-                          {"F", v, v + 3 * (size_t)g, (size_t)g},
-                          {"G", v, v + 4 * (size_t)g, (size_t)g},
-                          {spname, spx, spy, 2}};
+    plot_series ser[5] = {{.name = "q+", .x = v, .y = v + g, .n = (size_t)g},
+                          {.name = "q-", .x = v, .y = v + 2 * (size_t)g, .n = (size_t)g},
+                          {.name = "F", .x = v, .y = v + 3 * (size_t)g, .n = (size_t)g},
+                          {.name = "G", .x = v, .y = v + 4 * (size_t)g, .n = (size_t)g},
+                          {.name = spname, .x = spx, .y = spy, .n = 2, .dash = 1, .points = -1}};
     char title[256];
     snprintf(title, sizeof title, "%s, device 0 of %d: q+-, F, G and %s", xbar_device_model_name(c->device.model),
              c->devices, isfinite(r->sp[0]) ? "the symmetric point w_sp" : "no symmetric point (G keeps its sign)");

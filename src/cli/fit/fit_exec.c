@@ -202,15 +202,15 @@ static int plot_steps(const fit_cfg *c, const fit_outcome *o, const fit_data *d,
     for (int g = 0; g < PLOT_GRID; g++) xg[g] = d->wlo + R * g / (PLOT_GRID - 1);
     plot_series ser[2 + 2 * PLOT_FITS];
     char names[2 * PLOT_FITS][64];
-    ser[0] = (plot_series){"data, up (bin mean)", xb, yb[1], PLOT_BINS};
-    ser[1] = (plot_series){"data, down (bin mean)", xb, yb[0], PLOT_BINS};
+    ser[0] = (plot_series){.name = "data, up (bin mean)", .x = xb, .y = yb[1], .n = PLOT_BINS};
+    ser[1] = (plot_series){.name = "data, down (bin mean)", .x = xb, .y = yb[0], .n = PLOT_BINS};
     int ns = 2;
     for (int j = 0; j < nr; j++)
         for (int u = 1; u >= 0; u--, ns++) {
             const fit_result *r = &o->res[idx[j]];
             for (int g = 0; g < PLOT_GRID; g++) yg[j][u][g] = (u ? 1 : -1) * fit_step(&r->m, r->th, xg[g], u);
             snprintf(names[ns - 2], sizeof names[ns - 2], "%s, %s", fit_model_name(idx[j]), u ? "up" : "down");
-            ser[ns] = (plot_series){names[ns - 2], xg, yg[j][u], PLOT_GRID};
+            ser[ns] = (plot_series){.name = names[ns - 2], .x = xg, .y = yg[j][u], .n = PLOT_GRID};
         }
     char title[200];
     snprintf(title, sizeof title, "Step per pulse vs weight: data and the %d best fits by %s", nr,
@@ -230,7 +230,8 @@ static int plot_curve(const fit_outcome *o, const fit_data *d, const char *path,
     char name[96], title[200];
     snprintf(name, sizeof name, "%s fit, noise-free", fit_model_name(o->best));
     snprintf(title, sizeof title, "Measured weight and the %s fit's prediction of the same pulses", fit_model_name(o->best));
-    const plot_series ser[] = {{"measured", d->idx, d->w, d->n}, {name, d->idx, y, d->n}};
+    const plot_series ser[] = {{.name = "measured", .x = d->idx, .y = d->w, .n = d->n},
+                               {.name = name, .x = d->idx, .y = y, .n = d->n}};
     plot_spec sp = {.title = title, .xlabel = "pulse index (column 1)", .ylabel = "weight w", .key_outside = 1,
                     .series = ser, .nseries = 2};
     int rc = plot_lines(path, &sp, err, n);

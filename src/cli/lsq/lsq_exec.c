@@ -75,43 +75,88 @@ static int write_summary(const lsq_cfg *c, const lsq_outcome *o, const char *pat
     return rc;
 }
 
-/* One PNG: smoothed loss (thm3: ||grad f||^2) against iteration, log-y. */
+static int same_key(const lsq_outcome *o, int i, int j, int by_kind)
+{
+    return by_kind ? o->curve[i].kind == o->curve[j].kind : !strcmp(o->curve[i].value, o->curve[j].value);
+}
+
+/* Curve cv's kind (by_kind) or sweep value as an ordinal from 1, in the order of first appearance; 0 for a
+ * curve without a sweep value. */
+static int ordinal(const lsq_outcome *o, int cv, int by_kind)
+{
+    if (!by_kind && !o->curve[cv].value[0]) return 0;
+    int ord = 0;
+    for (int i = 0; i < o->n; i++) {
+        if (!by_kind && !o->curve[i].value[0]) continue;
+        int first = 1;
+        for (int j = 0; j < i && first; j++) first = !same_key(o, i, j, by_kind);
+        ord += first;
+        if (same_key(o, i, cv, by_kind)) return ord;
+    }
+    return ord;
+}
+
+/* One PNG against iteration, log-y: the smoothed loss per curve, or (thm3) per curve the running mean of
+ * ||grad f(W_k)||^2 over k' <= k with the theorem's level sigma^2 S_K as a dashed line in its colour.
+ * Colour by the sweep's value (curves without one after those), dash by kind; names as a paper writes
+ * the setting ("analog_pulse, τ = 2"). */
 static int write_plot(const lsq_cfg *c, const lsq_outcome *o, const char *path, char *err, size_t n)
 {
     int K = o->res[0].n, stride = K > 2000 ? K / 2000 : 1, np = (K + stride - 1) / stride;
-    int thm3 = c->s.problem == XBAR_LSQ_PROBLEM_THM3;
-    double *buf = malloc(sizeof(double) * (size_t)(np * (o->n + 1)));
-    plot_series *ser = calloc((size_t)o->n, sizeof *ser);
-    if (!buf || !ser) {
+    int thm3 = c->s.problem == XBAR_LSQ_PROBLEM_THM3, nser = o->n * (thm3 ? 2 : 1);
+    double *buf = malloc(sizeof(double) * (size_t)(np * (o->n + 1) + 4 * o->n));
+    plot_series *ser = calloc((size_t)nser, sizeof *ser);
+    char(*names)[200] = calloc((size_t)nser, sizeof *names);
+    if (!buf || !ser || !names) {
         free(buf);
         free(ser);
+        free(names);
         return snprintf(err, n, "out of memory"), -1;
     }
-    double *x = buf;
+    double *x = buf, *ref = buf + (size_t)np * (o->n + 1);
     for (int i = 0; i < np; i++) x[i] = (double)i * stride;
+    int nvals = 0;
+    for (int cv = 0; cv < o->n; cv++) nvals = ordinal(o, cv, 0) > nvals ? ordinal(o, cv, 0) : nvals;
     for (int cv = 0; cv < o->n; cv++) {
-        const float *v = thm3 ? o->res[cv].grad2 : o->res[cv].loss;
+        const xbar_lsq_result *r = &o->res[cv];
+        const float *v = thm3 ? r->grad2 : r->loss;
         double *y = buf + (size_t)np * (cv + 1), s = v[0];
         for (int k = 0, i = 0; k < K; k++) {
-            s = c->ema * s + (1 - c->ema) * v[k];
+            s = thm3 ? s + ((double)v[k] - s) / (k + 1) : c->ema * s + (1 - c->ema) * v[k];
             if (k % stride == 0) y[i++] = s;
         }
-        ser[cv].name = o->curve[cv].name;
-        ser[cv].x = x;
-        ser[cv].y = y;
-        ser[cv].n = (size_t)np;
+        char setting[160] = "";
+        if (o->curve[cv].value[0]) plot_setting_label(c->sweep_key, o->curve[cv].value, setting, sizeof setting);
+        plot_series *e = &ser[thm3 ? 2 * cv : cv];
+        int ov = ordinal(o, cv, 0);
+        e->colour = ov ? ov : nvals + ordinal(o, cv, 1);
+        e->dash = ordinal(o, cv, 1) - 1;
+        snprintf(names[e - ser], sizeof names[0], "%s%s%s",
+                 thm3 ? "running mean" : xbar_lsq_kind_name(o->curve[cv].kind), setting[0] ? ", " : "", setting);
+        e->name = names[e - ser], e->x = x, e->y = y, e->n = (size_t)np;
+        if (thm3) { /* the level sigma^2 S_K, a two-point line over the whole run */
+            double *rx = ref + 4 * cv, *ry = rx + 2;
+            rx[0] = 0, rx[1] = x[np - 1], ry[0] = ry[1] = r->sigma2 * r->S_K;
+            snprintf(names[e - ser + 1], sizeof names[0], "σ² S_K%s%s%s", setting[0] ? " (" : "", setting,
+                     setting[0] ? ")" : "");
+            e[1] = (plot_series){.name = names[e - ser + 1], .x = rx, .y = ry, .n = 2, .colour = e->colour,
+                                 .dash = e->dash + 1, .points = -1};
+        }
     }
-    char title[CFG_STR_MAX + 16];
-    snprintf(title, sizeof title, "xbar lsq %s", c->preset[0] ? c->preset : "");
+    char title[CFG_STR_MAX + 128];
+    snprintf(title, sizeof title, "xbar lsq %s%s", c->preset[0] ? c->preset : "",
+             thm3 ? ": running mean of ‖∇f‖² against Theorem 3's level σ² S_K" : "");
     plot_spec sp = {.title = title,
                     .xlabel = "iteration k",
-                    .ylabel = thm3 ? "||grad f(W_k)||^2" : "f(W_k) - f*",
+                    .ylabel = thm3 ? "‖∇f(W_k)‖², running mean over k' ≤ k" : "f(W_k) - f*",
                     .logy = 1,
+                    .key_outside = 1,
                     .series = ser,
-                    .nseries = o->n};
+                    .nseries = nser};
     int rc = plot_lines(path, &sp, err, n);
     free(buf);
     free(ser);
+    free(names);
     return rc;
 }
 

@@ -174,7 +174,7 @@ int cmd_reproduce(int argc, char **argv)
         {"epochs", ARG_STRING, &epochs, "N", "--full: epochs per run, 1..1000 (default: the configs' own, 80)"},
         {"seeds", ARG_STRING, &seeds, "N", "--full: runs per configuration, 1..10 (default 3)"},
         {"jobs", ARG_STRING, &jobs, "N", "--full: runs at a time, one process each, 1..256 (default 1)"},
-        {"parts", ARG_STRING, &parts, "LIST", "--full: mnist-fcn,mnist-cnn,fashion-fcn (the default: all three), tt-family (the Tiki-Taka successors: the MNIST FCN of configs/tt-family/x10, then the least-squares offset sweep and weight-programming grid of configs/tt-family), frontier (residual learning, RIDER and zero-shifting: the least-squares and calibration runs of configs/frontier)"},
+        {"parts", ARG_STRING, &parts, "LIST", "--full: mnist-fcn,mnist-cnn,fashion-fcn (the default: all three), tt-family (the Tiki-Taka successors: the MNIST FCN of configs/tt-family/x10, then the least-squares offset sweep and weight-programming grid of configs/tt-family), frontier (residual learning, RIDER and zero-shifting: the least-squares and calibration runs of configs/frontier), frontier-mnist (their MNIST experiments: every sweep file of configs/sweeps/frontier, seeds 1..3 each, into DIR/frontier-mnist/FILE/; --epochs applies, --seeds does not; hours)"},
         {"configs", ARG_STRING, &configs, "DIR", "--full: folder of the Figure 5 parts' configs (default configs/paper; tt-family reads configs/tt-family)"},
         {"budget", ARG_STRING, &budget, "B", "--full: epochs (80 passes over each set: the default) or paper (the paper's "
                                              "updates: epochs of 60,000 samples, configs/paper-budget)"},

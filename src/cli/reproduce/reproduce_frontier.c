@@ -97,7 +97,7 @@ static void x1_plot(const char *dir, const double *x, double y[NX1][REPRO_LSQ_MA
 {
     char path[OUT_PATH_MAX + 32], err[512];
     plot_series s[NX1];
-    for (int k = 0; k < NX1; k++) s[k] = (plot_series){x1_titles[k], x, y[k], (size_t)nc};
+    for (int k = 0; k < NX1; k++) s[k] = (plot_series){.name = x1_titles[k], .x = x, .y = y[k], .n = (size_t)nc};
     snprintf(path, sizeof path, "%.3000s/frontier-x1.png", dir);
     plot_spec ps = {.title = "X1, least squares: final error against the asymmetry c",
                     .xlabel = "asymmetry c of q+- = (1 +- c)(1 -+ w/tau)",
@@ -239,7 +239,7 @@ static int x6(const char *dir, int seeds, FILE *md, char *err, size_t n)
         repro_mean_sd(f, seeds, &m, &sd);
         fprintf(md, "\n| %d%s | %.3e ± %.1e |", x6_tiles[c], x6_tiles[c] == 1 ? " (Analog SGD)" : "", m, sd);
         snprintf(names[c], sizeof names[c], x6_tiles[c] == 1 ? "1 tile (Analog SGD)" : "%d tiles", x6_tiles[c]);
-        ps[c] = (plot_series){names[c], x, mean[c], NP};
+        ps[c] = (plot_series){.name = names[c], .x = x, .y = mean[c], .n = NP};
     }
     fprintf(md, "\n");
     char path[OUT_PATH_MAX + 32], perr[512];

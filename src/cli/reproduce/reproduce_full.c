@@ -19,6 +19,7 @@
 #include "reproduce_full.h"
 #include "reproduce_frontier.h"
 #include "reproduce_lsq.h"
+#include "reproduce_sweeps.h"
 #include "train_ckpt.h"
 #include "train_data.h"
 #include "train_mem.h"
@@ -258,7 +259,8 @@ static int write_part(FILE *f, const part_def *p, const result *r, int nr, int e
     return tt_ok && sgd_below && gap_ok && (strcmp(p->part, "mnist-fcn") || dig->score >= 93);
 }
 
-/* DIR/PART.png: mean test accuracy over seeds per epoch, one curve per configuration (Fig. 5 style). */
+/* DIR/PART.png: mean test accuracy over seeds per epoch, one curve per configuration (Fig. 5 style): colour
+ * by tau (digital its own), dash by algorithm; y from 0 to 100 %. */
 static void plot_part(const char *dir, const part_def *p, const result *r, int nr, FILE *md)
 {
     char names[MAX_CONFIGS][64], path[OUT_PATH_MAX + 64], title[128], err[512];
@@ -268,13 +270,14 @@ static void plot_part(const char *dir, const part_def *p, const result *r, int n
     for (int i = 0; i < nr && i < MAX_CONFIGS; i++) {
         if (r[i].title) snprintf(names[i], sizeof names[i], "%s", r[i].title);
         else if (r[i].tau < 0) snprintf(names[i], sizeof names[i], "%s", algo_titles[r[i].algo]);
-        else snprintf(names[i], sizeof names[i], "%s, tau %s", algo_titles[r[i].algo], p->taus[r[i].tau]);
-        s[i] = (plot_series){names[i], epoch, r[i].acc, (size_t)r[i].epochs};
+        else snprintf(names[i], sizeof names[i], "%s, τ = %s", algo_titles[r[i].algo], p->taus[r[i].tau]);
+        s[i] = (plot_series){.name = names[i], .x = epoch, .y = r[i].acc, .n = (size_t)r[i].epochs};
+        if (r[i].algo >= 0) s[i].colour = r[i].tau < 0 ? 4 : 1 + r[i].tau, s[i].dash = r[i].algo;
     }
     snprintf(path, sizeof path, "%.3000s/%s.png", dir, p->part);
     snprintf(title, sizeof title, "%s: test accuracy, mean over seeds", p->part);
     plot_spec ps = {.title = title, .xlabel = "epoch", .ylabel = "test accuracy (%)", .key_outside = 1,
-                    .series = s, .nseries = nr < MAX_CONFIGS ? nr : MAX_CONFIGS};
+                    .ymin = 0, .ymax = 100, .series = s, .nseries = nr < MAX_CONFIGS ? nr : MAX_CONFIGS};
     if (!plot_available() || plot_lines(path, &ps, err, sizeof err)) return;
     fprintf(md, "\n![%s](%s.png)\n", p->part, p->part);
 }
@@ -285,6 +288,7 @@ static int check_configs(const full_opts *fo, char *err, size_t n)
 {
     if (in_list(fo->parts, "tt-family") && repro_lsq_check(err, n)) return -1;
     if (in_list(fo->parts, "frontier") && repro_frontier_check(err, n)) return -1;
+    if (in_list(fo->parts, "frontier-mnist") && repro_sweeps_check(fo->epochs, err, n)) return -1;
     for (int p = 0; p < NPARTS; p++) {
         if (!in_list(fo->parts, parts[p].part)) continue;
         for (int i = 0; i < n_configs(&parts[p]); i++) {
@@ -362,6 +366,11 @@ static int run_all(const cli_args *a, const full_opts *fo, const char *dir)
     /* the part's least-squares experiments: in this process, each run a second or two */
     if (!rc && in_list(fo->parts, "tt-family")) rc = repro_lsq_run(dir, fo->seeds, a->quiet, f, err, sizeof err);
     if (!rc && in_list(fo->parts, "frontier")) rc = repro_frontier_run(dir, fo->seeds, a->quiet, f, err, sizeof err);
+    if (!rc && in_list(fo->parts, "frontier-mnist")) { /* the MNIST experiments: sweeps (reproduce_sweeps.c) */
+        int failed = 0;
+        rc = repro_sweeps_run(dir, fo->epochs, fo->jobs, a->quiet, f, &failed, err, sizeof err);
+        all_ok &= !failed;
+    }
     fclose(f);
     if (rc) {
         free(text);
@@ -392,8 +401,9 @@ int reproduce_full(const cli_args *a, const full_opts *fo)
         int ok = 0;
         for (int p = 0; p < NPARTS; p++) ok |= strlen(parts[p].part) == len && !strncmp(s, parts[p].part, len);
         ok |= len == 8 && !strncmp(s, "frontier", 8); /* least squares only (reproduce_frontier.c) */
+        ok |= len == 14 && !strncmp(s, "frontier-mnist", 14); /* sweeps (reproduce_sweeps.c) */
         if (!ok)
-            return cli_error("reproduce", "--parts %s: expected a comma list of mnist-fcn, mnist-cnn, fashion-fcn, tt-family, frontier",
+            return cli_error("reproduce", "--parts %s: expected a comma list of mnist-fcn, mnist-cnn, fashion-fcn, tt-family, frontier, frontier-mnist",
                              fo->parts), EXIT_USAGE;
         s += len + (s[len] == ',');
     }

@@ -10,7 +10,9 @@
  * statistic), wall time and samples/s, and checks the paper's claims.
  * With jobs > 1, that many runs go at once, each in a child process (each
  * run is serial unless --threads is given). The part tt-family also runs its
- * least-squares experiments (reproduce_lsq.h) after its network runs.
+ * least-squares experiments (reproduce_lsq.h) after its network runs; frontier
+ * runs reproduce_frontier.h's, frontier-mnist the sweep files of
+ * configs/sweeps/frontier (reproduce_sweeps.h: jobs = each sweep's workers).
  */
 #ifndef XBAR_CLI_REPRODUCE_FULL_H
 #define XBAR_CLI_REPRODUCE_FULL_H
@@ -25,7 +27,7 @@ typedef struct {
     int epochs;          /* epochs per run, 1..REPRO_MAX_EPOCHS (0: the configs' own, 80) */
     int seeds;           /* runs per configuration */
     int jobs;            /* runs at a time, each in its own process (results do not depend on it) */
-    const char *parts;   /* comma list of mnist-fcn, mnist-cnn, fashion-fcn */
+    const char *parts;   /* comma list of mnist-fcn, mnist-cnn, fashion-fcn, tt-family, frontier, frontier-mnist */
     const char *configs; /* folder of the paper's configs */
     const char *out;     /* the output folder without --out */
 } full_opts;

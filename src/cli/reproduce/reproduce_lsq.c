@@ -153,13 +153,13 @@ static void wp_plot(const char *dir, int k, char sig[NSIG][32], int nsig, double
     for (int i = 0; i < NSTATES; i++) x[i] = wp_states[i];
     for (int i = 0; i < nsig; i++) {
         snprintf(names[i], sizeof names[i], sig[i][0] ? "sigma_r = %s" : "no reference%s", sig[i]);
-        s[i] = (plot_series){names[i], x, y[i], NSTATES};
+        s[i] = (plot_series){.name = names[i], .x = x, .y = y[i], .n = NSTATES};
     }
     snprintf(path, sizeof path, "%.3000s/tt-family-wp-%s.png", dir, wp_kinds[k]);
     snprintf(title, sizeof title, "Weight programming, %s: std of W - W* after training, mean over seeds",
              wp_titles[k]);
     plot_spec ps = {.title = title, .xlabel = "device states n_states = 2 / dw_min",
-                    .ylabel = "w_err = std(W - W*)", .logx = 1, .logy = 1, .ymin = 0.005, .ymax = 1,
+                    .ylabel = "w_err = std(W - W*)", .logx = 1, .logy = 1, .key_outside = 1, .ymin = 0.005, .ymax = 1,
                     .series = s, .nseries = nsig};
     if (!plot_available() || plot_lines(path, &ps, err, sizeof err)) return;
     fprintf(md, "\n![%s](tt-family-wp-%s.png)\n", wp_kinds[k], wp_kinds[k]);

@@ -303,12 +303,14 @@ static int write_plot(const run_ctx *r, const train_history *h, const char *path
         snprintf(title, sizeof title, "%s on %s (%s, %s, w_max %g, w_min %g)", r->c->layers, train_data_name(r->c),
                  xbar_opt_kind_name(r->c->opt.kind), xbar_device_model_name(r->c->device.model),
                  (double)r->c->device.w_max, (double)r->c->device.w_min);
-    plot_series s[] = {{"test", NULL, h->test_acc, (size_t)h->epochs}, {"train", NULL, h->train_acc, (size_t)h->epochs}};
+    plot_series s[] = {{.name = "test", .y = h->test_acc, .n = (size_t)h->epochs},
+                       {.name = "train", .y = h->train_acc, .n = (size_t)h->epochs, .dash = 1}};
     double *x = malloc((size_t)h->epochs * sizeof(double));
     if (!x) return snprintf(err, n, "out of memory"), -1;
     for (int e = 0; e < h->epochs; e++) x[e] = e + 1;
     s[0].x = s[1].x = x;
-    plot_spec p = {.title = title, .xlabel = "epoch", .ylabel = "accuracy (%)", .series = s, .nseries = 2};
+    plot_spec p = {.title = title, .xlabel = "epoch", .ylabel = "accuracy (%)", .key_outside = 1, .ymin = 0,
+                   .ymax = 100, .series = s, .nseries = 2};
     int rc = plot_lines(path, &p, err, n);
     free(x);
     return rc;
