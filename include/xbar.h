@@ -811,8 +811,8 @@ typedef struct {
                                   (xbar_devices.granularity: dw_min for most models). Default 0 */
     /* multi_tile_rl ([MT25], spec successors §6): tiles W(0..N), N + 1 = mt_tiles, read as
      * sum_n mt_gamma^n W(n); W(N) learns at fast_lr; W(n+1) is transferred into W(n)
-     * (transfer_columns columns, rate transfer_lr*lr) every transfer_every * mt_growth^(N-1-n)
-     * updates. It reads fast_lr, transfer_lr, transfer_every, transfer_columns, the transfer's
+     * (transfer_columns columns, rate transfer_lr*lr*mt_lr_growth^(N-1-n), mt_lr_growth at the
+     * end of this struct) every transfer_every * mt_growth^(N-1-n) updates. It reads fast_lr, transfer_lr, transfer_every, transfer_columns, the transfer's
      * read and update settings above. */
     int mt_tiles;              /* tiles N + 1 (2 .. XBAR_MT_MAX_TILES). Default 3 */
     float mt_gamma;            /* scale ratio gamma of consecutive tiles, in (0, 1). Default 0.1 */
@@ -823,12 +823,16 @@ typedef struct {
      * settings, gamma, and (e_rider) in_chop_prob / in_chop_random for its one chopper c. */
     float rider_eta;           /* EMA rate eta of Q at each column read, in [0, 1] (0: Q stays at its
                                   start, the zero-shifting estimate: [SP26] Alg. 4). Default 0.1 */
-    int zs_pulses;             /* rider / e_rider / ttv2 / c_ttv2 / agad: zero-shifting pulses per
-                                  device of the fast tile (P, A) before the first update after
-                                  set_weights; rider: Q and Q~ then set to P; the transfer family:
-                                  A's weights then are the reference Z subtracted from its reads
-                                  (needs gamma = 0). 0 = none. Default 0 */
+    int zs_pulses;             /* rider / e_rider / ttv2 / c_ttv2 / agad / tiki_taka / rl / rlv2:
+                                  zero-shifting pulses per device of the fast tile (P, A) before the
+                                  first update after set_weights; rider: Q and Q~ then set to P; the
+                                  others: A's weights then are the reference Z subtracted from its
+                                  reads (ttv2 / c_ttv2 / agad: needs gamma = 0; tiki_taka / rl /
+                                  rlv2 read W = C + gamma (A - Z)). 0 = none. Default 0 */
     int zs_cyclic;             /* 1: alternating up / down ZS pulses (Kim et al.), 0: random. Default 1 */
+    float mt_lr_growth;        /* multi_tile_rl: the transfer into tile n is at rate
+                                  transfer_lr*lr*mt_lr_growth^(N-1-n) ([MT25]'s 0.1*1.2^k: 1.2),
+                                  > 0. Default 1 (one rate). (Last, to keep the layout above.) */
 } xbar_opt_params;
 #define XBAR_MT_MAX_TILES 8
 

@@ -207,10 +207,65 @@ static void t13(void)
     printf("T13: loss ratio per added tile %.3g (gamma^2 = %.3g)\n", per, gamma * gamma);
 }
 
+/* multi_tile_rl's per-pair rates ([MT25]'s 0.1*1.2^k): 3 tiles on the ALD (tau 1), expected
+ * updates, every pair transferred at every step (transfer_every 1, mt_growth 1, all columns), so
+ * W(2) += step, W(1) += beta W(2), W(0) += beta g W(1) with the ALD's response (w' = w + d -
+ * |d| w / tau), finest pair first: the tiles follow that recursion to float rounding at g =
+ * mt_lr_growth 1.5; with 2 tiles (one pair) g changes no bit. */
+static void mt_rates(void)
+{
+    enum { N = 12, K = 200 };
+    const float fast = 0.05f, tlr = 0.2f, lr = 0.5f, g = 1.5f;
+    xbar_tile_config tc = tile(N, ald(1.0f, 0.0f));
+    xbar_opt_params o = xbar_opt_defaults(XBAR_OPT_MULTI_TILE_RL);
+    o.mt_tiles = 3, o.mt_gamma = 0.5f, o.mt_growth = 1, o.mt_lr_growth = g;
+    o.fast_lr = fast, o.transfer_lr = tlr, o.transfer_every = 1, o.transfer_columns = 0;
+    o.transfer_update.scheme = XBAR_SCHEME_EXPECTED;
+    xbar_opt_params o2 = o, o2g = o;
+    o2.mt_tiles = o2g.mt_tiles = 2, o2.mt_lr_growth = 1.0f;
+    xbar_aw *a = xbar_aw_new(&o, &tc), *b = xbar_aw_new(&o2, &tc), *c = xbar_aw_new(&o2g, &tc);
+    CHECK(a && b && c, "mt rates: refused: %s", xbar_last_error());
+    if (!a || !b || !c) return;
+    double T[3][N] = {{0}}, worst = 0;
+    float G[N], Wb[N], Wc[N];
+    int same = 1;
+    for (int k = 0; k < K; k++) {
+        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * xt_normal(17, 3, (uint64_t)k * N + j) + 0.2 * (j % 3 - 1));
+        CHECK(xbar_aw_step_dense(a, G, lr) == XBAR_OK && xbar_aw_step_dense(b, G, lr) == XBAR_OK &&
+                  xbar_aw_step_dense(c, G, lr) == XBAR_OK,
+              "mt rates: step %d: %s", k, xbar_last_error());
+        const double beta[2] = {(double)tlr * lr * g, (double)tlr * lr}; /* into tile 0, into tile 1 */
+        for (int j = 0; j < N; j++) {
+            const double d2 = -(double)fast * G[j];
+            T[2][j] += d2 - fabs(d2) * T[2][j];
+            for (int n = 1; n >= 0; n--) {
+                const double d = beta[n] * T[n + 1][j];
+                T[n][j] += d - fabs(d) * T[n][j];
+            }
+        }
+        for (int n = 0; n < 3; n++) {
+            const char *what;
+            size_t cnt;
+            const float *w = xbar_aw_array(a, (size_t)n, &what, &cnt); /* "weights" (tile 0), "tile 1", "tile 2" */
+            CHECK(w != NULL, "mt rates: no array %d", n);
+            for (int j = 0; w && j < N; j++) worst = fmax(worst, fabs(w[j] - T[n][j]));
+        }
+        xbar_aw_get_weights(b, Wb);
+        xbar_aw_get_weights(c, Wc);
+        same &= !memcmp(Wb, Wc, sizeof Wb);
+    }
+    CHECK(worst <= 2e-6, "mt rates: the tiles depart from the per-pair-rate recursion by %.3g", worst);
+    CHECK(same, "mt rates: with 2 tiles mt_lr_growth changed the weights");
+    printf("mt rates: %d steps, 3 tiles, mt_lr_growth %.1f: largest difference from the recursion %.2g\n", K,
+           (double)g, worst);
+    xbar_aw_free(a), xbar_aw_free(b), xbar_aw_free(c);
+}
+
 int main(void)
 {
     t7();
     t13();
+    mt_rates();
     rlv2();
     t6();
     return xt_done("test_rl");

@@ -4,7 +4,8 @@
  * Per update: W(N), the finest tile, takes the gradient at fast_lr (its own update settings);
  * then for n = N-1 down to 0, every transfer_every * mt_growth^(N-1-n) updates, transfer_columns
  * columns of W(n+1) (cyclic per pair, 0 = all) are read (the transfer's IO) and written into
- * W(n) at rate transfer_lr*lr (the transfer's update settings): W(n)[:,j] += beta W(n+1)[:,j].
+ * W(n) at rate beta_n = transfer_lr*lr*mt_lr_growth^(N-1-n) (the transfer's update settings):
+ * W(n)[:,j] += beta_n W(n+1)[:,j] ([MT25]'s per-tile rates 0.1*1.2^k: mt_lr_growth 1.2).
  * set_weights puts W in W(0) and zeros the others. Checkpoint: header counters (updates, 0);
  * payload: u32 tiles, the N next-column pointers (u64 each), the "XBTL" record of every tile. */
 #include <float.h>
@@ -39,6 +40,9 @@ static const xbar_key keys[] = {
      .doc = "multi_tile_rl: scale ratio gamma of consecutive tiles, read W = sum_n gamma^n W(n) (in (0, 1))"},
     {"optimizer", "mt_growth", XBAR_KEY_INT, OFF(mt_growth), .min = 1, .flags = XBAR_KEY_MIN,
      .doc = "multi_tile_rl: the transfer into tile n comes every transfer_every*mt_growth^(N-1-n) updates"},
+    {"optimizer", "mt_lr_growth", XBAR_KEY_FLOAT, OFF(mt_lr_growth), .flags = XBAR_KEY_POS,
+     .doc = "multi_tile_rl: the transfer into tile n is at rate transfer_lr*lr*mt_lr_growth^(N-1-n) (MT25: 1.2; "
+            "1 = one rate for every pair)"},
     {NULL, NULL, XBAR_KEY_FLOAT, 0, 0, 0, 0, NULL, 0, NULL}};
 
 static void defaults(xbar_opt_params *o)
@@ -46,6 +50,7 @@ static void defaults(xbar_opt_params *o)
     o->mt_tiles = 3;
     o->mt_gamma = 0.1f;
     o->mt_growth = 2;
+    o->mt_lr_growth = 1.0f;
 }
 
 static const char *check(const xbar_opt_params *o)
@@ -55,6 +60,8 @@ static const char *check(const xbar_opt_params *o)
     if (!(o->mt_gamma > 0.0f && o->mt_gamma < 1.0f))
         return xbar_msg("optimizer.mt_gamma = %g: must be in (0, 1)", (double)o->mt_gamma);
     if (o->mt_growth < 1) return xbar_msg("optimizer.mt_growth = %d: must be >= 1", o->mt_growth);
+    if (!(o->mt_lr_growth > 0.0f) || !isfinite(o->mt_lr_growth))
+        return xbar_msg("optimizer.mt_lr_growth = %g: must be > 0 and finite", (double)o->mt_lr_growth);
     return NULL;
 }
 
@@ -121,12 +128,14 @@ static xbar_status transfer(xbar_aw *a, int n, float beta)
 static xbar_status cascade(xbar_aw *a, float lr)
 {
     multi_tile *s = ST(a);
-    const float beta = a->o.transfer_lr * lr;
+    float beta = a->o.transfer_lr * lr; /* the finest pair's; times mt_lr_growth per coarser pair */
     if (!(beta <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)beta);
     s->n_updates++;
     uint64_t period = (uint64_t)a->o.transfer_every;
-    for (int n = s->nt - 2; n >= 0; n--) {
+    for (int n = s->nt - 2; n >= 0; n--, beta *= a->o.mt_lr_growth) {
         if (s->n_updates % period == 0) {
+            if (!(beta <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "multi_tile_rl: transfer rate %g into tile %d",
+                                                     (double)beta, n);
             xbar_status st = transfer(a, n, beta);
             if (st) return st;
         }
