@@ -57,6 +57,9 @@ static void test_labels(void)
     CHECK(!strcmp(plot_setting_label("lsq.noise", "0.031622777", b, sizeof b), "σ² = 0.001"), "noise: %s", b);
     CHECK(!strcmp(plot_setting_label("lsq.noise", "0.31622777", b, sizeof b), "σ² = 0.1"), "noise: %s", b);
     CHECK(!strcmp(plot_setting_label("lsq.noise", "0.028284271", b, sizeof b), "σ² = 0.0008"), "noise: %s", b);
+    CHECK(!strcmp(plot_axis_label("device.tau", b, sizeof b), "τ (device.tau)"), "axis: %s", b);
+    CHECK(!strcmp(plot_axis_label("lsq.noise", b, sizeof b), "σ (lsq.noise)"), "axis: %s", b);
+    CHECK(!strcmp(plot_axis_label("device.dw_min", b, sizeof b), "device.dw_min"), "axis: %s", b);
     CHECK(!strcmp(plot_setting_label("noise", "1", b, sizeof b), "σ² = 1"), "noise: %s", b);
     CHECK(!strcmp(plot_setting_label("lsq.noise", "0.123", b, sizeof b), "σ² = 0.015"), "2 digits: %s", b);
     CHECK(!strcmp(plot_setting_label("lsq.noise", "abc", b, sizeof b), "σ = abc"), "noise: %s", b);

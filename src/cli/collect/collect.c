@@ -41,6 +41,8 @@ typedef struct {
     int nm;
     char mname[MAX_METRICS][128];
     double *v; /* np * MAX_METRICS, NaN when missing */
+    double **acc; /* train: per point its summary.json test_acc (per epoch, %), NULL when missing */
+    int *nacc;    /* its length */
 } csweep;
 
 #define VAL(c, i, m) ((c)->v[(size_t)(i) * MAX_METRICS + (size_t)(m)])
@@ -94,7 +96,9 @@ static int read_sweep(csweep *c, const char *dir, char *err, size_t n)
     c->np = (size_t)cJSON_GetArraySize(pts);
     c->p = calloc(c->np ? c->np : 1, sizeof *c->p);
     c->v = malloc((c->np ? c->np : 1) * MAX_METRICS * sizeof *c->v);
-    if (!c->p || !c->v) return cli_errf(err, n, "out of memory");
+    c->acc = calloc(c->np ? c->np : 1, sizeof *c->acc);
+    c->nacc = calloc(c->np ? c->np : 1, sizeof *c->nacc);
+    if (!c->p || !c->v || !c->acc || !c->nacc) return cli_errf(err, n, "out of memory");
     for (size_t i = 0; i < c->np * MAX_METRICS; i++) c->v[i] = NAN;
     size_t i = 0;
     for (const cJSON *p = pts->child; p; p = p->next, i++) {
@@ -132,6 +136,14 @@ static int read_point(csweep *c, const char *dir, size_t i, char *err, size_t n)
     if (c->train) {
         static const char *const names[] = {"final_test_acc", "last5_test_acc", "final_train_loss", "pulses", "wall_s"};
         for (int m = 0; m < 5 - !c->timings; m++) VAL(c, i, metric_index(c, names[m])) = num(s, names[m]);
+        /* the per-epoch test accuracies, for the paper's statistic (paper_stat); left out unless all numbers */
+        const cJSON *ta = cJSON_GetObjectItemCaseSensitive(s, "test_acc");
+        const int ne = cJSON_IsArray(ta) ? cJSON_GetArraySize(ta) : 0;
+        if (ne > 0 && (c->acc[i] = malloc((size_t)ne * sizeof *c->acc[i]))) {
+            int e = 0;
+            for (const cJSON *x = ta->child; x && cJSON_IsNumber(x); x = x->next) c->acc[i][e++] = x->valuedouble;
+            c->nacc[i] = e == ne ? ne : 0;
+        }
     } else {
         const cJSON *cv = cJSON_GetObjectItemCaseSensitive(s, "curves");
         double pulses = 0, secs = 0;
@@ -253,10 +265,39 @@ static void stats(const csweep *c, const size_t *group, size_t g, int m, double 
     *cnt = k;
 }
 
+/* The paper's statistic of group g (train; reproduce_full.c's): over its done points with test_acc
+ * (cnt of them), per epoch of the epochs all of them have, the mean and the sample std over those
+ * points; then the mean of each over the last 5 of those epochs (all of them if fewer). sd is NaN
+ * for fewer than 2 points, both NaN for none. */
+static void paper_stat(const csweep *c, const size_t *group, size_t g, double *mean, double *sd, int *cnt)
+{
+    int k = 0, ne = 0;
+    for (size_t i = 0; i < c->np; i++)
+        if (group[i] == g && c->p[i].status == ST_DONE && c->nacc[i] > 0)
+            ne = k++ ? (c->nacc[i] < ne ? c->nacc[i] : ne) : c->nacc[i];
+    *cnt = k;
+    *mean = *sd = NAN;
+    if (!k) return;
+    const int e0 = ne > 5 ? ne - 5 : 0;
+    double sm = 0, ss = 0;
+    for (int e = e0; e < ne; e++) {
+        double m = 0, v = 0;
+        for (size_t i = 0; i < c->np; i++)
+            if (group[i] == g && c->p[i].status == ST_DONE && c->nacc[i] > 0) m += c->acc[i][e] / k;
+        for (size_t i = 0; i < c->np; i++)
+            if (group[i] == g && c->p[i].status == ST_DONE && c->nacc[i] > 0)
+                v += (c->acc[i][e] - m) * (c->acc[i][e] - m);
+        sm += m;
+        ss += k > 1 ? sqrt(v / (k - 1)) : 0;
+    }
+    *mean = sm / (ne - e0);
+    if (k > 1) *sd = ss / (ne - e0);
+}
+
 static int write_summary(const csweep *c, const size_t *group, const char *path, char *err, size_t n)
 {
     static char names[3 * MAX_METRICS][160];
-    const char *cols[MAX_KEYS + 1 + 3 * MAX_METRICS + 1];
+    const char *cols[MAX_KEYS + 1 + 3 * MAX_METRICS + 2 + 1];
     int nc = 0;
     for (int k = 0; k < c->nkeys; k++)
         if (k != c->seed_k) cols[nc++] = c->key[k];
@@ -268,6 +309,7 @@ static int write_summary(const csweep *c, const size_t *group, const char *path,
             cols[nc++] = names[3 * m + t];
         }
     }
+    if (c->train) cols[nc++] = "paper_acc_mean", cols[nc++] = "paper_acc_std";
     cols[nc] = NULL;
     char tmp[OUT_PATH_MAX + 400];
     csv_writer *w = csv_begin(path, cols, tmp, sizeof tmp, err, n);
@@ -289,6 +331,15 @@ static int write_summary(const csweep *c, const size_t *group, const char *path,
             else csv_str(w, "");
             csv_i64(w, cnt);
         }
+        if (c->train) {
+            double mean, sd;
+            int cnt;
+            paper_stat(c, group, g, &mean, &sd, &cnt);
+            if (cnt) csv_num(w, mean);
+            else csv_str(w, "");
+            if (cnt > 1) csv_num(w, sd);
+            else csv_str(w, "");
+        }
         csv_end_row(w);
     }
     return csv_done(w, tmp, path, err, n);
@@ -304,21 +355,57 @@ static int numeric(const char *s, double *x)
     return end != s && !*end && isfinite(*x);
 }
 
+/* The swept key that names the algorithm (train: optimizer.kind), or -1. */
+static int algo_key(const csweep *c)
+{
+    for (int k = 0; c->train && k < c->nkeys; k++)
+        if (!strcmp(c->key[k], "optimizer.kind")) return k;
+    return -1;
+}
+
+/* Points i and j: the same value of key `only` (only >= 0), else of every swept key but the seed, a and b. */
+static int same_class(const csweep *c, size_t i, size_t j, int a, int b, int only)
+{
+    if (only >= 0) return !strcmp(c->p[i].par[only], c->p[j].par[only]);
+    for (int k = 0; k < c->nkeys; k++)
+        if (k != c->seed_k && k != a && k != b && strcmp(c->p[i].par[k], c->p[j].par[k])) return 0;
+    return 1;
+}
+
+/* ord[i]: the class of point i (same_class) as an ordinal from 1, in order of first appearance. @return the
+ * count of classes. */
+static int class_ordinals(const csweep *c, int *ord, int a, int b, int only)
+{
+    int n = 0;
+    for (size_t i = 0; i < c->np; i++) {
+        size_t j = 0;
+        while (j < i && !same_class(c, i, j, a, b, only)) j++;
+        ord[i] = j < i ? ord[j] : ++n;
+    }
+    return n;
+}
+
 /* The main metric against swept key kx: one line per setting of the other keys (and per
- * metric of ms[0..nms)), y the mean over the seeds. */
+ * metric of ms[0..nms)), y the mean over the seeds. Dash by algorithm (the lsq curve of the metric, or
+ * optimizer.kind), colour by the setting of the other keys (by algorithm where there is one setting). */
 static int plot_against(const csweep *c, int kx, const int *ms, int nms, const char *mlabel, int logy,
                         const char *path, char *err, size_t n)
 {
     size_t *group = malloc(c->np * sizeof *group);
     double *xs = malloc(c->np * sizeof *xs), *buf = malloc((size_t)MAX_SERIES * c->np * 2 * sizeof *buf);
+    int *col = malloc(c->np * 2 * sizeof *col);
     plot_series ser[MAX_SERIES];
     static char lname[MAX_SERIES][256];
     int ns = 0, rc = 0;
-    if (!group || !xs || !buf) {
-        free(group), free(xs), free(buf);
+    if (!group || !xs || !buf || !col) {
+        free(group), free(xs), free(buf), free(col);
         return cli_errf(err, n, "out of memory");
     }
     make_groups(c, group, kx); /* lines: the settings of the keys other than kx and the seed */
+    int *alg = col + c->np;
+    const int ak = algo_key(c) == kx ? -1 : algo_key(c);
+    const int ncol = class_ordinals(c, col, kx, ak, -1); /* colours: the settings but the algorithm's */
+    const int nalg = ak >= 0 ? class_ordinals(c, alg, -1, -1, ak) : nms;
     for (size_t i = 0; i < c->np; i++) numeric(c->p[i].par[kx], &xs[i]);
     for (int mi = 0; mi < nms; mi++)
         for (size_t g = 0; g < c->np && ns < MAX_SERIES; g++) {
@@ -345,20 +432,25 @@ static int plot_against(const csweep *c, int kx, const int *ms, int nms, const c
             size_t len = 0;
             lname[ns][0] = 0;
             if (nms > 1) len += (size_t)snprintf(lname[ns], sizeof lname[0], "%s", c->mname[ms[mi]] + 12);
+            if (ak >= 0) len += (size_t)snprintf(lname[ns] + len, sizeof lname[0] - len, "%s", c->p[g].par[ak]);
             for (int k = 0; k < c->nkeys && len < sizeof lname[0]; k++)
-                if (k != kx && k != c->seed_k)
-                    len += (size_t)snprintf(lname[ns] + len, sizeof lname[0] - len, "%s%s=%s", len ? " " : "",
-                                            strchr(c->key[k], '.') ? strchr(c->key[k], '.') + 1 : c->key[k],
-                                            c->p[g].par[k]);
-            ser[ns] = (plot_series){lname[ns], x, y, np};
+                if (k != kx && k != c->seed_k && k != ak) {
+                    char lab[200];
+                    plot_setting_label(c->key[k], c->p[g].par[k], lab, sizeof lab);
+                    len += (size_t)snprintf(lname[ns] + len, sizeof lname[0] - len, "%s%s", len ? ", " : "", lab);
+                }
+            const int a = ak >= 0 ? alg[g] - 1 : mi;
+            ser[ns] = (plot_series){.name = lname[ns], .x = x, .y = y, .n = np,
+                                    .colour = ncol > 1 || nalg < 2 ? col[g] : a + 1, .dash = a};
             ns++;
         }
-    char title[256];
-    snprintf(title, sizeof title, "xbar sweep: %s against %s (mean over seeds)", mlabel, c->key[kx]);
-    plot_spec sp = {.title = title, .xlabel = c->key[kx], .ylabel = mlabel, .logy = logy, .key_outside = 1,
-                    .series = ser, .nseries = ns};
+    char title[512], xlab[200];
+    plot_axis_label(c->key[kx], xlab, sizeof xlab);
+    snprintf(title, sizeof title, "xbar sweep: %s against %s (mean over seeds)", mlabel, xlab);
+    plot_spec sp = {.title = title, .xlabel = xlab, .ylabel = mlabel, .logy = logy, .key_outside = 1,
+                    .ymax = c->train ? 100 : 0, .series = ser, .nseries = ns};
     if (ns) rc = plot_lines(path, &sp, err, n);
-    free(group), free(xs), free(buf);
+    free(group), free(xs), free(buf), free(col);
     return rc;
 }
 
@@ -384,17 +476,42 @@ static void csv_field(const char **p, char *buf, size_t cap)
     *p = s;
 }
 
-/* The learning curves of the chosen points into path. */
+/* Point i's swept settings as a paper writes them ("3: τ = 5, seed = 1") into buf. */
+static void point_label(const csweep *c, size_t i, char *buf, size_t cap)
+{
+    size_t len = (size_t)snprintf(buf, cap, "%zu:", i);
+    for (int k = 0; k < c->nkeys && len < cap; k++) {
+        char lab[200];
+        plot_setting_label(c->key[k], c->p[i].par[k], lab, sizeof lab);
+        len += (size_t)snprintf(buf + len, cap - len, "%s %s", k ? "," : "", lab);
+    }
+}
+
+/* The ordinal from 1 of name among names[0..*n) (appended if new, up to MAX_SERIES). */
+static int name_ordinal(char names[][64], int *n, const char *name)
+{
+    for (int k = 0; k < *n; k++)
+        if (!strcmp(names[k], name)) return k + 1;
+    if (*n == MAX_SERIES) return 1;
+    snprintf(names[*n], sizeof names[0], "%s", name);
+    return ++*n;
+}
+
+/* The learning curves of the chosen points into path: colour by point, dash by algorithm (the lsq curve's
+ * kind, or optimizer.kind); one point's curves are told apart by colour too. */
 static int plot_curves(const csweep *c, const collect_opts *o, const char *path, char *err, size_t n)
 {
     plot_series ser[MAX_SERIES];
-    static char lname[MAX_SERIES][300];
+    static char lname[MAX_SERIES][512];
+    static char algos[MAX_SERIES][64];
     double *arrays[MAX_SERIES * 2] = {0};
-    int ns = 0, rc = 0;
+    int ns = 0, rc = 0, nalgo = 0;
+    const int ak = algo_key(c);
     for (int q = 0; q < o->ncurves && ns < MAX_SERIES && !rc; q++) {
         const size_t i = (size_t)o->curves[q];
-        char pd[OUT_PATH_MAX + 400], why[1024];
+        char pd[OUT_PATH_MAX + 400], why[1024], plab[240];
         snprintf(pd, sizeof pd, "%s/%s", o->dir, c->p[i].folder);
+        point_label(c, i, plab, sizeof plab);
         if (c->train) {
             cJSON *s = json_read_summary(pd, why, sizeof why);
             const cJSON *acc = cJSON_GetObjectItemCaseSensitive(s, "test_acc");
@@ -405,8 +522,10 @@ static int plot_curves(const csweep *c, const collect_opts *o, const char *path,
                 x[e] = e + 1, y[e] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
             cJSON_Delete(s);
             arrays[2 * ns] = x, arrays[2 * ns + 1] = y;
-            snprintf(lname[ns], sizeof lname[0], "%zu %s", i, c->p[i].folder + 7);
-            ser[ns] = (plot_series){lname[ns], x, y, x && y ? (size_t)e : 0};
+            snprintf(lname[ns], sizeof lname[0], "%s", plab);
+            const int a = ak >= 0 ? name_ordinal(algos, &nalgo, c->p[i].par[ak]) : 1;
+            ser[ns] = (plot_series){.name = lname[ns], .x = x, .y = y, .n = x && y ? (size_t)e : 0,
+                                    .colour = q + 1, .dash = a - 1};
             ns++;
             continue;
         }
@@ -423,9 +542,10 @@ static int plot_curves(const csweep *c, const collect_opts *o, const char *path,
         double *x = NULL, *y = NULL;
         size_t cnt = 0, cap = 0;
         while (p && *++p) {
-            char curve[256];
+            char curve[256], kind[64];
             csv_field(&p, curve, sizeof curve);
-            for (int k = 0; k < 3; k++) csv_field(&p, f, sizeof f);
+            csv_field(&p, kind, sizeof kind);
+            for (int k = 0; k < 2; k++) csv_field(&p, f, sizeof f);
             const double it = atof(f);
             csv_field(&p, f, sizeof f);
             const double loss = atof(f);
@@ -436,8 +556,10 @@ static int plot_curves(const csweep *c, const collect_opts *o, const char *path,
                 cnt = 0, cap = 1024;
                 x = malloc(cap * sizeof *x), y = malloc(cap * sizeof *y);
                 arrays[2 * ns] = x, arrays[2 * ns + 1] = y;
-                snprintf(lname[ns], sizeof lname[0], "%zu %s: %s", i, c->p[i].folder + 7, curve);
-                ser[ns++] = (plot_series){lname[ns - 1], x, y, 0};
+                snprintf(lname[ns], sizeof lname[0], "%s: %s", plab, curve);
+                const int a = name_ordinal(algos, &nalgo, kind);
+                ser[ns++] = (plot_series){.name = lname[ns - 1], .x = x, .y = y, .n = 0,
+                                          .colour = o->ncurves > 1 ? q + 1 : a, .dash = a - 1};
             }
             if (!x || !y) break;
             if (cnt == cap) {
@@ -455,7 +577,7 @@ static int plot_curves(const csweep *c, const collect_opts *o, const char *path,
     if (!rc && ns) {
         plot_spec sp = {.title = "xbar sweep: learning curves", .xlabel = c->train ? "epoch" : "iteration",
                         .ylabel = c->train ? "test accuracy (%)" : "loss", .logy = !c->train, .key_outside = 1,
-                        .series = ser, .nseries = ns};
+                        .ymax = c->train ? 100 : 0, .series = ser, .nseries = ns};
         rc = plot_lines(path, &sp, err, n);
     }
     for (int k = 0; k < 2 * MAX_SERIES; k++) free(arrays[k]);
@@ -532,6 +654,9 @@ int collect_run(const collect_opts *o, char *err, size_t n)
     cJSON_Delete(c->doc);
     free(c->p);
     free(c->v);
+    for (size_t i = 0; c->acc && i < c->np; i++) free(c->acc[i]);
+    free(c->acc);
+    free(c->nacc);
     free(c);
     return rc;
 }

@@ -9,7 +9,15 @@
  *                (wall_s / seconds only when sweep.timings is true: then reruns give the same bytes)
  *   summary.csv  one row per setting of the swept keys other than the seed, in order of first
  *                appearance: those keys, n (points done), then per metric MEAN, STD (sample
- *                standard deviation, n - 1; empty for n < 2) and N (points with the metric)
+ *                standard deviation, n - 1; empty for n < 2) and N (points with the metric);
+ *                train adds the paper's statistic (that of `xbar reproduce --full`): per epoch
+ *                the mean and the sample std of test accuracy (%) over the setting's done points
+ *                (summary.json test_acc; the epochs all of them have), then
+ *                  paper_acc_mean  the mean of the per-epoch means over the last 5 epochs
+ *                  paper_acc_std   the mean of the per-epoch stds over those epochs (empty for
+ *                                  n < 2)
+ *                (paper_acc_mean is last5_test_acc_mean when the points have the same epochs;
+ *                paper_acc_std is the paper's ±, not the std of the seeds' last-5 means)
  *   plot-METRIC-vs-KEY.png  the main metric (train: last5_test_acc; lsq: final_error, log y) against
  *                each swept numeric key, mean over seeds: one line per setting of the other keys
  *                (lsq: and per curve), legend outside the data

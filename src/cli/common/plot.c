@@ -55,6 +55,14 @@ char *plot_setting_label(const char *key, const char *value, char *buf, size_t c
     return buf;
 }
 
+char *plot_axis_label(const char *key, char *buf, size_t cap)
+{
+    const char *dot = key ? strrchr(key, '.') : NULL, *k = dot ? dot + 1 : (key ? key : "");
+    const char *sym = !strcmp(k, "lr") ? "α" : !strcmp(k, "tau") ? "τ" : !strcmp(k, "noise") ? "σ" : NULL;
+    if (cap) snprintf(buf, cap, sym ? "%s (%s)" : "%s", sym ? sym : (key ? key : ""), key ? key : "");
+    return buf;
+}
+
 int plot_available(void)
 {
     const char *path = getenv("PATH");

@@ -95,6 +95,10 @@ int plot_lines(const char *png_path, const plot_spec *spec, char *err, size_t er
  */
 char *plot_setting_label(const char *key, const char *value, char *buf, size_t cap);
 
+/** An axis of swept key values: "τ (device.tau)", "α (lsq.lr)", "σ (lsq.noise)" (the axis holds
+ *  the values as given: σ, not σ²), else the key itself. @return buf. */
+char *plot_axis_label(const char *key, char *buf, size_t cap);
+
 /** 1 if a `gnuplot` executable is on PATH, else 0. */
 int plot_available(void);
 

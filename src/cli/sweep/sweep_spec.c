@@ -246,7 +246,7 @@ static int parse_item(sweep_spec *s, char *item, int axis, const char *what, int
         char why[512];
         if (cfg_set_value(row, scratch, k->val[j], why, sizeof why))
             rc = cli_errf(err, n, "%s:%d: sweep.%s: %s = %s: %s", s->path, line, what, key, k->val[j], why);
-        for (int i = 0; i < j && !rc; i++)
+        for (int i = 0; i < j && !rc && strcmp(what, "zip"); i++) /* a zip: its tuples (parse_axes) */
             if (!strcmp(k->val[i], k->val[j]))
                 rc = cli_errf(err, n, "%s:%d: sweep.%s: %s: value %s is listed twice", s->path, line, what, key, k->val[j]);
     }
@@ -276,6 +276,16 @@ static int parse_axes(sweep_spec *s, char *v, int zip, int line, char *err, size
             if (s->key[j].nval != s->key[first].nval)
                 return cli_errf(err, n, "%s:%d: sweep.zip: %s has %d values, %s %d (the lists of a zip have one length)",
                             s->path, line, s->key[first].key, s->key[first].nval, s->key[j].key, s->key[j].nval);
+        /* a value may repeat in a zip, a whole tuple may not (it would be the same points twice) */
+        for (int b = 1; b < s->key[first].nval; b++)
+            for (int a = 0; a < b; a++) {
+                int same = 1;
+                for (int j = first; j < s->nkeys && same; j++) same = !strcmp(s->key[j].val[a], s->key[j].val[b]);
+                if (same)
+                    return cli_errf(err, n, "%s:%d: sweep.zip: values %d and %d are the same (%s = %s%s): each position "
+                                "of a zip must differ in some key", s->path, line, a + 1, b + 1, s->key[first].key,
+                                s->key[first].val[b], s->nkeys - first > 1 ? ", ..." : "");
+            }
     }
     return 0;
 }

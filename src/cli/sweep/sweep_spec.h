@@ -14,8 +14,9 @@
  * Axes are the keys of the grid lines and the zip groups, in file order; the first axis varies
  * slowest, so point index = mixed-radix number of the axes' value positions. `seed` is the
  * command's seed key (lsq.seed, train.seed). A value is a token of a comma list: trimmed, or
- * in double quotes (then it may hold commas and ';'), or A..B (the integers A to B). In [sweep],
- * ';' separates axes, so a comment there takes a line of its own.
+ * in double quotes (then it may hold commas and ';'), or A..B (the integers A to B). A grid axis
+ * lists each value once; a zip's lists may repeat a value, but no two positions of a zip may be
+ * equal in every key. In [sweep], ';' separates axes, so a comment there takes a line of its own.
  *
  * Seeds: unless the command's seed is swept, point i runs with seed sweep_point_seed(sweep.seed,
  * i) (splitmix64 of sweep.seed + (i + 1) * 0x9E3779B97F4A7C15), and the base configuration may
