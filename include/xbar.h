@@ -164,6 +164,7 @@ enum {
     XBAR_RNG_C2C_EACH = 7,  /* c2c noise of pulses 2..n of a slot applied one by one */
     XBAR_RNG_CHOP = 8,      /* random chopper flips of c_ttv2 / agad (object: the fast tile's id) */
     XBAR_RNG_ZS = 9,        /* zero-shifting calibration: directions (index 2k) and c2c noise (2k + 1) */
+    XBAR_RNG_SINGLE = 10,   /* single pulses an optimizer fires into a column (rlv2_pulse): c2c noise */
     XBAR_RNG_USER = 128
 };
 
@@ -833,6 +834,10 @@ typedef struct {
     float mt_lr_growth;        /* multi_tile_rl: the transfer into tile n is at rate
                                   transfer_lr*lr*mt_lr_growth^(N-1-n) ([MT25]'s 0.1*1.2^k: 1.2),
                                   > 0. Default 1 (one rate). (Last, to keep the layout above.) */
+    int rlv2_pulse;            /* rlv2: 0 = the literal reading (C's column moves by beta*H where
+                                  |H| >= dw_min(C), H kept), 1 = the "pulse" reading (spec
+                                  successors §5.4): one pulse of sign(H) into C where |H| >=
+                                  dw_min(C), and H -= sign(H)*dw_min(C) there. Default 0 */
 } xbar_opt_params;
 #define XBAR_MT_MAX_TILES 8
 

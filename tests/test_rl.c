@@ -207,6 +207,53 @@ static void t13(void)
     printf("T13: loss ratio per added tile %.3g (gamma^2 = %.3g)\n", per, gamma * gamma);
 }
 
+/* rlv2's pulse reading (rlv2_pulse 1, spec §5.4's option): H = (1 - beta) H + beta A (A read
+ * exactly), then where |H| >= g = dw_min(C): one pulse of sign(H) into C (the device's own pulse,
+ * xbar_device_pulse, no c2c noise) and H -= sign(H) g; elsewhere nothing. Against that recursion
+ * in float, step by step; the pulses counted as transfer pulses are the fires. */
+static void rlv2_pulse(void)
+{
+    enum { N = 12, K = 300 };
+    const float bf = 0.05f, beta = 0.1f, gamma = 0.4f, gC = 2e-3f;
+    xbar_opt_params o = rl(XBAR_OPT_RLV2, bf, gamma);
+    o.rlv2_pulse = 1;
+    xbar_device_params dev = ald(1.0f, 0.0f);
+    dev.dw_min = gC;
+    xbar_tile_config tc = tile(N, dev);
+    xbar_aw *a = xbar_aw_new(&o, &tc);
+    CHECK(a != NULL, "rlv2 pulse: %s", xbar_last_error());
+    if (!a) return;
+    const xbar_devices *dc = xbar_tile_devices(xbar_aw_slow_tile(a));
+    float H[N] = {0}, C[N] = {0}, G[N];
+    double worst = 0;
+    uint64_t fired = 0;
+    for (int k = 0; k < K; k++) {
+        for (int j = 0; j < N; j++) G[j] = (float)(0.02 * xt_normal(99, 8, (uint64_t)k * N + j) + 0.01 * (j % 4 - 1.5));
+        CHECK(xbar_aw_step_dense(a, G, beta) == XBAR_OK, "rlv2 pulse: step %d: %s", k, xbar_last_error());
+        size_t na;
+        const float *A = xbar_aw_array(a, 1, NULL, &na), *Ct = xbar_aw_array(a, 0, NULL, &na),
+                    *h = xbar_aw_array(a, 2, NULL, &na);
+        for (int j = 0; j < N; j++) {
+            H[j] = (1.0f - beta) * H[j] + beta * A[j];
+            if (fabsf(H[j]) >= dc->granularity) {
+                const int up = H[j] > 0.0f;
+                C[j] = xbar_device_pulse(dc, (size_t)j, C[j], up, 0.0f);
+                H[j] -= (up ? 1.0f : -1.0f) * dc->granularity;
+                fired++;
+            }
+            worst = fmax(worst, fmax(fabs(Ct[j] - C[j]), fabs(h[j] - H[j])));
+        }
+    }
+    xbar_pulse_counts pc;
+    xbar_aw_pulse_counts(a, &pc);
+    CHECK(worst <= 1e-6, "rlv2 pulse: departs from its recursion by %.3g", worst);
+    CHECK(fired > 0 && pc.transfer_pulses == fired, "rlv2 pulse: %llu pulses fired by the recursion, %llu counted",
+          (unsigned long long)fired, (unsigned long long)pc.transfer_pulses);
+    printf("rlv2 pulse: %d steps of %d weights, %llu single pulses into C: largest difference %.2g\n", K, N,
+           (unsigned long long)fired, worst);
+    xbar_aw_free(a);
+}
+
 /* multi_tile_rl's per-pair rates ([MT25]'s 0.1*1.2^k): 3 tiles on the ALD (tau 1), expected
  * updates, every pair transferred at every step (transfer_every 1, mt_growth 1, all columns), so
  * W(2) += step, W(1) += beta W(2), W(0) += beta g W(1) with the ALD's response (w' = w + d -
@@ -266,6 +313,7 @@ int main(void)
     t7();
     t13();
     mt_rates();
+    rlv2_pulse();
     rlv2();
     t6();
     return xt_done("test_rl");

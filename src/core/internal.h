@@ -86,6 +86,11 @@ void xbar_tile_set_weights_unchecked(xbar_tile *t, const float *W, size_t ldw);
 /* Those of the four below that take lr expect it checked (>= 0 and finite) by the caller. */
 xbar_status xbar_tile_update_unchecked(xbar_tile *t, const float *X, const float *D, size_t batch, float lr);
 xbar_status xbar_tile_apply_delta_unchecked(xbar_tile *t, const float *dW);
+/* One pulse into device (i, j) of column j for every row i with s[i] != 0: up where s[i] > 0,
+ * down where s[i] < 0 (src/tile/pulse_col.c). The c2c normal of row i is lane i%4 of block i/4
+ * of stream xbar_stream(XBAR_RNG_SINGLE, id, n_updates) (no draw without c2c noise); the call
+ * is one update step (n_updates + 1) and its pulses are counted (xbar_tile_pulse_count). */
+xbar_status xbar_tile_pulse_col_unchecked(xbar_tile *t, size_t j, const float *s);
 /* The granularity update management uses for t's per-sample schemes (STOCHASTIC, IMPLICIT):
  * g > 0 replaces the device's (aihwkit's compound granularity, the mean of its devices'; set by the
  * transfer family on its fast tile A), 0 restores it. Not saved: configuration, set at creation. */

@@ -45,6 +45,9 @@ static const xbar_key keys[] = {
     XBAR_TF_KEY_GAMMA,
     XBAR_TF_KEY_ZS_PULSES,
     XBAR_TF_KEY_ZS_CYCLIC,
+    {"optimizer", "rlv2_pulse", XBAR_KEY_BOOL, OFF(rlv2_pulse),
+     .doc = "rlv2: 0 = C's column moves by beta*H where |H| >= dw_min(C), H kept (the literal reading); 1 = one "
+            "pulse of sign(H) into C there and H -= sign(H)*dw_min(C) (aihwkit's buffered write). Default 0"},
     {"optimizer", "slow_device_own", XBAR_KEY_BOOL, OFF(slow_device_own),
      .doc = "two-tile optimizers: 1 = the slow tile C has its own device ([slow_device], optimizer.slow_device "
             "in the library), 0 = A's device"},
@@ -63,6 +66,7 @@ static void defaults(xbar_opt_params *o)
     o->transfer_update = xbar_update_defaults();
     o->zs_pulses = 0;
     o->zs_cyclic = 1;
+    o->rlv2_pulse = 0;
 }
 
 static const char *check(const xbar_opt_params *o)
@@ -82,6 +86,7 @@ static const char *check(const xbar_opt_params *o)
     if (!isfinite(o->gamma)) return xbar_msg("optimizer.gamma = %g: must be finite", (double)o->gamma);
     if (o->zs_pulses < 0) return xbar_msg("optimizer.zs_pulses = %d: must be >= 0", o->zs_pulses);
     if (o->zs_cyclic != 0 && o->zs_cyclic != 1) return xbar_msg("optimizer.zs_cyclic = %d: must be 0 or 1", o->zs_cyclic);
+    if (o->rlv2_pulse != 0 && o->rlv2_pulse != 1) return xbar_msg("optimizer.rlv2_pulse = %d: must be 0 or 1", o->rlv2_pulse);
     if (o->transfer_update.desired_bl < 1)
         return xbar_msg("transfer.desired_bl = %d: must be >= 1", o->transfer_update.desired_bl);
     return NULL;
@@ -125,7 +130,8 @@ static size_t memory(const xbar_opt_params *o, const xbar_tile_config *tc)
 }
 
 /* rlv2: column j's read y into the buffer, H = (1 - beta) H + beta y, and y = H where |H| >= the
- * granularity of C, else 0 (the write's dead zone; H is kept either way). */
+ * granularity g of C, else 0 (the write's dead zone; H is kept either way). The pulse reading
+ * (rlv2_pulse): y = sign(H) where |H| >= g, and H -= sign(H) g there. */
 static void rlv2_filter(xbar_aw *a, float *y, size_t j, float beta)
 {
     tiki_taka *st = ST(a);
@@ -134,9 +140,18 @@ static void rlv2_filter(xbar_aw *a, float *y, size_t j, float beta)
     for (size_t i = 0; i < m; i++) {
         float *h = &st->H[i * n + j];
         *h = (1.0f - beta) * *h + beta * y[i];
-        y[i] = fabsf(*h) >= g ? *h : 0.0f;
+        const int fire = fabsf(*h) >= g;
+        if (!a->o.rlv2_pulse) {
+            y[i] = fire ? *h : 0.0f;
+        } else {
+            y[i] = !fire ? 0.0f : *h > 0.0f ? 1.0f : -1.0f;
+            *h -= y[i] * g;
+        }
     }
 }
+
+/* rlv2 with rlv2_pulse: the signs y into C's column j, one pulse each. */
+static int pulse_write(const xbar_aw *a) { return ST(a)->H && a->o.rlv2_pulse; }
 
 /* Transfer: read k columns of A (noisy) and write C[:,j] += transfer_lr*lr*A[:,j] (rlv2: the
  * buffer's column instead of A's, where it passes the dead zone). */
@@ -158,9 +173,14 @@ static xbar_status transfer(xbar_aw *a, float lr)
             if (s) return s;
             xbar_zs_sub_col(&st->zs, col, m, n, j);
             if (st->H) rlv2_filter(a, col, j, tlr);
+            if (pulse_write(a)) {
+                if ((s = xbar_tile_pulse_col_unchecked(st->C, j, col))) return s;
+                continue;
+            }
             for (size_t i = 0; i < m; i++) buf[i * n + j] = tlr * col[i];
         }
         st->next_col = 0;
+        if (pulse_write(a)) return XBAR_OK;
         return xbar_tile_apply_delta_unchecked(st->C, buf);
     }
     float *y = st->col, *e = y + m;
@@ -171,7 +191,8 @@ static xbar_status transfer(xbar_aw *a, float lr)
         if (s) return s;
         xbar_zs_sub_col(&st->zs, y, m, n, j);
         if (st->H) rlv2_filter(a, y, j, tlr);
-        if ((s = xbar_opt_write_col(st->C, y, e, m, n, j, tlr))) return s;
+        s = pulse_write(a) ? xbar_tile_pulse_col_unchecked(st->C, j, y) : xbar_opt_write_col(st->C, y, e, m, n, j, tlr);
+        if (s) return s;
     }
     return XBAR_OK;
 }
