@@ -1,6 +1,7 @@
 /* cli_util.c - see cli_util.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli_util.h"
+#include "util.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -129,4 +130,13 @@ void xt_write_idx_set(const char *dir, const char *prefix, unsigned n, unsigned 
     gzwrite(g, lab, n);
     gzclose(g);
     free(lab);
+}
+
+void xt_write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "cannot write %s", path);
+    if (!f) return;
+    fputs(text, f);
+    CHECK(fclose(f) == 0, "cannot write %s", path);
 }

@@ -16,6 +16,8 @@ const char *xt_cli_start(int argc, char **argv, const char *name, char *tmp, siz
 int xt_run(const char *args);
 /** Whole file, NUL-terminated (free it); NULL if unreadable. *n = length if n. */
 char *xt_slurp(const char *path, size_t *n);
+/** Write text to path (created or truncated); a failure counts as a failed check. */
+void xt_write_text(const char *path, const char *text);
 int xt_exists(const char *path);
 /** Both files readable, non-empty and byte-identical. */
 int xt_same_file(const char *a, const char *b);

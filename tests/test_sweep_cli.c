@@ -35,15 +35,6 @@
 
 static char tmp[256];
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL, "cannot write %s", path);
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 static const char *SWEEP =
     "; 24 points\n[sweep]\ncommand = lsq\nseed = 7\ntimings = false\n"
     "grid = device.tau: 1, 2, 3 ; lsq.lr: 0.1, 0.05\ngrid = seed: 1..4\n\n"
@@ -99,7 +90,7 @@ static void test_resume(char *ini)
 {
     char a[2048], d[400], e[400], p[1200], q[1200];
     snprintf(ini, 400, "%s/s.ini", tmp);
-    write_file(ini, SWEEP);
+    xt_write_text(ini, SWEEP);
     /* uninterrupted */
     snprintf(a, sizeof a, "sweep --quiet --config %s --out %s/full/nested", ini, tmp);
     CHECK(xt_run(a) == 0, "xbar %s failed", a);
@@ -165,7 +156,7 @@ static void test_resume(char *ini)
     /* unswept seeds: splitmix64(sweep.seed, index); another sweep.seed changes the results */
     char ini2[400];
     snprintf(ini2, sizeof ini2, "%s/s2.ini", tmp);
-    write_file(ini2, "[sweep]\ncommand = lsq\nseed = 11\ntimings = false\ngrid = lsq.lr: 0.1, 0.05, 0.02\n[lsq]\n"
+    xt_write_text(ini2, "[sweep]\ncommand = lsq\nseed = 11\ntimings = false\ngrid = lsq.lr: 0.1, 0.05, 0.02\n[lsq]\n"
                      "kinds = analog_pulse\ndim = 6\nrows = 12\niterations = 20\n[device]\nmodel = ald\n"
                      "dw_min = 0.01\n");
     snprintf(e, sizeof e, "%s/seeds", tmp);
@@ -253,7 +244,7 @@ static void test_failures(void)
              "[sweep]\ncommand = train\ntimings = false\nzip = train.lr: 0.1, 3e38, 0.05\n[data]\ndir = %s\n"
              "[model]\nlayers = linear:8 tanh linear:10\n[optimizer]\nkind = digital\n[train]\nepochs = 2\n"
              "batch = 10\n", data);
-    write_file(ini, text);
+    xt_write_text(ini, text);
     snprintf(d, sizeof d, "%s/fail", tmp);
     snprintf(a, sizeof a, "sweep --quiet --config %s --out %s", ini, d);
     CHECK(xt_run(a) == 1, "xbar %s: a failed point should give exit 1", a);
@@ -297,7 +288,7 @@ static void test_collect(void)
         snprintf(p, sizeof p, "%s/points/%d", d, i);
         if (i == 5) {
             strcat(p, ".failed");
-            write_file(p, "exit 3: diverged\n");
+            xt_write_text(p, "exit 3: diverged\n");
             continue;
         }
         mkdir(p, 0700);
@@ -358,7 +349,7 @@ static void test_refusals(const char *ini)
         CHECK(at != NULL, "case %zu: '%s' not in the sweep file", i, cases[i][0]);
         if (!at) continue;
         snprintf(text, sizeof text, "%.*s%s%s", (int)(at - SWEEP), SWEEP, cases[i][1], at + strlen(cases[i][0]));
-        write_file(b, text);
+        xt_write_text(b, text);
         snprintf(a, sizeof a, "sweep --config %s --out %s", b, d);
         xt_bad(a, cases[i][2], cases[i][3], d);
     }
@@ -374,7 +365,7 @@ static void test_refusals(const char *ini)
     snprintf(text, sizeof text, "%s", SWEEP);
     char *g = strstr(text, "1..4");
     if (g) g[3] = '3';
-    write_file(b, text);
+    xt_write_text(b, text);
     snprintf(a, sizeof a, "sweep --config %s --out %s/full/nested", b, tmp);
     xt_bad(a, "another sweep", "--force", NULL);
     /* --emit-slurm */

@@ -29,15 +29,6 @@
 
 static char tmp[256], root[512];
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL, "cannot write %s", path);
-    if (!f) return;
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Column `name` of CSV header line `head` (0-based), or -1. */
 static int column(const char *head, const char *name)
 {
@@ -263,7 +254,7 @@ static void test_paper_stat(void)
             snprintf(p, sizeof p, "%s/points/%d", d, idx);
             if (g == 1 && s == 2) {
                 strcat(p, ".failed");
-                write_file(p, "exit 3: diverged\n");
+                xt_write_text(p, "exit 3: diverged\n");
                 continue;
             }
             mkdir(p, 0700);
@@ -320,15 +311,15 @@ static void test_zip(void)
                        "dw_min = 0.01\n";
     char text[1024];
     snprintf(text, sizeof text, "[sweep]\ncommand = lsq\nzip = lsq.lr: 0.1, 0.1, 0.05 ; device.tau: 1, 2, 1\n%s", base);
-    write_file(ini, text);
+    xt_write_text(ini, text);
     snprintf(a, sizeof a, "sweep --config %s --out %s --emit-slurm %s/zip.sh", ini, out, tmp);
     CHECK(xt_run(a) == 0, "xbar %s: a zip with a repeated value (other positions) refused", a);
     snprintf(text, sizeof text, "[sweep]\ncommand = lsq\nzip = lsq.lr: 0.1, 0.05, 0.1 ; device.tau: 1, 2, 1\n%s", base);
-    write_file(ini, text);
+    xt_write_text(ini, text);
     snprintf(a, sizeof a, "sweep --config %s --out %s", ini, out);
     xt_bad(a, "zip.ini:3", "values 1 and 3 are the same", out);
     snprintf(text, sizeof text, "[sweep]\ncommand = lsq\ngrid = lsq.lr: 0.1, 0.05, 0.1\n%s", base);
-    write_file(ini, text);
+    xt_write_text(ini, text);
     xt_bad(a, "zip.ini:3", "value 0.1 is listed twice", out);
 }
 

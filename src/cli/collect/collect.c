@@ -454,28 +454,6 @@ static int plot_against(const csweep *c, int kx, const int *ms, int nms, const c
     return rc;
 }
 
-/* One CSV field of *p (quotes removed) into buf; advances *p past the comma. */
-static void csv_field(const char **p, char *buf, size_t cap)
-{
-    const char *s = *p;
-    size_t k = 0;
-    int q = *s == '"';
-    if (q) s++;
-    for (; *s && (q || (*s != ',' && *s != '\n')); s++) {
-        if (q && *s == '"') {
-            if (s[1] == '"') s++;
-            else {
-                q = 0;
-                continue;
-            }
-        }
-        if (k + 1 < cap) buf[k++] = *s;
-    }
-    buf[k] = 0;
-    if (*s == ',') s++;
-    *p = s;
-}
-
 /* Point i's swept settings as a paper writes them ("3: τ = 5, seed = 1") into buf. */
 static void point_label(const csweep *c, size_t i, char *buf, size_t cap)
 {
@@ -543,11 +521,11 @@ static int plot_curves(const csweep *c, const collect_opts *o, const char *path,
         size_t cnt = 0, cap = 0;
         while (p && *++p) {
             char curve[256], kind[64];
-            csv_field(&p, curve, sizeof curve);
-            csv_field(&p, kind, sizeof kind);
-            for (int k = 0; k < 2; k++) csv_field(&p, f, sizeof f);
+            csv_next_field(&p, curve, sizeof curve);
+            csv_next_field(&p, kind, sizeof kind);
+            for (int k = 0; k < 2; k++) csv_next_field(&p, f, sizeof f);
             const double it = atof(f);
-            csv_field(&p, f, sizeof f);
+            csv_next_field(&p, f, sizeof f);
             const double loss = atof(f);
             p = strchr(p, '\n');
             if (strcmp(curve, cur) || !x) {

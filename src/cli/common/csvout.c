@@ -120,3 +120,24 @@ int csv_close(csv_writer *w, char *err, size_t n)
     free(w);
     return rc;
 }
+
+void csv_next_field(const char **p, char *buf, size_t cap)
+{
+    const char *s = *p;
+    size_t k = 0;
+    int q = *s == '"';
+    if (q) s++;
+    for (; *s && (q || (*s != ',' && *s != '\n')); s++) {
+        if (q && *s == '"') {
+            if (s[1] == '"') s++;
+            else {
+                q = 0;
+                continue;
+            }
+        }
+        if (k + 1 < cap) buf[k++] = *s;
+    }
+    buf[k] = 0;
+    if (*s == ',') s++;
+    *p = s;
+}

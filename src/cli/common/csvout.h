@@ -1,5 +1,5 @@
 /*
- * csvout.h - a small CSV writer (RFC 4180 quoting, '\n' line ends).
+ * csvout.h - a small CSV writer (RFC 4180 quoting, '\n' line ends), and a field reader.
  *
  *   static const char *const cols[] = { "step", "loss", "device", NULL };
  *   csv_writer *w = csv_open(out_path(&o, "metrics.csv"), cols, err, sizeof err);
@@ -46,5 +46,11 @@ long csv_rows(const csv_writer *w);
  * e.g. "PATH: row 3 has 2 fields, the header has 3" or "cannot write PATH: ...".
  */
 int csv_close(csv_writer *w, char *err, size_t errlen);
+
+/**
+ * Reading: one field of the CSV line at *p into buf (cap bytes, truncated; RFC 4180 quotes
+ * removed, "" inside quotes as one "), then *p past the field's comma (or at the line's end).
+ */
+void csv_next_field(const char **p, char *buf, size_t cap);
 
 #endif

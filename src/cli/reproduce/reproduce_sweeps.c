@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "collect.h"
+#include "csvout.h"
 #include "outdir.h"
 #include "pathname.h"
 #include "reproduce_sweeps.h"
@@ -82,28 +83,6 @@ int repro_sweeps_check(int epochs, char *err, size_t n)
     return rc;
 }
 
-/* One field of a CSV line at *p (RFC 4180 quotes removed) into buf; advances *p past its comma. */
-static void csv_field(const char **p, char *buf, size_t cap)
-{
-    const char *s = *p;
-    size_t k = 0;
-    int q = *s == '"';
-    if (q) s++;
-    for (; *s && (q || (*s != ',' && *s != '\n')); s++) {
-        if (q && *s == '"') {
-            if (s[1] == '"') s++;
-            else {
-                q = 0;
-                continue;
-            }
-        }
-        if (k + 1 < cap) buf[k++] = *s;
-    }
-    buf[k] = 0;
-    if (*s == ',') s++;
-    *p = s;
-}
-
 #define MAX_COLS 256
 
 /* The rows of sub/summary.csv as markdown: | STEM | key=value, ... | mean ± std | n |. @return 0 or -1 (err). */
@@ -122,7 +101,7 @@ static int table_rows(const char *sub, const char *stem, FILE *md, char *err, si
         const char *p = text;
         char val[MAX_COLS][160];
         int nv = 0;
-        while (*p && *p != '\n' && nv < MAX_COLS) csv_field(&p, val[nv++], sizeof val[0]);
+        while (*p && *p != '\n' && nv < MAX_COLS) csv_next_field(&p, val[nv++], sizeof val[0]);
         if (!line) {
             ncols = nv;
             for (int c = 0; c < nv; c++) {
