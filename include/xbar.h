@@ -838,6 +838,11 @@ typedef struct {
                                   |H| >= dw_min(C), H kept), 1 = the "pulse" reading (spec
                                   successors §5.4): one pulse of sign(H) into C where |H| >=
                                   dw_min(C), and H -= sign(H)*dw_min(C) there. Default 0 */
+    int mt_warm_start;         /* multi_tile_rl: 1 = [MT25] Alg. 1's warm start: the gradient tile
+                                  W(N) is transferred straight into tile k = 0, 1, ..., one at a
+                                  time, k moving on when the loss the caller reports
+                                  (xbar_aw_observe_loss) plateaus; at k = N the cascade starts.
+                                  0 = the cascade from the start. Default 0 */
 } xbar_opt_params;
 #define XBAR_MT_MAX_TILES 8
 
@@ -911,6 +916,10 @@ typedef struct {
 /** The counts of a (all 0 for DIGITAL); XBAR_EINVAL if a or pc is NULL. The sum of the
  *  pulse fields is xbar_aw_pulse_count(a). */
 xbar_status xbar_aw_pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc);
+/** The training loss of a finished epoch (or of any regular interval the caller keeps), for
+ *  optimizers that schedule on it (multi_tile_rl with mt_warm_start); the others ignore it.
+ *  XBAR_EINVAL if a is NULL or loss is not finite. */
+xbar_status xbar_aw_observe_loss(xbar_aw *a, double loss);
 /** The stored float weights (rows x cols, row-major) of a DIGITAL optimizer, to
  *  read and write in place; NULL for an analog one (weights live on tiles) or a NULL a. */
 float *xbar_aw_digital_weights(xbar_aw *a);
@@ -1085,6 +1094,9 @@ uint64_t xbar_net_pulse_count(const xbar_net *net);
 /** Pulses and events of every analog layer by phase (xbar_aw_pulse_counts, summed);
  *  XBAR_EINVAL if net or pc is NULL. */
 xbar_status xbar_net_pulse_counts(const xbar_net *net, xbar_pulse_counts *pc);
+/** xbar_aw_observe_loss on every analog layer (`xbar train` calls it after each epoch with the
+ *  epoch's mean training loss). XBAR_EINVAL if net is NULL or loss is not finite. */
+xbar_status xbar_net_observe_loss(xbar_net *net, double loss);
 
 /** Where a network holds a non-finite value (see xbar_net_find_nonfinite). */
 typedef struct {

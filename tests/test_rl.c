@@ -308,12 +308,95 @@ static void mt_rates(void)
     xbar_aw_free(a), xbar_aw_free(b), xbar_aw_free(c);
 }
 
+/* Which tiles of a changed by K dense steps (bit n set: tile n's array differs). */
+static unsigned moved_tiles(xbar_aw *a, int nt, int K, uint64_t salt)
+{
+    enum { N = 8 };
+    float before[8][N], G[N];
+    size_t cnt;
+    const char *what;
+    for (int t = 0; t < nt; t++) memcpy(before[t], xbar_aw_array(a, (size_t)t, &what, &cnt), sizeof before[t]);
+    for (int k = 0; k < K; k++) {
+        for (int j = 0; j < N; j++) G[j] = (float)(0.5 * xt_normal(23, 4, salt + (uint64_t)k * N + j) + 0.3);
+        CHECK(xbar_aw_step_dense(a, G, 1.0f) == XBAR_OK, "warm start: step: %s", xbar_last_error());
+    }
+    unsigned bits = 0;
+    for (int t = 0; t < nt; t++)
+        if (memcmp(before[t], xbar_aw_array(a, (size_t)t, &what, &cnt), sizeof before[t])) bits |= 1u << t;
+    return bits;
+}
+
+/* multi_tile_rl's warm start ([MT25] Alg. 1): after set_weights the gradient tile W(N) goes
+ * straight into W(0), then W(1), ..., moving on at a loss plateau (a rise, for the first 4
+ * moves; then 2 rises among the last 5 differences), and the cascade runs once k = N; a
+ * save / load in the middle continues bit for bit. */
+static void mt_warm(void)
+{
+    enum { N = 8 };
+    xbar_tile_config tc = tile(N, ald(1.0f, 0.0f));
+    xbar_opt_params o = xbar_opt_defaults(XBAR_OPT_MULTI_TILE_RL);
+    o.mt_tiles = 6, o.mt_gamma = 0.5f, o.mt_growth = 1, o.mt_warm_start = 1;
+    o.fast_lr = 0.05f, o.transfer_lr = 0.2f, o.transfer_every = 1, o.transfer_columns = 0;
+    o.transfer_update.scheme = XBAR_SCHEME_EXPECTED;
+    xbar_aw *a = xbar_aw_new(&o, &tc), *b = xbar_aw_new(&o, &tc);
+    CHECK(a && b, "warm start: %s", xbar_last_error());
+    if (!a || !b) return;
+    float W0[N];
+    for (int j = 0; j < N; j++) W0[j] = 0.1f * (float)(j - 3);
+    xbar_aw_set_weights(a, W0);
+    const unsigned grad = 1u << 5;
+    unsigned m = moved_tiles(a, 6, 10, 0);
+    CHECK(m == (grad | 1u), "warm start: before any plateau the steps moved tiles %#x, expected W(5) and W(0)", m);
+    const double fall[] = {1.0, 0.9, 0.8};
+    for (int i = 0; i < 3; i++) xbar_aw_observe_loss(a, fall[i]);
+    m = moved_tiles(a, 6, 10, 1000);
+    CHECK(m == (grad | 1u), "warm start: a falling loss moved k (tiles %#x)", m);
+    for (int k = 1; k <= 4; k++) { /* moves 1..4: a single rise each */
+        xbar_aw_observe_loss(a, 0.5), xbar_aw_observe_loss(a, 0.6);
+        m = moved_tiles(a, 6, 10, 2000 + 100 * (uint64_t)k);
+        CHECK(m == (grad | 1u << k), "warm start: after move %d the steps moved tiles %#x, expected W(5) and W(%d)",
+              k, m, k);
+    }
+    /* k = 4: now 2 rises among the last 5 differences of >= 6 losses */
+    const double one_rise[] = {1.0, 0.9, 0.95, 0.8, 0.7, 0.6};
+    for (int i = 0; i < 6; i++) xbar_aw_observe_loss(a, one_rise[i]);
+    m = moved_tiles(a, 6, 10, 3000);
+    CHECK(m == (grad | 1u << 4), "warm start: one rise in 5 moved k at move 5 (tiles %#x)", m);
+    /* save / load here (k = 4, six losses held); then the same inputs into both */
+    FILE *f = tmpfile();
+    CHECK(f && xbar_aw_save(a, f) == XBAR_OK && !fseek(f, 0, SEEK_SET) && xbar_aw_load(b, f) == XBAR_OK,
+          "warm start: save / load: %s", xbar_last_error());
+    if (f) fclose(f);
+    /* windows of the newest 6: 0.55 -> +,-,-,-,- and 0.58 -> -,-,-,-,+ (one rise each: k stays);
+     * 0.6 -> -,-,-,+,+ (two rises: k = 5 = N, the cascade) */
+    const double tail[] = {0.55, 0.58, 0.6};
+    for (int i = 0; i < 3; i++) {
+        xbar_aw_observe_loss(a, tail[i]), xbar_aw_observe_loss(b, tail[i]);
+        m = moved_tiles(a, 6, 5, 4000 + 100 * (uint64_t)i);
+        moved_tiles(b, 6, 5, 4000 + 100 * (uint64_t)i);
+        const unsigned want = i < 2 ? grad | 1u << 4 : 0x3fu;
+        CHECK(m == want, "warm start: after loss %g the steps moved tiles %#x, expected %#x", tail[i], m, want);
+    }
+    float Wa[N], Wb[N];
+    xbar_aw_get_weights(a, Wa), xbar_aw_get_weights(b, Wb);
+    CHECK(!memcmp(Wa, Wb, sizeof Wa), "warm start: the loaded copy departs");
+    xbar_pulse_counts pa, pb;
+    xbar_aw_pulse_counts(a, &pa), xbar_aw_pulse_counts(b, &pb);
+    /* 80 warm steps of one pair, then 5 cascade steps of 5 pairs, all N columns each */
+    const uint64_t reads = (80 + 5 * 5) * (uint64_t)N;
+    CHECK(pa.reads == reads && pb.reads == reads, "warm start: %llu column reads (copy %llu), expected %llu",
+          (unsigned long long)pa.reads, (unsigned long long)pb.reads, (unsigned long long)reads);
+    printf("warm start: W(0) .. W(4) filled in turn on plateaus, then the cascade; save / load continues bit for bit\n");
+    xbar_aw_free(a), xbar_aw_free(b);
+}
+
 int main(void)
 {
     t7();
     t13();
     mt_rates();
     rlv2_pulse();
+    mt_warm();
     rlv2();
     t6();
     return xt_done("test_rl");

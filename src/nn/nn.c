@@ -362,6 +362,15 @@ xbar_status xbar_net_pulse_counts(const xbar_net *net, xbar_pulse_counts *pc)
     return XBAR_OK;
 }
 
+xbar_status xbar_net_observe_loss(xbar_net *net, double loss)
+{
+    XBAR_NONNULL(net);
+    if (!isfinite(loss)) return xbar_fail(XBAR_EINVAL, "xbar_net_observe_loss: loss %g is not finite", loss);
+    for (size_t l = 0; l < net->n; l++)
+        if (net->L[l].analog) xbar_aw_observe_loss(net->L[l].aw, loss);
+    return XBAR_OK;
+}
+
 int xbar_net_find_nonfinite(const xbar_net *net, unsigned which, xbar_nonfinite *where)
 {
     XBAR_NONNULL_OR(0, net);

@@ -6,8 +6,21 @@
  * columns of W(n+1) (cyclic per pair, 0 = all) are read (the transfer's IO) and written into
  * W(n) at rate beta_n = transfer_lr*lr*mt_lr_growth^(N-1-n) (the transfer's update settings):
  * W(n)[:,j] += beta_n W(n+1)[:,j] ([MT25]'s per-tile rates 0.1*1.2^k: mt_lr_growth 1.2).
- * set_weights puts W in W(0) and zeros the others. Checkpoint: header counters (updates, 0);
- * payload: u32 tiles, the N next-column pointers (u64 each), the "XBTL" record of every tile. */
+ * set_weights puts W in W(0) and zeros the others.
+ *
+ * Warm start (mt_warm_start, [MT25] Alg. 1 lines 1-18): after set_weights the cascade waits; W(N)
+ * is transferred straight into tile k (k = 0 first; pair k's column pointer and rate, every
+ * transfer_every updates) until the loss the caller reports (observe_loss, each epoch in `xbar
+ * train`) plateaus, then k moves on; when k reaches N the cascade runs. Plateau: for the first 4
+ * moves, the newest loss is above the one before it; afterwards, at least 2 rises among the last
+ * 5 differences of at least 6 losses. The history starts empty after each move (the text leaves
+ * it open; a move then needs new evidence). Losses are kept as float32 (as the checkpoint keeps
+ * them, so a resumed run decides alike).
+ *
+ * Checkpoint: header counters (updates, 0); payload: u32 tiles, the N next-column pointers (u64
+ * each), the "XBTL" record of every tile; with mt_warm_start (only then, so other checkpoints
+ * keep their layout) the record "XBWS": u64 k, u64 moves, u64 losses held, u64 column reads,
+ * f32 losses[6]. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -24,7 +37,14 @@ typedef struct {
     float *col;                          /* rows + cols: a column read, then the one-hot input */
     float *dense, *mix;                  /* rows*cols (dense step); a second read (grown) */
     size_t mix_cap;
+    int warm;       /* warm start: the tile W(N) goes into; nt - 1 when the cascade runs */
+    int moves;      /* warm start: moves of k so far */
+    int nhist;      /* warm start: losses held (at most MT_HIST) */
+    float hist[6];  /* warm start: the newest losses, oldest first */
+    uint64_t reads; /* column reads since set_weights (counted; with the warm start in its record) */
 } multi_tile;
+
+#define MT_HIST 6
 
 #define ST(a) ((multi_tile *)(a)->st)
 #define OFF(f) offsetof(xbar_opt_params, f)
@@ -40,6 +60,9 @@ static const xbar_key keys[] = {
      .doc = "multi_tile_rl: scale ratio gamma of consecutive tiles, read W = sum_n gamma^n W(n) (in (0, 1))"},
     {"optimizer", "mt_growth", XBAR_KEY_INT, OFF(mt_growth), .min = 1, .flags = XBAR_KEY_MIN,
      .doc = "multi_tile_rl: the transfer into tile n comes every transfer_every*mt_growth^(N-1-n) updates"},
+    {"optimizer", "mt_warm_start", XBAR_KEY_BOOL, OFF(mt_warm_start),
+     .doc = "multi_tile_rl: 1 = MT25's warm start: the gradient tile goes straight into tile 0, 1, ... in turn, "
+            "moving on when the epoch's training loss plateaus, then the cascade; 0 = the cascade from the start"},
     {"optimizer", "mt_lr_growth", XBAR_KEY_FLOAT, OFF(mt_lr_growth), .flags = XBAR_KEY_POS,
      .doc = "multi_tile_rl: the transfer into tile n is at rate transfer_lr*lr*mt_lr_growth^(N-1-n) (MT25: 1.2; "
             "1 = one rate for every pair)"},
@@ -51,6 +74,7 @@ static void defaults(xbar_opt_params *o)
     o->mt_gamma = 0.1f;
     o->mt_growth = 2;
     o->mt_lr_growth = 1.0f;
+    o->mt_warm_start = 0;
 }
 
 static const char *check(const xbar_opt_params *o)
@@ -62,6 +86,8 @@ static const char *check(const xbar_opt_params *o)
     if (o->mt_growth < 1) return xbar_msg("optimizer.mt_growth = %d: must be >= 1", o->mt_growth);
     if (!(o->mt_lr_growth > 0.0f) || !isfinite(o->mt_lr_growth))
         return xbar_msg("optimizer.mt_lr_growth = %g: must be > 0 and finite", (double)o->mt_lr_growth);
+    if (o->mt_warm_start != 0 && o->mt_warm_start != 1)
+        return xbar_msg("optimizer.mt_warm_start = %d: must be 0 or 1", o->mt_warm_start);
     return NULL;
 }
 
@@ -86,6 +112,7 @@ static xbar_status create(xbar_aw *a, const xbar_tile_config *tc)
         const xbar_tile_config c = tile_config(&a->o, tc, n);
         if (!(s->t[n] = xbar_tile_new(&c))) return XBAR_EINVAL;
     }
+    s->warm = a->o.mt_warm_start ? 0 : s->nt - 1;
     return XBAR_OK;
 }
 
@@ -108,8 +135,9 @@ static size_t memory(const xbar_opt_params *o, const xbar_tile_config *tc)
     return b;
 }
 
-/* W(n)[:,j] += beta W(n+1)[:,j] for the pair's next transfer_columns columns. */
-static xbar_status transfer(xbar_aw *a, int n, float beta)
+/* W(n)[:,j] += beta W(src)[:,j] for pair n's next transfer_columns columns (src = n + 1, or the
+ * gradient tile in the warm start). */
+static xbar_status transfer(xbar_aw *a, int n, int src, float beta)
 {
     multi_tile *s = ST(a);
     const size_t m = a->rows, nc = a->cols;
@@ -118,7 +146,8 @@ static xbar_status transfer(xbar_aw *a, int n, float beta)
     for (size_t c = 0; c < k; c++) {
         const size_t j = s->next_col[n];
         s->next_col[n] = (j + 1) % nc;
-        xbar_status st = xbar_opt_read_col(&a->o, s->t[n + 1], y, j);
+        s->reads++;
+        xbar_status st = xbar_opt_read_col(&a->o, s->t[src], y, j);
         if (st || (st = xbar_opt_write_col(s->t[n], y, e, m, nc, j, beta))) return st;
     }
     return XBAR_OK;
@@ -132,11 +161,17 @@ static xbar_status cascade(xbar_aw *a, float lr)
     if (!(beta <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)beta);
     s->n_updates++;
     uint64_t period = (uint64_t)a->o.transfer_every;
+    if (s->warm < s->nt - 1) { /* warm start: W(N) straight into W(warm), at pair warm's rate */
+        for (int n = s->nt - 2; n > s->warm; n--) beta *= a->o.mt_lr_growth;
+        if (!(beta <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "multi_tile_rl: transfer rate %g into tile %d",
+                                                 (double)beta, s->warm);
+        return s->n_updates % period ? XBAR_OK : transfer(a, s->warm, s->nt - 1, beta);
+    }
     for (int n = s->nt - 2; n >= 0; n--, beta *= a->o.mt_lr_growth) {
         if (s->n_updates % period == 0) {
             if (!(beta <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "multi_tile_rl: transfer rate %g into tile %d",
                                                      (double)beta, n);
-            xbar_status st = transfer(a, n, beta);
+            xbar_status st = transfer(a, n, n + 1, beta);
             if (st) return st;
         }
         if (period > UINT64_MAX / (uint64_t)a->o.mt_growth) break; /* coarser pairs: never within 2^64 */
@@ -183,6 +218,29 @@ static void set_weights(xbar_aw *a, const float *W)
     for (int t = 1; t < s->nt; t++) xbar_tile_set_weights_unchecked(s->t[t], zero, 0);
     memset(s->next_col, 0, sizeof s->next_col);
     s->n_updates = 0;
+    s->warm = a->o.mt_warm_start ? 0 : s->nt - 1;
+    s->moves = s->nhist = 0;
+    s->reads = 0;
+    memset(s->hist, 0, sizeof s->hist);
+}
+
+/* The warm start's plateau test on the losses held (see the top of this file). */
+static int plateau(const multi_tile *s)
+{
+    const int h = s->nhist;
+    if (s->moves < 4) return h >= 2 && s->hist[h - 1] > s->hist[h - 2];
+    int rises = 0;
+    for (int i = h - 5; h >= MT_HIST && i < h; i++) rises += s->hist[i] > s->hist[i - 1];
+    return h >= MT_HIST && rises >= 2;
+}
+
+static void observe_loss(xbar_aw *a, double loss)
+{
+    multi_tile *s = ST(a);
+    if (s->warm >= s->nt - 1) return;
+    if (s->nhist == MT_HIST) memmove(s->hist, s->hist + 1, (MT_HIST - 1) * sizeof *s->hist), s->nhist--;
+    s->hist[s->nhist++] = (float)loss;
+    if (plateau(s)) s->warm++, s->moves++, s->nhist = 0;
 }
 
 static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, int back)
@@ -222,11 +280,12 @@ static void pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
     pc->grad_pulses = xbar_tile_pulse_count(s->t[s->nt - 1]);
     for (int n = 0; n < s->nt - 1; n++) pc->transfer_pulses += xbar_tile_pulse_count(s->t[n]);
     uint64_t period = (uint64_t)a->o.transfer_every;
-    for (int n = s->nt - 2; n >= 0; n--) {
+    for (int n = s->nt - 2; n >= 0 && !a->o.mt_warm_start; n--) {
         pc->reads += s->n_updates / period * k;
         if (period > UINT64_MAX / (uint64_t)a->o.mt_growth) break;
         period *= (uint64_t)a->o.mt_growth;
     }
+    if (a->o.mt_warm_start) pc->reads = s->reads; /* the schedule changes at the moves: counted */
     pc->writes = pc->reads;
 }
 
@@ -251,7 +310,13 @@ static xbar_status save(const xbar_aw *a, FILE *f)
     XBAR_CK_TRY(xbar_ck_put_u32(f, (uint32_t)s->nt));
     for (int n = 0; n < s->nt - 1; n++) XBAR_CK_TRY(xbar_ck_put_u64(f, (uint64_t)s->next_col[n]));
     for (int n = 0; n < s->nt; n++) XBAR_CK_TRY(xbar_tile_save(s->t[n], f));
-    return XBAR_OK;
+    if (!a->o.mt_warm_start) return XBAR_OK;
+    XBAR_CK_TRY(xbar_ck_put_tag(f, "XBWS"));
+    XBAR_CK_TRY(xbar_ck_put_u64(f, (uint64_t)s->warm));
+    XBAR_CK_TRY(xbar_ck_put_u64(f, (uint64_t)s->moves));
+    XBAR_CK_TRY(xbar_ck_put_u64(f, (uint64_t)s->nhist));
+    XBAR_CK_TRY(xbar_ck_put_u64(f, s->reads));
+    return xbar_ck_put_f32s(f, s->hist, MT_HIST);
 }
 
 static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
@@ -271,6 +336,20 @@ static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
     }
     for (int n = 0; n < s->nt; n++) XBAR_CK_TRY(xbar_tile_load(s->t[n], f));
     s->n_updates = c[0];
+    if (!a->o.mt_warm_start) return XBAR_OK;
+    uint64_t w, mv, nh;
+    XBAR_CK_TRY(xbar_ck_get_tag(f, "XBWS", "multi_tile_rl warm start"));
+    XBAR_CK_TRY(xbar_ck_get_u64(f, &w));
+    XBAR_CK_TRY(xbar_ck_get_u64(f, &mv));
+    XBAR_CK_TRY(xbar_ck_get_u64(f, &nh));
+    XBAR_CK_TRY(xbar_ck_get_u64(f, &s->reads));
+    XBAR_CK_TRY(xbar_ck_get_f32s(f, s->hist, MT_HIST));
+    if (w > (uint64_t)(s->nt - 1) || mv > (uint64_t)(s->nt - 1) || nh > MT_HIST ||
+        xbar_first_nonfinite(s->hist, MT_HIST) < MT_HIST)
+        return xbar_fail(XBAR_EFORMAT, "checkpoint: multi_tile_rl warm start: tile %llu, %llu moves, %llu losses "
+                         "(at most %d, %d, %d, all finite)", (unsigned long long)w, (unsigned long long)mv,
+                         (unsigned long long)nh, s->nt - 1, s->nt - 1, MT_HIST);
+    s->warm = (int)w, s->moves = (int)mv, s->nhist = (int)nh;
     return XBAR_OK;
 }
 
@@ -295,6 +374,7 @@ const xbar_opt_ops xbar_opt_multi_tile_rl_ops = {
     .slow_tile = slow_tile,
     .pulse_count = pulse_count,
     .pulse_counts = pulse_counts,
+    .observe_loss = observe_loss,
     .array = array,
     .counters = counters,
     .save = save,

@@ -106,6 +106,14 @@ xbar_status xbar_aw_pulse_counts(const xbar_aw *a, xbar_pulse_counts *pc)
     return XBAR_OK;
 }
 
+xbar_status xbar_aw_observe_loss(xbar_aw *a, double loss)
+{
+    XBAR_NONNULL(a);
+    if (!isfinite(loss)) return xbar_fail(XBAR_EINVAL, "xbar_aw_observe_loss: loss %g is not finite", loss);
+    if (a->ops->observe_loss) a->ops->observe_loss(a, loss);
+    return XBAR_OK;
+}
+
 float *xbar_aw_digital_weights(xbar_aw *a)
 {
     if (!a) return NULL;

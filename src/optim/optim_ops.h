@@ -74,6 +74,8 @@ struct xbar_opt_ops {
     /* The counts by phase into pc (zeroed before the call). May be NULL: every pulse of
      * pulse_count is counted as a gradient pulse. */
     void (*pulse_counts)(const xbar_aw *a, xbar_pulse_counts *pc);
+    /* The caller's training loss (finite), for a loss-driven schedule. May be NULL (ignored). */
+    void (*observe_loss)(xbar_aw *a, double loss);
 
     /* Stored array k (k = 0, 1, ... until NULL) for a non-finite scan, the visible
      * weights first: its name ("weights", "fast tile A") and length. */

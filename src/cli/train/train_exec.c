@@ -186,6 +186,7 @@ static int run_epoch(run_ctx *r, int e, int first, train_history *h, progress *p
     if (history_reserve(h, e + 1)) return snprintf(err, n, "out of memory"), 1;
     h->epochs = e + 1;
     h->train_loss[e] = loss_sum / (double)S;
+    xbar_net_observe_loss(r->net, h->train_loss[e]); /* a loss-driven schedule (multi_tile_rl's warm start) */
     h->train_acc[e] = 100.0 * (double)correct / (double)S;
     h->test_loss[e] = test_loss / (double)r->test.n;
     h->test_acc[e] = 100.0 * (double)test_ok / (double)r->test.n;
