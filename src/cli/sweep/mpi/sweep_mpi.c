@@ -22,6 +22,10 @@
 
 enum { TAG_ASK = 7301, TAG_WORK = 7302 };
 
+/* MPI_THREAD_FUNNELED granted: rank 0 may run its own points in a second thread (one that never
+ * calls MPI). Without it rank 0 only hands points out, then runs what is left. */
+static int funneled;
+
 static void nap(void)
 {
     struct timespec t = {0, 1000000};
@@ -81,7 +85,7 @@ static int farm_master(sweep_cluster *c, const size_t *list, size_t m, sweep_poi
     pool p = {.list = list, .m = m, .run = run, .ctx = ctx};
     pthread_mutex_init(&p.mu, NULL);
     pthread_t th;
-    int threaded = !pthread_create(&th, NULL, local_worker, &p);
+    int threaded = funneled && !pthread_create(&th, NULL, local_worker, &p);
     int remote = c->size - 1, bad = 0;
     long long ask = 0;
     MPI_Request r;
@@ -142,6 +146,7 @@ sweep_cluster *sweep_mpi_start(char *err, size_t n)
     err[0] = 0;
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
         return snprintf(err, n, "MPI_Init_thread failed"), NULL;
+    funneled = provided >= MPI_THREAD_FUNNELED;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     sweep_cluster *c = size > 1 ? malloc(sizeof *c) : NULL;
