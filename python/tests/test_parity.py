@@ -31,6 +31,20 @@ def test_train_matches_cli(cli, synth, tmp_path, kind):
     assert res["updates"] == summary["updates"] == ck["steps"]
 
 
+def test_train_warm_start_matches_cli(cli, synth, tmp_path):
+    """multi_tile_rl's warm start hears each epoch's training loss from both (the losses it holds
+    are in the state, so the state CRC differs if either side did not report them)."""
+    sets = ["data.dir=%s" % synth] + TINY_NET + ["optimizer.kind=multi_tile_rl", "optimizer.mt_warm_start=true"]
+    out = tmp_path / "run"
+    args = ["train", "--out", str(out), "--seed", "7"]
+    for s in sets:
+        args += ["--set", s]
+    run_cli(cli, args, tmp_path)
+    res = xbar.train(sets, seed=7)
+    summary = json.loads((out / "summary.json").read_text())
+    assert res["state_crc32"] == summary["state_crc32"]
+
+
 def test_train_from_config_ini_and_epoch_samples(cli, synth, tmp_path):
     """A run's config.ini read back, train.epoch_samples across passes, batch 7, StepLR."""
     sets = ["data.dir=%s" % synth, "model.layers=linear:12 tanh linear:10", "train.epochs=3",

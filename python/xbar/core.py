@@ -376,6 +376,11 @@ class Optimizer(_ReadUpdate, _Handle):
         """Pulses and events by phase (xbar_aw_pulse_counts) as a dict of ints."""
         return _pulse_counts(lib.xbar_aw_pulse_counts, self.ptr)
 
+    def observe_loss(self, loss):
+        """Report the training loss of a finished epoch (or any regular interval) to an
+        optimizer that schedules on it (multi_tile_rl with mt_warm_start); others ignore it."""
+        check(lib.xbar_aw_observe_loss(self.ptr, float(loss)), "observe_loss")
+
     def arrays(self):
         """Every array the optimizer stores, by name ("weights" first, "fast tile A",
         buffers ...), as float32 copies."""

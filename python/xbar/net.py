@@ -477,6 +477,8 @@ class Trainer:
         t0 = time.monotonic()
         loss_sum, correct, S = self.train_part(e)
         t_train = time.monotonic() - t0
+        if math.isfinite(loss_sum):  # a loss-driven schedule (multi_tile_rl's warm start), as xbar train
+            check(lib.xbar_net_observe_loss(net.ptr, loss_sum / S), "epoch %d" % (e + 1))
         test_loss, test_ok = net.evaluate(self.xt.reshape(self.xt.shape[0], -1), self.yt, self.eval_batch)
         nt = self.xt.shape[0]
         if not math.isfinite(loss_sum):
