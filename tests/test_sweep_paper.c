@@ -302,6 +302,55 @@ static void test_paper_stat(void)
     free(sum);
 }
 
+/* collect --target-loss: per point, the first epoch whose train_loss (metrics.csv) is <= L and
+ * the pulses of the epochs up to it; empty when never reached; refusals of bad values. */
+static void test_target(void)
+{
+    static const double loss[3][5] = {{0.9, 0.5, 0.25, 0.1, 0.3}, {0.8, 0.6, 0.4, 0.3, 0.26}, {0.2, 0.1, 0.1, 0.1, 0.1}};
+    char d[400], p[600], a[1024];
+    snprintf(d, sizeof d, "%s/target", tmp);
+    mkdir(d, 0700);
+    snprintf(p, sizeof p, "%s/points", d);
+    mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/sweep.json", d);
+    xt_write_text(p, "{\"sweep_command\": \"train\", \"timings\": false, \"keys\": [\"seed\"], \"points\": ["
+                     "{\"index\": 0, \"folder\": \"points/0\", \"params\": {\"seed\": \"1\"}}, "
+                     "{\"index\": 1, \"folder\": \"points/1\", \"params\": {\"seed\": \"2\"}}, "
+                     "{\"index\": 2, \"folder\": \"points/2\", \"params\": {\"seed\": \"3\"}}]}\n");
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/points/%d", d, i);
+        mkdir(p, 0700);
+        snprintf(p, sizeof p, "%s/points/%d/summary.json", d, i);
+        xt_write_text(p, "{\"final_test_acc\": 1, \"last5_test_acc\": 2, \"final_train_loss\": 0.5, \"pulses\": 1}\n");
+        char text[1024];
+        int len = snprintf(text, sizeof text, "epoch,lr,train_loss,train_acc,pulses\n");
+        for (int e = 0; e < 5; e++)
+            len += snprintf(text + len, sizeof text - (size_t)len, "%d,0.1,%g,50,%d\n", e + 1, loss[i][e], 1000 * (e + 1) + i);
+        snprintf(p, sizeof p, "%s/points/%d/metrics.csv", d, i);
+        xt_write_text(p, text);
+    }
+    snprintf(a, sizeof a, "collect --quiet --target-loss 0.25 %s", d);
+    CHECK(xt_run(a) == 0, "xbar %s failed", a);
+    snprintf(p, sizeof p, "%s/results.csv", d);
+    char *res = xt_slurp(p, NULL);
+    const int ce = res ? column(res, "epochs_to_target") : -1, cp = res ? column(res, "pulses_to_target") : -1;
+    CHECK(ce >= 0 && cp == ce + 1, "results.csv: no epochs_to_target, pulses_to_target: %s", res ? res : "");
+    /* point 0 reaches 0.25 at epoch 3 (1000 + 2000 + 3000 pulses), point 1 never, point 2 at epoch 1 (1002) */
+    const double want_e[3] = {3, NAN, 1}, want_p[3] = {6000, NAN, 1002};
+    const char *row = res ? strchr(res, '\n') : NULL;
+    for (int i = 0; i < 3 && row && ce >= 0; i++, row = strchr(row, '\n')) {
+        row++;
+        const double e = field(row, ce), pl = field(row, cp);
+        CHECK(isnan(want_e[i]) ? isnan(e) && isnan(pl) : e == want_e[i] && pl == want_p[i],
+              "point %d: epochs_to_target %g, pulses_to_target %g; want %g, %g", i, e, pl, want_e[i], want_p[i]);
+    }
+    free(res);
+    snprintf(a, sizeof a, "collect --quiet --target-loss -1 %s", d);
+    xt_bad(a, "--target-loss -1", "> 0", NULL);
+    snprintf(a, sizeof a, "collect --quiet --target-loss 0.2x %s", d);
+    xt_bad(a, "--target-loss 0.2x", NULL, NULL);
+}
+
 static void test_zip(void)
 {
     char a[1024], ini[400], out[400];
@@ -340,6 +389,7 @@ int main(int argc, char **argv)
     unsetenv("SLURM_ARRAY_TASK_COUNT");
     test_zip();
     test_paper_stat();
+    test_target();
     test_fig5();
     xt_cli_done();
     return xt_done("test_sweep_paper");

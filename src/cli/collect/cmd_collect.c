@@ -1,6 +1,7 @@
 /* cmd_collect.c - `xbar collect DIR`: the results of an `xbar sweep` folder as tables and plots
  * (collect.h, docs/sweep.md). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +36,11 @@ static int parse_curves(const char *s, collect_opts *o)
 
 int cmd_collect(int argc, char **argv)
 {
-    const char *curves = NULL;
+    const char *curves = NULL, *target = NULL;
     const arg_extra extra[] = {
         {"curves", ARG_STRING, &curves, "I,J,...", "overlay the learning curves of these points (curves.png)"},
+        {"target-loss", ARG_STRING, &target, "L", "train sweeps: add epochs_to_target and pulses_to_target, the "
+                                                  "first epoch with train loss <= L and the pulses up to its end"},
         {NULL, 0, NULL, NULL, NULL}};
     collect_opts o;
     memset(&o, 0, sizeof o);
@@ -62,6 +65,13 @@ int cmd_collect(int argc, char **argv)
     if (curves && parse_curves(curves, &o))
         return cli_error("collect", "--curves %s: expected point indices I,J,... (integers >= 0, at most %d)", curves,
                          COLLECT_MAX_CURVES), EXIT_USAGE;
+    if (target) {
+        char *end;
+        errno = 0;
+        o.target_loss = strtod(target, &end);
+        if (end == target || *end || errno || !(o.target_loss > 0) || !isfinite(o.target_loss))
+            return cli_error("collect", "--target-loss %s: expected a training loss > 0", target), EXIT_USAGE;
+    }
     o.out = a.out;
     o.quiet = a.quiet;
     err[0] = 0;

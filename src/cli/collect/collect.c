@@ -43,6 +43,7 @@ typedef struct {
     double *v; /* np * MAX_METRICS, NaN when missing */
     double **acc; /* train: per point its summary.json test_acc (per epoch, %), NULL when missing */
     int *nacc;    /* its length */
+    double target; /* train: > 0: the training loss of the *_to_target metrics (--target-loss) */
 } csweep;
 
 #define VAL(c, i, m) ((c)->v[(size_t)(i) * MAX_METRICS + (size_t)(m)])
@@ -119,6 +120,41 @@ static int read_sweep(csweep *c, const char *dir, char *err, size_t n)
 }
 
 /* The status and metrics of point i from its folder (what is on disk, not sweep.json's snapshot). */
+/* train with --target-loss: from the point's metrics.csv, the first epoch whose train_loss is <= the
+ * target and the pulses fired up to its end (NaN, NaN when never reached or unreadable). */
+static void to_target(const csweep *c, const char *pd, double *epochs, double *pulses)
+{
+    char path[OUT_PATH_MAX + 420], *line = NULL;
+    size_t cap = 0;
+    *epochs = *pulses = NAN;
+    snprintf(path, sizeof path, "%s/metrics.csv", pd);
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    int c_loss = -1, c_pulses = -1;
+    double cum = 0;
+    for (int row = 0; getline(&line, &cap, f) > 0; row++) {
+        const char *p = line;
+        char v[64];
+        double loss = NAN, pl = NAN;
+        for (int col = 0; *p && *p != '\n'; col++) {
+            csv_next_field(&p, v, sizeof v);
+            if (!row && !strcmp(v, "train_loss")) c_loss = col;
+            if (!row && !strcmp(v, "pulses")) c_pulses = col;
+            if (row && col == c_loss) loss = strtod(v, NULL);
+            if (row && col == c_pulses) pl = strtod(v, NULL);
+        }
+        if (!row && (c_loss < 0 || c_pulses < 0)) break;
+        if (!row) continue;
+        cum += pl;
+        if (loss <= c->target) {
+            *epochs = row, *pulses = cum;
+            break;
+        }
+    }
+    free(line);
+    fclose(f);
+}
+
 static int read_point(csweep *c, const char *dir, size_t i, char *err, size_t n)
 {
     char pd[OUT_PATH_MAX + 400], path[OUT_PATH_MAX + 420], why[1024];
@@ -136,6 +172,12 @@ static int read_point(csweep *c, const char *dir, size_t i, char *err, size_t n)
     if (c->train) {
         static const char *const names[] = {"final_test_acc", "last5_test_acc", "final_train_loss", "pulses", "wall_s"};
         for (int m = 0; m < 5 - !c->timings; m++) VAL(c, i, metric_index(c, names[m])) = num(s, names[m]);
+        if (c->target > 0) {
+            double e, pl;
+            to_target(c, pd, &e, &pl);
+            VAL(c, i, metric_index(c, "epochs_to_target")) = e;
+            VAL(c, i, metric_index(c, "pulses_to_target")) = pl;
+        }
         /* the per-epoch test accuracies, for the paper's statistic (paper_stat); left out unless all numbers */
         const cJSON *ta = cJSON_GetObjectItemCaseSensitive(s, "test_acc");
         const int ne = cJSON_IsArray(ta) ? cJSON_GetArraySize(ta) : 0;
@@ -568,6 +610,7 @@ int collect_run(const collect_opts *o, char *err, size_t n)
 {
     csweep *c = calloc(1, sizeof *c);
     if (!c) return cli_errf(err, n, "out of memory"), 1;
+    c->target = o->target_loss;
     int rc = read_sweep(c, o->dir, err, n) ? 2 : 0;
     for (size_t i = 0; i < c->np && !rc; i++) rc = read_point(c, o->dir, i, err, n) ? 2 : 0;
     if (!rc) order_lsq_metrics(c);

@@ -21,6 +21,9 @@
  *   plot-METRIC-vs-KEY.png  the main metric (train: last5_test_acc; lsq: final_error, log y) against
  *                each swept numeric key, mean over seeds: one line per setting of the other keys
  *                (lsq: and per curve), legend outside the data
+ *   --target-loss L  train: results.csv / summary.csv gain epochs_to_target (the first epoch whose
+ *                metrics.csv train_loss is <= L) and pulses_to_target (the pulses of the epochs up
+ *                to it); empty when never reached
  *   curves.png   with --curves I,J,...: the learning curves of those points overlaid (train: test
  *                accuracy per epoch; lsq: the loss of every curve per iteration)
  * Files are written as PATH.tmp-PID and renamed, so a reader sees a whole table.
@@ -37,6 +40,7 @@ typedef struct {
     const char *out;    /* where the files go (dir if NULL; created with its parents) */
     int ncurves;
     long curves[COLLECT_MAX_CURVES]; /* point indices of --curves */
+    double target_loss; /* train: > 0 adds epochs_to_target and pulses_to_target (--target-loss) */
     int quiet;
 } collect_opts;
 

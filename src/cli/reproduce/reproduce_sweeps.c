@@ -85,7 +85,13 @@ int repro_sweeps_check(int epochs, char *err, size_t n)
 
 #define MAX_COLS 256
 
-/* The rows of sub/summary.csv as markdown: | STEM | key=value, ... | mean ± std | n |. @return 0 or -1 (err). */
+/* X9 ([SP26] Fig. 4) measures the pulses to reach a training loss: its files are collected with
+ * this target (collect's pulses_to_target) and their table has that column. */
+#define X9_TARGET_LOSS 0.2
+static int has_target(const char *stem) { return !strncmp(stem, "x9-", 3); }
+
+/* The rows of sub/summary.csv as markdown: | STEM | key=value, ... | mean ± std | [pulses to the
+ * target: mean ± std (points that reached it) |] n |. @return 0 or -1 (err). */
 static int table_rows(const char *sub, const char *stem, FILE *md, char *err, size_t n)
 {
     char path[OUT_PATH_MAX + STEM_MAX + 32];
@@ -95,7 +101,7 @@ static int table_rows(const char *sub, const char *stem, FILE *md, char *err, si
     size_t cap = 0;
     if (!in) return cli_errf(err, n, "cannot read %s: %s", path_show(path), strerror(errno));
     static char head[MAX_COLS][160];
-    int ncols = 0, c_n = -1, c_mean = -1, c_std = -1;
+    int ncols = 0, c_n = -1, c_mean = -1, c_std = -1, c_pm = -1, c_ps = -1, c_pn = -1;
     int rc = 0;
     for (int line = 0; !rc && getline(&text, &cap, in) > 0; line++) {
         const char *p = text;
@@ -109,9 +115,13 @@ static int table_rows(const char *sub, const char *stem, FILE *md, char *err, si
                 if (!strcmp(val[c], "n") && c_n < 0) c_n = c;
                 if (!strcmp(val[c], "last5_test_acc_mean")) c_mean = c;
                 if (!strcmp(val[c], "last5_test_acc_std")) c_std = c;
+                if (!strcmp(val[c], "pulses_to_target_mean")) c_pm = c;
+                if (!strcmp(val[c], "pulses_to_target_std")) c_ps = c;
+                if (!strcmp(val[c], "pulses_to_target_n")) c_pn = c;
             }
-            if (c_n < 0 || c_mean < 0 || c_std < 0)
-                rc = cli_errf(err, n, "%s: no columns n, last5_test_acc_mean, last5_test_acc_std", path_show(path));
+            if (c_n < 0 || c_mean < 0 || c_std < 0 || (has_target(stem) && (c_pm < 0 || c_ps < 0 || c_pn < 0)))
+                rc = cli_errf(err, n, "%s: no columns n, last5_test_acc_mean, last5_test_acc_std%s", path_show(path),
+                              has_target(stem) ? ", pulses_to_target_mean, _std, _n" : "");
             continue;
         }
         if (nv != ncols) {
@@ -124,6 +134,11 @@ static int table_rows(const char *sub, const char *stem, FILE *md, char *err, si
         if (!val[c_mean][0]) fprintf(md, " | no point done");
         else if (!val[c_std][0]) fprintf(md, " | %.2f", atof(val[c_mean]));
         else fprintf(md, " | %.2f ± %.2f", atof(val[c_mean]), atof(val[c_std]));
+        if (has_target(stem)) {
+            if (!val[c_pm][0]) fprintf(md, " | not reached");
+            else if (!val[c_ps][0]) fprintf(md, " | %.3g (%s)", atof(val[c_pm]), val[c_pn]);
+            else fprintf(md, " | %.3g ± %.2g (%s)", atof(val[c_pm]), atof(val[c_ps]), val[c_pn]);
+        }
         fprintf(md, " | %s |\n", val[c_n]);
     }
     free(text);
@@ -167,7 +182,8 @@ int repro_sweeps_run(const char *dir, int epochs, int jobs, int quiet, FILE *md,
             cli_errf(err, n, "%s/%s.ini: %s", REPRO_SWEEPS_DIR, f->stem[i], why);
             break;
         }
-        collect_opts co = {.dir = sub, .out = NULL, .ncurves = 0, .quiet = 1};
+        collect_opts co = {.dir = sub, .out = NULL, .ncurves = 0, .quiet = 1,
+                           .target_loss = has_target(f->stem[i]) ? X9_TARGET_LOSS : 0};
         if ((r = collect_run(&co, why, sizeof why))) rc = r, cli_errf(err, n, "collect %s: %s", path_show(sub), why);
     }
     fprintf(md, "\n## The frontier on MNIST: the sweeps of %s/\n\nLast-5-epoch test accuracy (%%), mean ± sample "
@@ -177,9 +193,15 @@ int repro_sweeps_run(const char *dir, int epochs, int jobs, int quiet, FILE *md,
             REPRO_SWEEPS_DIR);
     for (int i = 0; !rc && i < f->n; i++) {
         const size_t el = exp_len(f->stem[i]);
-        if (!i || el != exp_len(f->stem[i - 1]) || strncmp(f->stem[i], f->stem[i - 1], el))
-            fprintf(md, "\n### %.*s\n\n| sweep file | setting | last 5 (%%) | n |\n|---|---|---|---|\n", (int)el,
-                    f->stem[i]);
+        if (!i || el != exp_len(f->stem[i - 1]) || strncmp(f->stem[i], f->stem[i - 1], el)) {
+            if (has_target(f->stem[i]))
+                fprintf(md, "\n### %.*s\n\n| sweep file | setting | last 5 (%%) | pulses to train loss %g: mean ± std "
+                            "(points that reached it) | n |\n|---|---|---|---|---|\n", (int)el, f->stem[i],
+                        X9_TARGET_LOSS);
+            else
+                fprintf(md, "\n### %.*s\n\n| sweep file | setting | last 5 (%%) | n |\n|---|---|---|---|\n", (int)el,
+                        f->stem[i]);
+        }
         char sub[OUT_PATH_MAX + STEM_MAX];
         snprintf(sub, sizeof sub, "%s/%s", top, f->stem[i]);
         if (table_rows(sub, f->stem[i], md, err, n)) rc = 1;
