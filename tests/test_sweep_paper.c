@@ -224,6 +224,16 @@ static void test_fig5(void)
 /* The test's own accuracy of point (group g, seed s) at epoch e. */
 static double acc_of(int g, int s, int e) { return 50 + 20 * sin(1.7 * g + 2.3 * s + 0.9 * e) + 3 * e; }
 
+/* A hand-made sweep folder tmp/NAME with its points/ into d; p gets the path of its sweep.json. */
+static void hand_sweep(const char *name, char *d, size_t dcap, char *p, size_t pcap)
+{
+    snprintf(d, dcap, "%s/%s", tmp, name);
+    mkdir(d, 0700);
+    snprintf(p, pcap, "%s/points", d);
+    mkdir(p, 0700);
+    snprintf(p, pcap, "%s/sweep.json", d);
+}
+
 static void test_paper_stat(void)
 {
     /* settings: a (3 seeds, 7 epochs), b (3 seeds, the third failed), c (1 seed, 4 epochs),
@@ -232,11 +242,7 @@ static void test_paper_stat(void)
     static const int nseeds[] = {3, 3, 1, 3};
     static const int epochs[4][3] = {{7, 7, 7}, {7, 7, 7}, {4, 0, 0}, {8, 6, 9}};
     char d[400], p[600], a[1024];
-    snprintf(d, sizeof d, "%s/hand", tmp);
-    mkdir(d, 0700);
-    snprintf(p, sizeof p, "%s/points", d);
-    mkdir(p, 0700);
-    snprintf(p, sizeof p, "%s/sweep.json", d);
+    hand_sweep("hand", d, sizeof d, p, sizeof p);
     FILE *f = fopen(p, "w");
     CHECK(f != NULL, "cannot write %s", p);
     if (!f) return;
@@ -308,11 +314,7 @@ static void test_target(void)
 {
     static const double loss[3][5] = {{0.9, 0.5, 0.25, 0.1, 0.3}, {0.8, 0.6, 0.4, 0.3, 0.26}, {0.2, 0.1, 0.1, 0.1, 0.1}};
     char d[400], p[600], a[1024];
-    snprintf(d, sizeof d, "%s/target", tmp);
-    mkdir(d, 0700);
-    snprintf(p, sizeof p, "%s/points", d);
-    mkdir(p, 0700);
-    snprintf(p, sizeof p, "%s/sweep.json", d);
+    hand_sweep("target", d, sizeof d, p, sizeof p);
     xt_write_text(p, "{\"sweep_command\": \"train\", \"timings\": false, \"keys\": [\"seed\"], \"points\": ["
                      "{\"index\": 0, \"folder\": \"points/0\", \"params\": {\"seed\": \"1\"}}, "
                      "{\"index\": 1, \"folder\": \"points/1\", \"params\": {\"seed\": \"2\"}}, "

@@ -14,15 +14,20 @@ from conftest import run_cli
 TINY_NET = ["model.layers=linear:16 sigmoid linear:10", "train.epochs=2", "train.timings=false"]
 
 
-@pytest.mark.parametrize("kind", xbar.optimizer_kinds())
-def test_train_matches_cli(cli, synth, tmp_path, kind):
-    sets = ["data.dir=%s" % synth] + TINY_NET + ["optimizer.kind=%s" % kind]
+def _cli_and_package(cli, tmp_path, sets):
+    """`xbar train --set ...` into tmp_path/run and xbar.train(sets), both at seed 7."""
     out = tmp_path / "run"
     args = ["train", "--out", str(out), "--seed", "7"]
     for s in sets:
         args += ["--set", s]
     run_cli(cli, args, tmp_path)
-    res = xbar.train(sets, seed=7)
+    return out, xbar.train(sets, seed=7)
+
+
+@pytest.mark.parametrize("kind", xbar.optimizer_kinds())
+def test_train_matches_cli(cli, synth, tmp_path, kind):
+    sets = ["data.dir=%s" % synth] + TINY_NET + ["optimizer.kind=%s" % kind]
+    out, res = _cli_and_package(cli, tmp_path, sets)
     ck = xbar.parse_checkpoint((out / "checkpoint.xbc").read_bytes())
     for k, v in ck["history"].items():  # the checkpoint holds the metrics as exact float64
         assert np.array_equal(v, res[k]), (k, v, res[k])
@@ -35,12 +40,7 @@ def test_train_warm_start_matches_cli(cli, synth, tmp_path):
     """multi_tile_rl's warm start hears each epoch's training loss from both (the losses it holds
     are in the state, so the state CRC differs if either side did not report them)."""
     sets = ["data.dir=%s" % synth] + TINY_NET + ["optimizer.kind=multi_tile_rl", "optimizer.mt_warm_start=true"]
-    out = tmp_path / "run"
-    args = ["train", "--out", str(out), "--seed", "7"]
-    for s in sets:
-        args += ["--set", s]
-    run_cli(cli, args, tmp_path)
-    res = xbar.train(sets, seed=7)
+    out, res = _cli_and_package(cli, tmp_path, sets)
     summary = json.loads((out / "summary.json").read_text())
     assert res["state_crc32"] == summary["state_crc32"]
 
