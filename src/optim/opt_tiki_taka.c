@@ -166,8 +166,9 @@ static xbar_status transfer(xbar_aw *a, float lr)
     const size_t k = xbar_opt_transfer_k(&a->o, n);
     if (xbar_opt_whole_transfer(&a->o, n)) {
         /* whole P at once (the paper's analysed Tiki-Taka): ΔC = tlr * A */
-        float *col = st->col, *buf = xbar_opt_buffer(&st->dense, m * n, "a whole-matrix transfer");
-        if (!buf) return XBAR_ENOMEM;
+        float *col = st->col, *buf = NULL; /* the pulse reading writes column by column, without it */
+        if (!pulse_write(a) && !(buf = xbar_opt_buffer(&st->dense, m * n, "a whole-matrix transfer")))
+            return XBAR_ENOMEM;
         for (size_t j = 0; j < n; j++) {
             xbar_status s = xbar_opt_read_col(&a->o, st->A, col, j);
             if (s) return s;

@@ -43,16 +43,6 @@ static int parse_shard(const char *s, int *i, int *n)
     return 0;
 }
 
-/* A decimal integer >= 0 from an environment variable, or -1. */
-static long env_int(const char *name)
-{
-    const char *v = getenv(name);
-    if (!v || !*v) return -2;
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    return *end || errno || x < 0 ? -1 : x;
-}
 
 /* In an MPI launch, ranks other than 0 stay silent about what every rank finds alike (the
  * command line, the sweep file, DIR): rank 0 says it once. */
@@ -104,8 +94,8 @@ static int sweep_main(int argc, char **argv, sweep_cluster *cl, int rank, int si
     if (shard && parse_shard(shard, &si, &sn))
         return SAY("--shard %s: expected I/N with integers 0 <= I < N", shard), EXIT_USAGE;
     if (!shard && !slurm) {
-        const long id = env_int("SLURM_ARRAY_TASK_ID"), cnt = env_int("SLURM_ARRAY_TASK_COUNT");
-        const long lo = env_int("SLURM_ARRAY_TASK_MIN");
+        const long id = sweep_env_count("SLURM_ARRAY_TASK_ID"), cnt = sweep_env_count("SLURM_ARRAY_TASK_COUNT");
+        const long lo = sweep_env_count("SLURM_ARRAY_TASK_MIN");
         if (id != -2 && cnt != -2) {
             if (id < 0 || cnt < 1 || lo == -1 || id - (lo > 0 ? lo : 0) >= cnt || cnt > INT_MAX)
                 return SAY("SLURM_ARRAY_TASK_ID = %s, SLURM_ARRAY_TASK_COUNT = %s: not a task of an "

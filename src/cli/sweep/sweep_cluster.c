@@ -7,15 +7,21 @@
 
 sweep_cluster_start_fn sweep_cluster_start = NULL;
 
-/* A decimal integer in [0, INT_MAX] from the environment, or -1. */
-static int env_nat(const char *name)
+long sweep_env_count(const char *name)
 {
     const char *v = getenv(name);
-    if (!v || !*v) return -1;
+    if (!v || !*v) return -2;
     char *end;
     errno = 0;
     long x = strtol(v, &end, 10);
-    return *end || errno || x < 0 || x > INT_MAX ? -1 : (int)x;
+    return *end || errno || x < 0 ? -1 : x;
+}
+
+/* sweep_env_count within [0, INT_MAX], else -1. */
+static int env_nat(const char *name)
+{
+    const long x = sweep_env_count(name);
+    return x < 0 || x > INT_MAX ? -1 : (int)x;
 }
 
 int sweep_mpi_launched(int *rank, int *size)

@@ -53,4 +53,8 @@ extern sweep_cluster_start_fn sweep_cluster_start;
  */
 int sweep_mpi_launched(int *rank, int *size);
 
+/** A decimal integer >= 0 from the environment variable name (a launcher's rank or size, a Slurm
+ *  array index): the value, -2 when unset or empty, -1 when anything else. */
+long sweep_env_count(const char *name);
+
 #endif
