@@ -164,11 +164,24 @@ static int x1(const char *dir, const char *sub, int seeds, int quiet, FILE *md, 
 #define X6_CASES 5
 static const int x6_tiles[X6_CASES] = {1, 2, 3, 4, 6};
 
+/* The two schedules run: the spec's reading of [MT25] Fig. 7 (gamma 0.1, transfers every 2*2^n
+ * updates, transfer rate 0.01) and [MT25] Table 1's LeNet schedule (gamma 0.5, every 2*5^n) with a
+ * transfer rate of 0.001; both with fast_lr 0.01 and Analog SGD at lr 0.001 as the one tile. */
+typedef struct {
+    const char *name, *png;
+    float gamma, rate;
+    int growth;
+} x6_schedule;
+static const x6_schedule x6_sched[2] = {
+    {"spec: gamma 0.1, every 2·2^n, rate 0.01", "frontier-x6.png", 0.1f, 0.01f, 2},
+    {"LeNet schedule: gamma 0.5, every 2·5^n, rate 0.001", "frontier-x6-lenet.png", 0.5f, 0.001f, 5},
+};
+
 /* The configuration of one case: the 4-state soft-bounds device of [MT25] Fig. 7 (w in [-1, 1],
  * dw_min 0.5, no spread or cycle noise), stochastic pulses without update or bit-length management;
- * 1 tile: Analog SGD; more: multi_tile_rl with gamma 0.1, transfers every 2 * 2^n updates,
- * fast_lr 0.01 and an unscaled transfer rate 0.01 (transfer_lr 10 at lr 0.001). */
-static void x6_config(int tiles, uint64_t seed, xbar_opt_params *o, xbar_tile_config *tc)
+ * 1 tile: Analog SGD; more: multi_tile_rl with the schedule's gamma, transfers every 2 * growth^n
+ * updates, fast_lr 0.01 and the schedule's unscaled transfer rate (transfer_lr = rate / 0.001). */
+static void x6_config(const x6_schedule *sc, int tiles, uint64_t seed, xbar_opt_params *o, xbar_tile_config *tc)
 {
     *tc = xbar_tile_config_defaults(X6_N, 1);
     tc->device = xbar_device_defaults(XBAR_DEV_SOFT_BOUNDS);
@@ -181,18 +194,18 @@ static void x6_config(int tiles, uint64_t seed, xbar_opt_params *o, xbar_tile_co
     tc->seed = seed;
     *o = xbar_opt_defaults(tiles == 1 ? XBAR_OPT_ANALOG_SGD : XBAR_OPT_MULTI_TILE_RL);
     o->mt_tiles = tiles > 1 ? tiles : 2;
-    o->mt_gamma = 0.1f, o->mt_growth = 2;
+    o->mt_gamma = sc->gamma, o->mt_growth = sc->growth;
     o->transfer_every = 2, o->transfer_columns = 0;
-    o->fast_lr = 0.01f, o->transfer_lr = 10.0f;
+    o->fast_lr = 0.01f, o->transfer_lr = sc->rate / 0.001f;
     o->transfer_update = tc->update;
 }
 
 /* One run: loss[k] = mean (W - b)^2 after k * X6_EVERY updates (k = 0 .. X6_STEPS / X6_EVERY). */
-static int x6_run(int tiles, uint64_t seed, double *loss, char *err, size_t n)
+static int x6_run(const x6_schedule *sc, int tiles, uint64_t seed, double *loss, char *err, size_t n)
 {
     xbar_opt_params o;
     xbar_tile_config tc;
-    x6_config(tiles, seed, &o, &tc);
+    x6_config(sc, tiles, seed, &o, &tc);
     xbar_aw *a = xbar_aw_new(&o, &tc);
     if (!a) return snprintf(err, n, "X6, %d tiles: %s", tiles, xbar_last_error()), 1;
     float b[X6_N], w[X6_N], d[X6_N], x[1] = {1.0f}, u[4];
@@ -215,39 +228,49 @@ static int x6_run(int tiles, uint64_t seed, double *loss, char *err, size_t n)
 
 static int x6(const char *dir, int seeds, FILE *md, char *err, size_t n)
 {
-    enum { NP = X6_STEPS / X6_EVERY + 1 };
-    static double loss[X6_CASES][REPRO_MAX_SEEDS][NP], mean[X6_CASES][NP], x[NP];
-    for (int c = 0; c < X6_CASES; c++)
-        for (int s = 0; s < seeds; s++)
-            if (x6_run(x6_tiles[c], (uint64_t)s + 1, loss[c][s], err, n)) return 1;
+    enum { NP = X6_STEPS / X6_EVERY + 1, NS = 2 };
+    static double loss[NS][X6_CASES][REPRO_MAX_SEEDS][NP], mean[X6_CASES][NP], x[NP];
+    for (int c = 0; c < NS; c++)
+        for (int t = 0; t < X6_CASES; t++)
+            for (int s = 0; s < seeds; s++)
+                if ((t > 0 || c == 0) && x6_run(&x6_sched[c], x6_tiles[t], (uint64_t)s + 1, loss[c][t][s], err, n))
+                    return 1;
+    memcpy(loss[1][0], loss[0][0], sizeof loss[0][0]); /* one tile: Analog SGD, the same runs */
     fprintf(md, "\n## frontier X6: multi-tile residual learning on scalar least squares\n\n%d problems (w - b)^2, b on "
                 "the 16-bit grid of [-1, 1], a 4-state soft-bounds device (w in [-1, 1], dw_min 0.5, no spread, no cycle "
                 "noise), stochastic pulses without management, lr 0.001; 1 tile: Analog SGD; N tiles: multi_tile_rl with "
-                "gamma 0.1, transfers every 2·2^n updates, fast_lr 0.01, transfer rate 0.01. Mean loss after %d updates, "
-                "mean ± std over %d seed%s (targets and pulses):\n\n| tiles | loss |\n|---|---|",
-            X6_N, X6_STEPS, seeds, seeds > 1 ? "s" : "");
-    plot_series ps[X6_CASES];
-    char names[X6_CASES][32];
-    for (int k = 0; k < NP; k++) x[k] = (double)k * X6_EVERY;
-    for (int c = 0; c < X6_CASES; c++) {
-        double f[REPRO_MAX_SEEDS], m, sd;
-        for (int k = 0; k < NP; k++) {
-            mean[c][k] = 0;
-            for (int s = 0; s < seeds; s++) mean[c][k] += loss[c][s][k] / seeds;
+                "fast_lr 0.01 and the schedule of the column. Mean loss after %d updates, mean ± std over %d seed%s "
+                "(targets and pulses):\n\n| tiles | %s | %s |\n|---|---|---|",
+            X6_N, X6_STEPS, seeds, seeds > 1 ? "s" : "", x6_sched[0].name, x6_sched[1].name);
+    for (int t = 0; t < X6_CASES; t++) {
+        fprintf(md, "\n| %d%s |", x6_tiles[t], x6_tiles[t] == 1 ? " (Analog SGD)" : "");
+        for (int c = 0; c < NS; c++) {
+            double f[REPRO_MAX_SEEDS], m, sd;
+            for (int s = 0; s < seeds; s++) f[s] = loss[c][t][s][NP - 1];
+            repro_mean_sd(f, seeds, &m, &sd);
+            fprintf(md, " %.3e ± %.1e |", m, sd);
         }
-        for (int s = 0; s < seeds; s++) f[s] = loss[c][s][NP - 1];
-        repro_mean_sd(f, seeds, &m, &sd);
-        fprintf(md, "\n| %d%s | %.3e ± %.1e |", x6_tiles[c], x6_tiles[c] == 1 ? " (Analog SGD)" : "", m, sd);
-        snprintf(names[c], sizeof names[c], x6_tiles[c] == 1 ? "1 tile (Analog SGD)" : "%d tiles", x6_tiles[c]);
-        ps[c] = (plot_series){.name = names[c], .x = x, .y = mean[c], .n = NP};
     }
     fprintf(md, "\n");
-    char path[OUT_PATH_MAX + 32], perr[512];
-    snprintf(path, sizeof path, "%.3000s/frontier-x6.png", dir);
-    plot_spec sp = {.title = "X6, multi-tile residual learning: loss of 256 scalar problems, 4-state device",
-                    .xlabel = "updates", .ylabel = "mean (w - b)^2, mean over seeds", .logy = 1, .key_outside = 1,
-                    .series = ps, .nseries = X6_CASES};
-    if (plot_available() && !plot_lines(path, &sp, perr, sizeof perr)) fprintf(md, "\n![frontier X6](frontier-x6.png)\n");
+    for (int k = 0; k < NP; k++) x[k] = (double)k * X6_EVERY;
+    for (int c = 0; c < NS && plot_available(); c++) {
+        plot_series ps[X6_CASES];
+        char names[X6_CASES][32], path[OUT_PATH_MAX + 32], perr[512], title[160];
+        for (int t = 0; t < X6_CASES; t++) {
+            for (int k = 0; k < NP; k++) {
+                mean[t][k] = 0;
+                for (int s = 0; s < seeds; s++) mean[t][k] += loss[c][t][s][k] / seeds;
+            }
+            snprintf(names[t], sizeof names[t], x6_tiles[t] == 1 ? "1 tile (Analog SGD)" : "%d tiles", x6_tiles[t]);
+            ps[t] = (plot_series){.name = names[t], .x = x, .y = mean[t], .n = NP};
+        }
+        snprintf(path, sizeof path, "%.3000s/%s", dir, x6_sched[c].png);
+        snprintf(title, sizeof title, "X6, multi-tile residual learning, 4-state device (%s)", x6_sched[c].name);
+        plot_spec sp = {.title = title, .xlabel = "updates", .ylabel = "mean (w - b)^2, mean over seeds", .logy = 1,
+                        .key_outside = 1, .series = ps, .nseries = X6_CASES};
+        if (!plot_lines(path, &sp, perr, sizeof perr)) fprintf(md, "\n![frontier X6, %s](%s)\n", x6_sched[c].name,
+                                                                 x6_sched[c].png);
+    }
     return 0;
 }
 

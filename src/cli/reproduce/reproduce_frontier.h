@@ -7,14 +7,15 @@
  *       the final error f(W) - f* per c, mean ± std over seeds 1..S (lsq.seed: pulses and
  *       reads; the problem is fixed), and a plot of it against c.
  *   X6  in memory, seconds: 256 scalar problems (w - b)^2 on a 4-state soft-bounds device, Analog SGD
- *       and multi_tile_rl with 2, 3, 4, 6 tiles ([MT25] Fig. 7's settings), seeds 1..S: the loss
- *       after 20,000 updates and its curve.
+ *       and multi_tile_rl with 2, 3, 4, 6 tiles under two schedules (the spec's reading of [MT25]
+ *       Fig. 7: gamma 0.1, transfers every 2*2^n, rate 0.01; [MT25] Table 1's LeNet schedule: gamma
+ *       0.5, every 2*5^n, rate 0.001), seeds 1..S: the loss after 20,000 updates and its curves.
  *   X7  `xbar calibrate` runs (src/cli/calibrate): configs/frontier/x7/x7a.ini (zero-shifting on
  *       512 x 512 soft-bounds devices, error against N) and x7b.ini for dw_min = 1e-3 / 2^k, k =
  *       0..4 (the smallest N with a 1 % error of the mean), into DIR/frontier/x7/ (recomputed).
  * Each X1 run goes into DIR/frontier/x1/KIND-sS and is skipped when its summary.json exists, so an
  * interrupted reproduction resumes (X6 is recomputed). The tables go to md (markdown), the plots to
- * DIR/frontier-x1.png and DIR/frontier-x6.png.
+ * DIR/frontier-x1.png, DIR/frontier-x6.png (the spec's schedule) and DIR/frontier-x6-lenet.png.
  */
 #ifndef XBAR_CLI_REPRODUCE_FRONTIER_H
 #define XBAR_CLI_REPRODUCE_FRONTIER_H
