@@ -11,6 +11,7 @@
 
 #include "internal.h"
 #include "keys_internal.h"
+#include "train_defaults.h"
 
 struct xbar_train_config {
     /* [data] */
@@ -108,13 +109,7 @@ xbar_train_config *xbar_train_config_new(void)
     xbar_train_config *c = calloc(1, sizeof *c);
     if (!c) return xbar_fail_null(XBAR_ENOMEM, "xbar_train_config_new: out of memory");
     c->net = xbar_train_net_defaults();
-    c->epochs = 80;
-    c->batch = 10;
-    c->eval_batch = 500;
-    c->lr = 0.05;
-    c->lr_step = 35;
-    c->lr_gamma = 0.1;
-    c->timings = 1;
+    XBAR_TRAIN_SET_DEFAULTS(c);
     return c;
 }
 

@@ -9,6 +9,7 @@
 
 #include "hw_keys.h"
 #include "train_cfg.h"
+#include "train_defaults.h"
 
 #define T(f) offsetof(train_cfg, f)
 
@@ -89,13 +90,7 @@ train_cfg train_cfg_defaults(void)
     c.update = n.tile.update;
     c.forward = n.tile.forward;
     c.backward = n.tile.backward;
-    c.epochs = 80;
-    c.batch = 10;
-    c.eval_batch = 500;
-    c.lr = 0.05;
-    c.lr_step = 35;
-    c.lr_gamma = 0.1;
-    c.timings = 1;
+    XBAR_TRAIN_SET_DEFAULTS(&c);
     return c;
 }
 
