@@ -173,8 +173,8 @@ typedef struct {
     int growth;
 } x6_schedule;
 static const x6_schedule x6_sched[2] = {
-    {"spec: gamma 0.1, every 2·2^n, rate 0.01", "frontier-x6.png", 0.1f, 0.01f, 2},
-    {"LeNet schedule: gamma 0.5, every 2·5^n, rate 0.001", "frontier-x6-lenet.png", 0.5f, 0.001f, 5},
+    {"spec schedule (γ 0.1, every 2·2^n, rate 0.01)", "frontier-x6.png", 0.1f, 0.01f, 2},
+    {"LeNet schedule (γ 0.5, every 2·5^n, rate 0.001)", "frontier-x6-lenet.png", 0.5f, 0.001f, 5},
 };
 
 /* The configuration of one case: the 4-state soft-bounds device of [MT25] Fig. 7 (w in [-1, 1],
@@ -265,7 +265,7 @@ static int x6(const char *dir, int seeds, FILE *md, char *err, size_t n)
             ps[t] = (plot_series){.name = names[t], .x = x, .y = mean[t], .n = NP};
         }
         snprintf(path, sizeof path, "%.3000s/%s", dir, x6_sched[c].png);
-        snprintf(title, sizeof title, "X6, multi-tile residual learning, 4-state device (%s)", x6_sched[c].name);
+        snprintf(title, sizeof title, "X6, 4-state device: %s", x6_sched[c].name);
         plot_spec sp = {.title = title, .xlabel = "updates", .ylabel = "mean (w - b)^2, mean over seeds", .logy = 1,
                         .key_outside = 1, .series = ps, .nseries = X6_CASES};
         if (!plot_lines(path, &sp, perr, sizeof perr)) fprintf(md, "\n![frontier X6, %s](%s)\n", x6_sched[c].name,
