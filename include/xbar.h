@@ -843,6 +843,16 @@ typedef struct {
                                   time, k moving on when the loss the caller reports
                                   (xbar_aw_observe_loss) plateaus; at k = N the cascade starts.
                                   0 = the cascade from the start. Default 0 */
+    int mt_warm_rule;          /* multi_tile_rl's warm start: 0 = spec successors §6's reading of
+                                  [MT25] Alg. 1 (a plateau is a rise: the newest loss above the one
+                                  before for the first 4 moves, then >= 2 rises among the last 5
+                                  differences; W(N) into tile k every transfer_every updates at
+                                  pair k's rate); 1 = [MT25]'s published code: a rise of more than
+                                  1e-4 for the first 4 moves, then >= 2 of the last 5 differences
+                                  above -0.01 (a fall of less than 0.01 counts); W(N) into tile k
+                                  every transfer_every*mt_growth updates at the finest pair's rate;
+                                  after tile N-1 one more phase without transfers (W(N) alone)
+                                  until the next plateau, then the cascade. Default 0 */
 } xbar_opt_params;
 #define XBAR_MT_MAX_TILES 8
 

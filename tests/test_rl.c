@@ -390,6 +390,66 @@ static void mt_warm(void)
     xbar_aw_free(a), xbar_aw_free(b);
 }
 
+/* The warm start by [MT25]'s published code (mt_warm_rule 1): a rise counts for the first 4 moves
+ * only above 1e-4; afterwards a fall of less than 0.01 counts, 2 of the last 5 differences move k;
+ * W(N) goes into tile k every transfer_every*mt_growth updates; after W(N-1) an idle phase (only
+ * W(N) moves) until the next plateau, then the cascade; a save / load there continues bit for bit. */
+static void mt_warm_code(void)
+{
+    enum { N = 8 };
+    xbar_tile_config tc = tile(N, ald(1.0f, 0.0f));
+    xbar_opt_params o = xbar_opt_defaults(XBAR_OPT_MULTI_TILE_RL);
+    o.mt_tiles = 6, o.mt_gamma = 0.5f, o.mt_growth = 3, o.mt_warm_start = 1, o.mt_warm_rule = 1;
+    o.fast_lr = 0.05f, o.transfer_lr = 0.2f, o.transfer_every = 1, o.transfer_columns = 0;
+    o.transfer_update.scheme = XBAR_SCHEME_EXPECTED;
+    xbar_aw *a = xbar_aw_new(&o, &tc), *b = xbar_aw_new(&o, &tc);
+    CHECK(a && b, "warm start (code): %s", xbar_last_error());
+    if (!a || !b) return;
+    float W0[N];
+    for (int j = 0; j < N; j++) W0[j] = 0.1f * (float)(j - 3);
+    xbar_aw_set_weights(a, W0);
+    const unsigned grad = 1u << 5;
+    xbar_pulse_counts pc;
+    unsigned m = moved_tiles(a, 6, 2, 0);
+    CHECK(m == grad, "warm start (code): 2 steps moved tiles %#x, expected W(5) alone (period 3)", m);
+    m = moved_tiles(a, 6, 1, 10);
+    xbar_aw_pulse_counts(a, &pc);
+    CHECK(m == (grad | 1u) && pc.reads == N, "warm start (code): step 3 moved tiles %#x with %llu reads, expected "
+          "W(5) and W(0), %d", m, (unsigned long long)pc.reads, N);
+    xbar_aw_observe_loss(a, 0.5), xbar_aw_observe_loss(a, 0.50005); /* a rise of 5e-5: no move */
+    m = moved_tiles(a, 6, 3, 20);
+    CHECK(m == (grad | 1u), "warm start (code): a rise of 5e-5 moved k (tiles %#x)", m);
+    xbar_aw_observe_loss(a, 0.5002); /* 1.5e-4 */
+    m = moved_tiles(a, 6, 3, 30);
+    CHECK(m == (grad | 2u), "warm start (code): a rise of 1.5e-4 left k (tiles %#x, expected W(5), W(1))", m);
+    for (int k = 2; k <= 4; k++) xbar_aw_observe_loss(a, 0.5), xbar_aw_observe_loss(a, 0.6);
+    m = moved_tiles(a, 6, 3, 40);
+    CHECK(m == (grad | 1u << 4), "warm start (code): after 4 moves the steps moved tiles %#x, expected W(5), W(4)", m);
+    /* afterwards: falls of 0.02 do not count, falls of 0.005 do (2 of the last 5 move k) */
+    const double one_small[] = {1.0, 0.98, 0.96, 0.94, 0.92, 0.915};
+    for (int i = 0; i < 6; i++) xbar_aw_observe_loss(a, one_small[i]);
+    m = moved_tiles(a, 6, 3, 50);
+    CHECK(m == (grad | 1u << 4), "warm start (code): one small fall in 5 moved k (tiles %#x)", m);
+    xbar_aw_observe_loss(a, 0.91); /* two small falls among the last 5: k = 5, the idle phase */
+    m = moved_tiles(a, 6, 6, 60);
+    CHECK(m == grad, "warm start (code): the idle phase moved tiles %#x, expected W(5) alone", m);
+    const double two_small[] = {1.0, 0.995, 0.99, 0.97, 0.95, 0.93};
+    for (int i = 0; i < 6; i++) xbar_aw_observe_loss(a, two_small[i]);
+    FILE *f = tmpfile(); /* in the cascade (phase N + 1): the record must load */
+    CHECK(f && xbar_aw_save(a, f) == XBAR_OK && !fseek(f, 0, SEEK_SET) && xbar_aw_load(b, f) == XBAR_OK,
+          "warm start (code): save / load in the cascade: %s", xbar_last_error());
+    if (f) fclose(f);
+    m = moved_tiles(a, 6, 81, 70); /* 81 = 3^4: the coarsest pair's period */
+    moved_tiles(b, 6, 81, 70);
+    CHECK(m == 0x3fu, "warm start (code): after the idle phase's plateau the steps moved tiles %#x, expected all", m);
+    float Wa[N], Wb[N];
+    xbar_aw_get_weights(a, Wa), xbar_aw_get_weights(b, Wb);
+    CHECK(!memcmp(Wa, Wb, sizeof Wa), "warm start (code): the loaded copy departs");
+    printf("warm start (MT25's code): thresholds 1e-4 and -0.01, period transfer_every*mt_growth, the idle phase, "
+           "then the cascade\n");
+    xbar_aw_free(a), xbar_aw_free(b);
+}
+
 int main(void)
 {
     t7();
@@ -397,6 +457,7 @@ int main(void)
     mt_rates();
     rlv2_pulse();
     mt_warm();
+    mt_warm_code();
     rlv2();
     t6();
     return xt_done("test_rl");

@@ -15,7 +15,10 @@
  * moves, the newest loss is above the one before it; afterwards, at least 2 rises among the last
  * 5 differences of at least 6 losses. The history starts empty after each move (the text leaves
  * it open; a move then needs new evidence). Losses are kept as float32 (as the checkpoint keeps
- * them, so a resumed run decides alike).
+ * them, so a resumed run decides alike). mt_warm_rule 1 follows [MT25]'s published code instead
+ * (xbar.h): other plateau thresholds, W(N) into tile k every transfer_every*mt_growth updates at
+ * the finest pair's rate, and after tile N-1 an idle phase (k = N: no transfer) before the
+ * cascade (k = N + 1).
  *
  * Checkpoint: header counters (updates, 0); payload: u32 tiles, the N next-column pointers (u64
  * each), the "XBTL" record of every tile; with mt_warm_start (only then, so other checkpoints
@@ -37,7 +40,7 @@ typedef struct {
     float *col;                          /* rows + cols: a column read, then the one-hot input */
     float *dense, *mix;                  /* rows*cols (dense step); a second read (grown) */
     size_t mix_cap;
-    int warm;       /* warm start: the tile W(N) goes into; nt - 1 when the cascade runs */
+    int warm;       /* warm start: the tile W(N) goes into; last_phase() when the cascade runs */
     int moves;      /* warm start: moves of k so far */
     int nhist;      /* warm start: losses held (at most MT_HIST) */
     float hist[6];  /* warm start: the newest losses, oldest first */
@@ -48,6 +51,10 @@ typedef struct {
 
 #define ST(a) ((multi_tile *)(a)->st)
 #define OFF(f) offsetof(xbar_opt_params, f)
+
+/* The warm start's phase in which the cascade runs: N (nt - 1), or N + 1 under mt_warm_rule 1
+ * (its phase N is the idle one). */
+static int last_phase(const xbar_aw *a) { return a->o.mt_tiles - 1 + a->o.mt_warm_rule; }
 
 static const xbar_key keys[] = {
     XBAR_TF_KEY_FAST_LR,
@@ -63,6 +70,12 @@ static const xbar_key keys[] = {
     {"optimizer", "mt_warm_start", XBAR_KEY_BOOL, OFF(mt_warm_start),
      .doc = "multi_tile_rl: 1 = MT25's warm start: the gradient tile goes straight into tile 0, 1, ... in turn, "
             "moving on when the epoch's training loss plateaus, then the cascade; 0 = the cascade from the start"},
+    {"optimizer", "mt_warm_rule", XBAR_KEY_INT, OFF(mt_warm_rule), .min = 0, .max = 1,
+     .flags = XBAR_KEY_MIN | XBAR_KEY_MAX,
+     .doc = "multi_tile_rl warm start: 0 = the spec's reading of MT25 Alg. 1 (a plateau is a rise; W(N) into tile k "
+            "every transfer_every updates at pair k's rate); 1 = MT25's published code (a rise of > 1e-4, then 2 of "
+            "5 differences above -0.01; every transfer_every*mt_growth updates at the finest pair's rate; an idle "
+            "phase after tile N-1)"},
     {"optimizer", "mt_lr_growth", XBAR_KEY_FLOAT, OFF(mt_lr_growth), .flags = XBAR_KEY_POS,
      .doc = "multi_tile_rl: the transfer into tile n is at rate transfer_lr*lr*mt_lr_growth^(N-1-n) (MT25: 1.2; "
             "1 = one rate for every pair)"},
@@ -75,6 +88,7 @@ static void defaults(xbar_opt_params *o)
     o->mt_growth = 2;
     o->mt_lr_growth = 1.0f;
     o->mt_warm_start = 0;
+    o->mt_warm_rule = 0;
 }
 
 static const char *check(const xbar_opt_params *o)
@@ -88,6 +102,8 @@ static const char *check(const xbar_opt_params *o)
         return xbar_msg("optimizer.mt_lr_growth = %g: must be > 0 and finite", (double)o->mt_lr_growth);
     if (o->mt_warm_start != 0 && o->mt_warm_start != 1)
         return xbar_msg("optimizer.mt_warm_start = %d: must be 0 or 1", o->mt_warm_start);
+    if (o->mt_warm_rule != 0 && o->mt_warm_rule != 1)
+        return xbar_msg("optimizer.mt_warm_rule = %d: must be 0 or 1", o->mt_warm_rule);
     return NULL;
 }
 
@@ -112,7 +128,7 @@ static xbar_status create(xbar_aw *a, const xbar_tile_config *tc)
         const xbar_tile_config c = tile_config(&a->o, tc, n);
         if (!(s->t[n] = xbar_tile_new(&c))) return XBAR_EINVAL;
     }
-    s->warm = a->o.mt_warm_start ? 0 : s->nt - 1;
+    s->warm = a->o.mt_warm_start ? 0 : last_phase(a);
     return XBAR_OK;
 }
 
@@ -161,8 +177,12 @@ static xbar_status cascade(xbar_aw *a, float lr)
     if (!(beta <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "learning rate %g: must be >= 0", (double)beta);
     s->n_updates++;
     uint64_t period = (uint64_t)a->o.transfer_every;
-    if (s->warm < s->nt - 1) { /* warm start: W(N) straight into W(warm), at pair warm's rate */
-        for (int n = s->nt - 2; n > s->warm; n--) beta *= a->o.mt_lr_growth;
+    if (s->warm < last_phase(a)) { /* warm start: W(N) straight into W(warm) */
+        if (s->warm == s->nt - 1) return XBAR_OK; /* mt_warm_rule 1's idle phase */
+        if (a->o.mt_warm_rule) /* the second pair's period, the finest pair's rate */
+            period = period > UINT64_MAX / (uint64_t)a->o.mt_growth ? UINT64_MAX : period * (uint64_t)a->o.mt_growth;
+        else /* pair warm's rate */
+            for (int n = s->nt - 2; n > s->warm; n--) beta *= a->o.mt_lr_growth;
         if (!(beta <= FLT_MAX)) return xbar_fail(XBAR_EINVAL, "multi_tile_rl: transfer rate %g into tile %d",
                                                  (double)beta, s->warm);
         return s->n_updates % period ? XBAR_OK : transfer(a, s->warm, s->nt - 1, beta);
@@ -218,29 +238,33 @@ static void set_weights(xbar_aw *a, const float *W)
     for (int t = 1; t < s->nt; t++) xbar_tile_set_weights_unchecked(s->t[t], zero, 0);
     memset(s->next_col, 0, sizeof s->next_col);
     s->n_updates = 0;
-    s->warm = a->o.mt_warm_start ? 0 : s->nt - 1;
+    s->warm = a->o.mt_warm_start ? 0 : last_phase(a);
     s->moves = s->nhist = 0;
     s->reads = 0;
     memset(s->hist, 0, sizeof s->hist);
 }
 
-/* The warm start's plateau test on the losses held (see the top of this file). */
-static int plateau(const multi_tile *s)
+/* The warm start's plateau test on the losses held (see the top of this file): a difference
+ * counts when it is above `rise` (first 4 moves) or `level` (afterwards): 0 and 0 by the spec's
+ * reading, 1e-4 and -0.01 by [MT25]'s code (mt_warm_rule 1). */
+static int plateau(const multi_tile *s, int rule)
 {
     const int h = s->nhist;
-    if (s->moves < 4) return h >= 2 && s->hist[h - 1] > s->hist[h - 2];
-    int rises = 0;
-    for (int i = h - 5; h >= MT_HIST && i < h; i++) rises += s->hist[i] > s->hist[i - 1];
-    return h >= MT_HIST && rises >= 2;
+    const float rise = rule ? 1e-4f : 0.0f, level = rule ? -0.01f : 0.0f;
+    if (s->moves < 4) return h >= 2 && s->hist[h - 1] - s->hist[h - 2] > rise;
+    int count = 0;
+    for (int i = h - 5; h >= MT_HIST && i < h; i++) count += rule ? s->hist[i] - s->hist[i - 1] >= level
+                                                                  : s->hist[i] > s->hist[i - 1];
+    return h >= MT_HIST && count >= 2;
 }
 
 static void observe_loss(xbar_aw *a, double loss)
 {
     multi_tile *s = ST(a);
-    if (s->warm >= s->nt - 1) return;
+    if (s->warm >= last_phase(a)) return;
     if (s->nhist == MT_HIST) memmove(s->hist, s->hist + 1, (MT_HIST - 1) * sizeof *s->hist), s->nhist--;
     s->hist[s->nhist++] = (float)loss;
-    if (plateau(s)) s->warm++, s->moves++, s->nhist = 0;
+    if (plateau(s, a->o.mt_warm_rule)) s->warm++, s->moves++, s->nhist = 0;
 }
 
 static xbar_status mvm(xbar_aw *a, float *out, const float *in, size_t batch, int back)
@@ -344,11 +368,11 @@ static xbar_status load(xbar_aw *a, FILE *f, const uint64_t c[2])
     XBAR_CK_TRY(xbar_ck_get_u64(f, &nh));
     XBAR_CK_TRY(xbar_ck_get_u64(f, &s->reads));
     XBAR_CK_TRY(xbar_ck_get_f32s(f, s->hist, MT_HIST));
-    if (w > (uint64_t)(s->nt - 1) || mv > (uint64_t)(s->nt - 1) || nh > MT_HIST ||
-        xbar_first_nonfinite(s->hist, MT_HIST) < MT_HIST)
+    const int last = last_phase(a);
+    if (w > (uint64_t)last || mv > (uint64_t)last || nh > MT_HIST || xbar_first_nonfinite(s->hist, MT_HIST) < MT_HIST)
         return xbar_fail(XBAR_EFORMAT, "checkpoint: multi_tile_rl warm start: tile %llu, %llu moves, %llu losses "
                          "(at most %d, %d, %d, all finite)", (unsigned long long)w, (unsigned long long)mv,
-                         (unsigned long long)nh, s->nt - 1, s->nt - 1, MT_HIST);
+                         (unsigned long long)nh, last, last, MT_HIST);
     s->warm = (int)w, s->moves = (int)mv, s->nhist = (int)nh;
     return XBAR_OK;
 }
