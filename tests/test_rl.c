@@ -326,6 +326,25 @@ static unsigned moved_tiles(xbar_aw *a, int nt, int K, uint64_t salt)
     return bits;
 }
 
+/* Two multi_tile_rl optimizers with the warm start (6 tiles on the ALD, 8 weights, expected
+ * updates, every column per transfer), the first set to fixed weights; 0 if they cannot be made. */
+static int warm_pair(int growth, int rule, xbar_aw **a, xbar_aw **b)
+{
+    enum { N = 8 };
+    xbar_tile_config tc = tile(N, ald(1.0f, 0.0f));
+    xbar_opt_params o = xbar_opt_defaults(XBAR_OPT_MULTI_TILE_RL);
+    o.mt_tiles = 6, o.mt_gamma = 0.5f, o.mt_growth = growth, o.mt_warm_start = 1, o.mt_warm_rule = rule;
+    o.fast_lr = 0.05f, o.transfer_lr = 0.2f, o.transfer_every = 1, o.transfer_columns = 0;
+    o.transfer_update.scheme = XBAR_SCHEME_EXPECTED;
+    *a = xbar_aw_new(&o, &tc), *b = xbar_aw_new(&o, &tc);
+    CHECK(*a && *b, "warm start (rule %d): %s", rule, xbar_last_error());
+    if (!*a || !*b) return xbar_aw_free(*a), xbar_aw_free(*b), 0;
+    float W0[N];
+    for (int j = 0; j < N; j++) W0[j] = 0.1f * (float)(j - 3);
+    xbar_aw_set_weights(*a, W0);
+    return 1;
+}
+
 /* multi_tile_rl's warm start ([MT25] Alg. 1): after set_weights the gradient tile W(N) goes
  * straight into W(0), then W(1), ..., moving on at a loss plateau (a rise, for the first 4
  * moves; then 2 rises among the last 5 differences), and the cascade runs once k = N; a
@@ -333,17 +352,8 @@ static unsigned moved_tiles(xbar_aw *a, int nt, int K, uint64_t salt)
 static void mt_warm(void)
 {
     enum { N = 8 };
-    xbar_tile_config tc = tile(N, ald(1.0f, 0.0f));
-    xbar_opt_params o = xbar_opt_defaults(XBAR_OPT_MULTI_TILE_RL);
-    o.mt_tiles = 6, o.mt_gamma = 0.5f, o.mt_growth = 1, o.mt_warm_start = 1;
-    o.fast_lr = 0.05f, o.transfer_lr = 0.2f, o.transfer_every = 1, o.transfer_columns = 0;
-    o.transfer_update.scheme = XBAR_SCHEME_EXPECTED;
-    xbar_aw *a = xbar_aw_new(&o, &tc), *b = xbar_aw_new(&o, &tc);
-    CHECK(a && b, "warm start: %s", xbar_last_error());
-    if (!a || !b) return;
-    float W0[N];
-    for (int j = 0; j < N; j++) W0[j] = 0.1f * (float)(j - 3);
-    xbar_aw_set_weights(a, W0);
+    xbar_aw *a, *b;
+    if (!warm_pair(1, 0, &a, &b)) return;
     const unsigned grad = 1u << 5;
     unsigned m = moved_tiles(a, 6, 10, 0);
     CHECK(m == (grad | 1u), "warm start: before any plateau the steps moved tiles %#x, expected W(5) and W(0)", m);
@@ -397,17 +407,8 @@ static void mt_warm(void)
 static void mt_warm_code(void)
 {
     enum { N = 8 };
-    xbar_tile_config tc = tile(N, ald(1.0f, 0.0f));
-    xbar_opt_params o = xbar_opt_defaults(XBAR_OPT_MULTI_TILE_RL);
-    o.mt_tiles = 6, o.mt_gamma = 0.5f, o.mt_growth = 3, o.mt_warm_start = 1, o.mt_warm_rule = 1;
-    o.fast_lr = 0.05f, o.transfer_lr = 0.2f, o.transfer_every = 1, o.transfer_columns = 0;
-    o.transfer_update.scheme = XBAR_SCHEME_EXPECTED;
-    xbar_aw *a = xbar_aw_new(&o, &tc), *b = xbar_aw_new(&o, &tc);
-    CHECK(a && b, "warm start (code): %s", xbar_last_error());
-    if (!a || !b) return;
-    float W0[N];
-    for (int j = 0; j < N; j++) W0[j] = 0.1f * (float)(j - 3);
-    xbar_aw_set_weights(a, W0);
+    xbar_aw *a, *b;
+    if (!warm_pair(3, 1, &a, &b)) return;
     const unsigned grad = 1u << 5;
     xbar_pulse_counts pc;
     unsigned m = moved_tiles(a, 6, 2, 0);
