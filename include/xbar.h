@@ -832,7 +832,9 @@ typedef struct {
                                   rlv2 read W = C + gamma (A - Z)). 0 = none. Default 0 */
     int zs_cyclic;             /* 1: alternating up / down ZS pulses (Kim et al.), 0: random. Default 1 */
     float mt_lr_growth;        /* multi_tile_rl: the transfer into tile n is at rate
-                                  transfer_lr*lr*mt_lr_growth^(N-1-n) ([MT25]'s 0.1*1.2^k: 1.2),
+                                  transfer_lr*lr*mt_lr_growth^(N-1-n) (the spec's reading of
+                                  [MT25]'s 0.1*1.2^k: 1.2; [MT25]'s published code, the finest
+                                  pair's rate the largest: 1/1.2 with transfer_lr*lr = 0.1*1.2^N),
                                   > 0. Default 1 (one rate). (Last, to keep the layout above.) */
     int rlv2_pulse;            /* rlv2: 0 = the literal reading (C's column moves by beta*H where
                                   |H| >= dw_min(C), H kept), 1 = the "pulse" reading (spec

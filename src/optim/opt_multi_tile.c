@@ -77,8 +77,9 @@ static const xbar_key keys[] = {
             "5 differences above -0.01; every transfer_every*mt_growth updates at the finest pair's rate; an idle "
             "phase after tile N-1)"},
     {"optimizer", "mt_lr_growth", XBAR_KEY_FLOAT, OFF(mt_lr_growth), .flags = XBAR_KEY_POS,
-     .doc = "multi_tile_rl: the transfer into tile n is at rate transfer_lr*lr*mt_lr_growth^(N-1-n) (MT25: 1.2; "
-            "1 = one rate for every pair)"},
+     .doc = "multi_tile_rl: the transfer into tile n is at rate transfer_lr*lr*mt_lr_growth^(N-1-n) (the spec's "
+            "reading of MT25: 1.2; MT25's published code: 1/1.2 with transfer_lr*lr = 0.1*1.2^N; 1 = one rate for "
+            "every pair)"},
     {NULL, NULL, XBAR_KEY_FLOAT, 0, 0, 0, 0, NULL, 0, NULL}};
 
 static void defaults(xbar_opt_params *o)
