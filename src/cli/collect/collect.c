@@ -119,7 +119,6 @@ static int read_sweep(csweep *c, const char *dir, char *err, size_t n)
     return 0;
 }
 
-/* The status and metrics of point i from its folder (what is on disk, not sweep.json's snapshot). */
 /* train with --target-loss: from the point's metrics.csv, the first epoch whose train_loss is <= the
  * target and the pulses fired up to its end (NaN, NaN when never reached or unreadable). */
 static void to_target(const csweep *c, const char *pd, double *epochs, double *pulses)
@@ -155,6 +154,7 @@ static void to_target(const csweep *c, const char *pd, double *epochs, double *p
     fclose(f);
 }
 
+/* The status and metrics of point i from its folder (what is on disk, not sweep.json's snapshot). */
 static int read_point(csweep *c, const char *dir, size_t i, char *err, size_t n)
 {
     char pd[OUT_PATH_MAX + 400], path[OUT_PATH_MAX + 420], why[1024];

@@ -43,7 +43,6 @@ static int parse_shard(const char *s, int *i, int *n)
     return 0;
 }
 
-
 /* In an MPI launch, ranks other than 0 stay silent about what every rank finds alike (the
  * command line, the sweep file, DIR): rank 0 says it once. */
 static int mute;
