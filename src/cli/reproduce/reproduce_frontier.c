@@ -74,13 +74,61 @@ static int x7(const char *sub, int quiet, FILE *md, char *err, size_t n)
     return 0;
 }
 
+
+/* The asymmetries of X1: the comma list lsq.sweep_values of x1-analog_sgd.ini (every x1 file has the
+ * same). @return their number (0..REPRO_LSQ_MAX_CURVES), or -1 with err. */
+static int x1_cvals(lsq_cfg *c, char cv[REPRO_LSQ_MAX_CURVES][32], char *err, size_t n)
+{
+    if (repro_lsq_load(X1_DIR "/x1-analog_sgd.ini", NULL, 0, c, err, n)) return -1;
+    int m = 0;
+    char list[sizeof c->sweep_values];
+    snprintf(list, sizeof list, "%s", c->sweep_values);
+    for (char *save = NULL, *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        if (m == REPRO_LSQ_MAX_CURVES)
+            return snprintf(err, n, X1_DIR "/x1-analog_sgd.ini: lsq.sweep_values: more than %d values",
+                            REPRO_LSQ_MAX_CURVES), -1;
+        snprintf(cv[m++], 32, "%s", t);
+    }
+    return m;
+}
+
+#define X1_MAX_SETS 8
+
+/* The --set lines of one X1 run of kind k and seed s. With cv (the shifted variant): the one
+ * asymmetry cv, the P tile's symmetric point c*tau moved back to 0 (device.sym_point = -cv*tau)
+ * and W on a device of its own with the same response, not shifted (Analog SGD: its one tile
+ * shifted). tau and dw_min are those of c (the x1 files'). */
+static int x1_sets(int k, int s, const char *cv, const lsq_cfg *c, char buf[X1_MAX_SETS][64], const char **sets)
+{
+    int m = 0;
+    snprintf(buf[m++], 64, "lsq.seed=%d", s);
+    if (cv) {
+        snprintf(buf[m++], 64, "lsq.sweep_values=%s", cv);
+        snprintf(buf[m++], 64, "device.sym_point=%.9g", -atof(cv) * c->s.device.tau);
+        if (strcmp(x1_kinds[k], "analog_sgd")) {
+            snprintf(buf[m++], 64, "optimizer.slow_device_own=1");
+            snprintf(buf[m++], 64, "slow_device.model=ald");
+            snprintf(buf[m++], 64, "slow_device.tau=%.9g", c->s.device.tau);
+            snprintf(buf[m++], 64, "slow_device.dw_min=%.9g", c->s.device.dw_min);
+            snprintf(buf[m++], 64, "slow_device.resp_c=%s", cv);
+        }
+    }
+    for (int i = 0; i < m; i++) sets[i] = buf[i];
+    return m;
+}
+
 int repro_frontier_check(char *err, size_t n)
 {
-    char ini[256];
-    lsq_cfg c;
+    char ini[256], buf[X1_MAX_SETS][64], cv[REPRO_LSQ_MAX_CURVES][32];
+    const char *sets[X1_MAX_SETS];
+    lsq_cfg c, x;
+    const int ncv = x1_cvals(&c, cv, err, n);
+    if (ncv < 0) return -1;
     for (int k = 0; k < NX1; k++) {
         snprintf(ini, sizeof ini, X1_DIR "/x1-%s.ini", x1_kinds[k]);
-        if (repro_lsq_load(ini, NULL, 0, &c, err, n)) return -1;
+        if (repro_lsq_load(ini, NULL, 0, &x, err, n)) return -1;
+        for (int i = 0; i < ncv; i++)
+            if (repro_lsq_load(ini, sets, x1_sets(k, 1, cv[i], &c, buf, sets), &x, err, n)) return -1;
     }
     calibrate_cfg cc;
     calibrate_plan p;
@@ -93,13 +141,14 @@ int repro_frontier_check(char *err, size_t n)
     return 0;
 }
 
-static void x1_plot(const char *dir, const double *x, double y[NX1][REPRO_LSQ_MAX_CURVES], int nc, FILE *md)
+static void x1_plot(const char *dir, const char *png, const char *title, const double *x,
+                    double y[NX1][REPRO_LSQ_MAX_CURVES], int nc, FILE *md)
 {
     char path[OUT_PATH_MAX + 32], err[512];
     plot_series s[NX1];
     for (int k = 0; k < NX1; k++) s[k] = (plot_series){.name = x1_titles[k], .x = x, .y = y[k], .n = (size_t)nc};
-    snprintf(path, sizeof path, "%.3000s/frontier-x1.png", dir);
-    plot_spec ps = {.title = "X1, least squares: final error against the asymmetry c",
+    snprintf(path, sizeof path, "%.3000s/%s", dir, png);
+    plot_spec ps = {.title = title,
                     .xlabel = "asymmetry c of q+- = (1 +- c)(1 -+ w/tau)",
                     .ylabel = "final error f(W) - f*, mean over seeds",
                     .logy = 1,
@@ -107,38 +156,65 @@ static void x1_plot(const char *dir, const double *x, double y[NX1][REPRO_LSQ_MA
                     .series = s,
                     .nseries = NX1};
     if (!plot_available() || plot_lines(path, &ps, err, sizeof err)) return;
-    fprintf(md, "\n![frontier X1](frontier-x1.png)\n");
+    fprintf(md, "\n![%s](%s)\n", title, png);
 }
 
-static int x1(const char *dir, const char *sub, int seeds, int quiet, FILE *md, char *err, size_t n)
+/* The X1 runs, as the files give them (zs 0: one run per kind and seed, a curve per c) or with P
+ * shifted (zs 1: one run per kind, c and seed, x1_sets), then their table and plot. */
+static int x1(const char *dir, const char *sub, int seeds, int zs, int quiet, FILE *md, char *err, size_t n)
 {
-    char ini[256], out[OUT_PATH_MAX], buf[32];
+    char ini[256], out[OUT_PATH_MAX], rel[128], buf[X1_MAX_SETS][64], cv[REPRO_LSQ_MAX_CURVES][32];
+    const char *sets[X1_MAX_SETS];
     static double fe[NX1][REPRO_LSQ_MAX_CURVES][REPRO_MAX_SEEDS];
     curve_res r[REPRO_LSQ_MAX_CURVES];
-    int nc = 0, done = 0;
+    char label[REPRO_LSQ_MAX_CURVES][32];
+    lsq_cfg c;
+    const int ncv = x1_cvals(&c, cv, err, n);
+    if (ncv < 0) return 2;
+    const int runs_per = zs ? ncv : 1;
+    int nc = zs ? ncv : 0, done = 0;
     for (int k = 0; k < NX1; k++)
-        for (int s = 1; s <= seeds; s++) {
-            snprintf(ini, sizeof ini, X1_DIR "/x1-%s.ini", x1_kinds[k]);
-            snprintf(out, sizeof out, "%.3000s/x1/%s-s%d", sub, x1_kinds[k], s);
-            snprintf(buf, sizeof buf, "lsq.seed=%d", s);
-            const char *sets[1] = {buf};
-            if (!quiet) fprintf(stderr, "  [%d/%d] frontier/x1/%s-s%d\n", ++done, NX1 * seeds, x1_kinds[k], s);
-            int rc = repro_lsq_run_one(ini, sets, 1, out, err, n);
-            if (rc) return rc;
-            const int m = repro_lsq_read_curves(out, r, err, n);
-            if (m < 0) return 1;
-            if (nc && m != nc) return snprintf(err, n, "%s: %d curves, expected %d", ini, m, nc), 1;
-            nc = m;
-            for (int i = 0; i < m; i++) fe[k][i][s - 1] = r[i].final_error;
-        }
-    fprintf(md, "\n## frontier X1: least squares, perturbed linear response (%s/x1-*.ini)\n\nFinal error f(W) - f*, "
-                "mean over the last 10 %% of 1000 iterations, mean ± std over %d seed%s (pulses and reads; the "
-                "problem is fixed), per asymmetry c (symmetric point c·tau, tau 3.5).\n\n| optimizer |",
-            X1_DIR, seeds, seeds > 1 ? "s" : "");
+        for (int s = 1; s <= seeds; s++)
+            for (int i = 0; i < runs_per; i++) {
+                snprintf(ini, sizeof ini, X1_DIR "/x1-%s.ini", x1_kinds[k]);
+                if (zs) snprintf(rel, sizeof rel, "x1-zs/%.40s-c%.31s-s%d", x1_kinds[k], cv[i], s);
+                else snprintf(rel, sizeof rel, "x1/%.40s-s%d", x1_kinds[k], s);
+                snprintf(out, sizeof out, "%.3000s/%s", sub, rel);
+                const int ns = x1_sets(k, s, zs ? cv[i] : NULL, &c, buf, sets);
+                if (!quiet) fprintf(stderr, "  [%d/%d] frontier/%s\n", ++done, NX1 * seeds * runs_per, rel);
+                int rc = repro_lsq_run_one(ini, sets, ns, out, err, n);
+                if (rc) return rc;
+                const int m = repro_lsq_read_curves(out, r, err, n);
+                if (m < 0) return 1;
+                if (zs) {
+                    if (m != 1) return snprintf(err, n, "%s: %d curves, expected 1", out, m), 1;
+                    fe[k][i][s - 1] = r[0].final_error;
+                    continue;
+                }
+                if (nc && m != nc) return snprintf(err, n, "%s: %d curves, expected %d", ini, m, nc), 1;
+                nc = m;
+                for (int j = 0; j < m; j++) {
+                    fe[k][j][s - 1] = r[j].final_error;
+                    snprintf(label[j], sizeof label[j], "%.31s", r[j].value);
+                }
+            }
+    if (zs)
+        for (int i = 0; i < nc; i++) snprintf(label[i], sizeof label[i], "%s", cv[i]);
+    if (zs)
+        fprintf(md, "\n## frontier X1 with the residual tile's symmetric point at 0 (%s/x1-*.ini)\n\nThe same runs "
+                    "with P's symmetric point c·tau shifted back to 0 (device.sym_point = -c·tau: [F25]'s "
+                    "Assumption 5, G(0) = 0) and W on a device of its own with the same response, not shifted "
+                    "(Analog SGD: its one tile shifted). Final error, mean ± std over %d seed%s.\n\n| optimizer |",
+                X1_DIR, seeds, seeds > 1 ? "s" : "");
+    else
+        fprintf(md, "\n## frontier X1: least squares, perturbed linear response (%s/x1-*.ini)\n\nFinal error f(W) - "
+                    "f*, mean over the last 10 %% of 1000 iterations, mean ± std over %d seed%s (pulses and reads; "
+                    "the problem is fixed), per asymmetry c (symmetric point c·tau, tau 3.5).\n\n| optimizer |",
+                X1_DIR, seeds, seeds > 1 ? "s" : "");
     double x[REPRO_LSQ_MAX_CURVES], y[NX1][REPRO_LSQ_MAX_CURVES];
     for (int i = 0; i < nc; i++) {
-        fprintf(md, " c = %s |", r[i].value);
-        x[i] = atof(r[i].value);
+        fprintf(md, " c = %s |", label[i]);
+        x[i] = atof(label[i]);
     }
     fprintf(md, "\n|---|");
     for (int i = 0; i < nc; i++) fprintf(md, "---|");
@@ -152,7 +228,9 @@ static int x1(const char *dir, const char *sub, int seeds, int quiet, FILE *md, 
         }
     }
     fprintf(md, "\n");
-    x1_plot(dir, x, y, nc, md);
+    if (zs)
+        x1_plot(dir, "frontier-x1-zs.png", "X1 with P's symmetric point at 0: final error against c", x, y, nc, md);
+    else x1_plot(dir, "frontier-x1.png", "X1, least squares: final error against the asymmetry c", x, y, nc, md);
     return 0;
 }
 
@@ -281,7 +359,12 @@ int repro_frontier_run(const char *dir, int seeds, int quiet, FILE *md, char *er
     mkdir(sub, 0777);
     snprintf(d, sizeof d, "%s/x1", sub);
     mkdir(d, 0777);
-    int rc = x1(dir, sub, seeds, quiet, md, err, n);
+    int rc = x1(dir, sub, seeds, 0, quiet, md, err, n);
+    if (!rc) {
+        snprintf(d, sizeof d, "%s/x1-zs", sub);
+        mkdir(d, 0777);
+        rc = x1(dir, sub, seeds, 1, quiet, md, err, n);
+    }
     if (!rc && !quiet) fprintf(stderr, "  frontier/x6: %d tile counts x %d seed%s (in memory)\n", X6_CASES, seeds,
                                seeds > 1 ? "s" : "");
     if (!rc) rc = x6(dir, seeds, md, err, n);

@@ -5,7 +5,10 @@
  *   X1  configs/frontier/x1/x1-KIND.ini, KIND = analog_sgd, tiki_taka, rl, rlv2, rider: least
  *       squares with the perturbed linear response, one curve per asymmetry c = device.resp_c;
  *       the final error f(W) - f* per c, mean ± std over seeds 1..S (lsq.seed: pulses and
- *       reads; the problem is fixed), and a plot of it against c.
+ *       reads; the problem is fixed), and a plot of it against c. Then the same with the P tile's
+ *       symmetric point c*tau shifted back to 0 (device.sym_point = -c*tau; W on an unshifted tile
+ *       of its own with the same response; Analog SGD: its one tile shifted), one run per c, into
+ *       DIR/frontier/x1-zs/KIND-cC-sS: its table and DIR/frontier-x1-zs.png.
  *   X6  in memory, seconds: 256 scalar problems (w - b)^2 on a 4-state soft-bounds device, Analog SGD
  *       and multi_tile_rl with 2, 3, 4, 6 tiles under two schedules (the spec's reading of [MT25]
  *       Fig. 7: gamma 0.1, transfers every 2*2^n, rate 0.01; [MT25] Table 1's LeNet schedule: gamma
