@@ -167,12 +167,11 @@ static int x1(const char *dir, const char *sub, int seeds, int zs, int quiet, FI
     const char *sets[X1_MAX_SETS];
     static double fe[NX1][REPRO_LSQ_MAX_CURVES][REPRO_MAX_SEEDS];
     curve_res r[REPRO_LSQ_MAX_CURVES];
-    char label[REPRO_LSQ_MAX_CURVES][32];
     lsq_cfg c;
-    const int ncv = x1_cvals(&c, cv, err, n);
-    if (ncv < 0) return 2;
-    const int runs_per = zs ? ncv : 1;
-    int nc = zs ? ncv : 0, done = 0;
+    const int nc = x1_cvals(&c, cv, err, n); /* the values of c: columns of the table */
+    if (nc < 0) return 2;
+    const int runs_per = zs ? nc : 1, want = zs ? 1 : nc; /* runs per kind and seed, curves per run */
+    int done = 0;
     for (int k = 0; k < NX1; k++)
         for (int s = 1; s <= seeds; s++)
             for (int i = 0; i < runs_per; i++) {
@@ -186,20 +185,9 @@ static int x1(const char *dir, const char *sub, int seeds, int zs, int quiet, FI
                 if (rc) return rc;
                 const int m = repro_lsq_read_curves(out, r, err, n);
                 if (m < 0) return 1;
-                if (zs) {
-                    if (m != 1) return snprintf(err, n, "%s: %d curves, expected 1", out, m), 1;
-                    fe[k][i][s - 1] = r[0].final_error;
-                    continue;
-                }
-                if (nc && m != nc) return snprintf(err, n, "%s: %d curves, expected %d", ini, m, nc), 1;
-                nc = m;
-                for (int j = 0; j < m; j++) {
-                    fe[k][j][s - 1] = r[j].final_error;
-                    snprintf(label[j], sizeof label[j], "%.31s", r[j].value);
-                }
+                if (m != want) return snprintf(err, n, "%s: %d curves, expected %d", out, m, want), 1;
+                for (int j = 0; j < m; j++) fe[k][zs ? i : j][s - 1] = r[j].final_error;
             }
-    if (zs)
-        for (int i = 0; i < nc; i++) snprintf(label[i], sizeof label[i], "%s", cv[i]);
     if (zs)
         fprintf(md, "\n## frontier X1 with the residual tile's symmetric point at 0 (%s/x1-*.ini)\n\nThe same runs "
                     "with P's symmetric point c·tau shifted back to 0 (device.sym_point = -c·tau: [F25]'s "
@@ -213,8 +201,8 @@ static int x1(const char *dir, const char *sub, int seeds, int zs, int quiet, FI
                 X1_DIR, seeds, seeds > 1 ? "s" : "");
     double x[REPRO_LSQ_MAX_CURVES], y[NX1][REPRO_LSQ_MAX_CURVES];
     for (int i = 0; i < nc; i++) {
-        fprintf(md, " c = %s |", label[i]);
-        x[i] = atof(label[i]);
+        fprintf(md, " c = %s |", cv[i]);
+        x[i] = atof(cv[i]);
     }
     fprintf(md, "\n|---|");
     for (int i = 0; i < nc; i++) fprintf(md, "---|");
